@@ -11,6 +11,13 @@ export { CHANNELS } from './util/diagnostics.js'
 export type { ChannelName } from './util/diagnostics.js'
 
 // cache
+export { Cache, createCache } from './cache/cache.js'
+export { MemoryStore } from './cache/memory-store.js'
+export type { MemoryStoreOptions, MemoryStoreStats } from './cache/memory-store.js'
+export { createCodec } from './cache/codec.js'
+export type { CodecClass, CodecOptions, DefaultCodec } from './cache/codec.js'
+export { stableKey, canonicalize } from './cache/stable-key.js'
+export { estimateSize } from './cache/size.js'
 export type {
   BusHandlers,
   BusMessage,
@@ -22,13 +29,16 @@ export type {
   CacheStore,
   Codec,
   EntryOptions,
+  GetOptions,
   GetOrSetOptions,
   InvalidationBus,
+  Loader,
   LoaderContext,
   MaybePromise,
   StoreCapabilities,
   StoreEntry,
   StoreStats,
+  WarmEntry,
   WithMeta,
 } from './cache/types.js'
 
@@ -41,7 +51,45 @@ export type { AcquireOptions, Lock, Locker, UsingOptions } from './lock/types.js
 export type { PoolProbe, PoolStats } from './pool/types.js'
 
 // monitor
-export type { QueryEvent } from './monitor/types.js'
+export { Histogram, fingerprint, fingerprintId, hashFingerprint, redact, createMonitor } from './monitor/index.js'
+export type {
+  CacheOutcome,
+  FingerprintSummary,
+  HealthMetrics,
+  HealthReport,
+  HealthThresholds,
+  HistogramOptions,
+  HistogramSummary,
+  Monitor,
+  MonitorOptions,
+  MonitorSnapshot,
+  MonitorTotals,
+  NPlusOneReport,
+  PoolHealth,
+  PrometheusOptions,
+  QueryEvent,
+  ScopeInfo,
+  ScopeOptions,
+  ScopeReport,
+  SlowQuery,
+  TopOptions,
+} from './monitor/index.js'
 
 // resilience
-export type { LeaderElection, LeaderElectionEvents, RateLimiter, RateLimitResult } from './resilience/types.js'
+export { CircuitBreaker, withTimeout, SlidingWindowLimiter } from './resilience/index.js'
+export type {
+  BreakerPolicy,
+  CircuitBreakerOptions,
+  CircuitChangeReason,
+  CircuitState,
+  CircuitStateChange,
+  ConsecutivePolicy,
+  IsolationHandle,
+  LeaderElection,
+  LeaderElectionEvents,
+  RateLimiter,
+  RateLimitResult,
+  RatioPolicy,
+  SlidingWindowLimiterOptions,
+  WithTimeoutOptions,
+} from './resilience/index.js'

@@ -190,6 +190,29 @@ export interface GetOrSetOptions extends EntryOptions {
   forceRefresh?: boolean
   /** Cancels waiting for the value (the shared load continues for other callers). */
   signal?: AbortSignal
+  /** Resolve `{ value, meta }` instead of the value. @default false */
+  meta?: boolean
+}
+
+/** Options for `get` and `getMany`. */
+export interface GetOptions {
+  /** Also return a stale value (past ttl, still kept for swr/grace) instead of undefined. @default false */
+  allowStale?: boolean
+  /** Resolve `{ value, meta }` instead of the value (`get` only). @default false */
+  meta?: boolean
+}
+
+/** Produces the value for a missing key. */
+export type Loader<T> = (ctx: LoaderContext) => T | Promise<T>
+
+/** One item for `cache.warm`. */
+export interface WarmEntry<T = unknown> {
+  key: string
+  /** A value to store as is. */
+  value?: T
+  /** Or a loader to run (through getOrSet, so single-flight applies). */
+  loader?: Loader<T>
+  options?: EntryOptions
 }
 
 /** Events reported through `onEvent` and the `perf:cache` diagnostics channel. */
@@ -239,6 +262,14 @@ export interface CacheOptions {
   lock?: Locker
   /** How long a process waits for another process's load before loading itself. @default '5s' */
   lockWaitMs?: Duration
+  /** TTL of the distributed single-flight lock (a holder that dies frees it after this). @default '10s' */
+  lockTtlMs?: Duration
+  /** Consecutive failures of a tier that make the engine skip it for `tierCooldownMs`. @default 3 */
+  tierBreakerThreshold?: number
+  /** How long a failing tier is skipped before one probe call is let through. @default '2s' */
+  tierCooldownMs?: Duration
+  /** Most tag invalidation times kept in memory (older ones fold into a conservative floor). @default 100_000 */
+  maxTags?: number
   /** Receives every cache event (errors included). Must not throw. */
   onEvent?: (event: CacheEvent) => void
   /** Time source. @default systemClock */

@@ -1,3 +1,5 @@
+import type { HistogramSummary } from './histogram.js'
+
 /** One database operation, as adapters report it to a monitor. */
 export interface QueryEvent {
   /** The adapter that saw it: `'prisma'`, `'typeorm'`, `'sequelize'`, `'pg'`. */
@@ -22,4 +24,159 @@ export interface QueryEvent {
   cache?: 'hit' | 'stale' | 'miss' | 'grace' | 'bypass'
   /** Where in application code it was issued (file:line), when captured. */
   callSite?: string
+}
+
+/** A cache outcome as carried by {@link QueryEvent.cache}. */
+export type CacheOutcome = NonNullable<QueryEvent['cache']>
+
+/** Per-fingerprint statistics, as returned by `monitor.fingerprints()` and in snapshots. */
+export interface FingerprintSummary {
+  /** Short stable id (see `fingerprintId`); `'other'` for the overflow bucket. */
+  id: string
+  /** The normalised statement (or `model.operation` when the adapter gave no SQL); `'(other)'` for overflow. */
+  fingerprint: string
+  /** The first statement seen with this fingerprint, redacted and truncated. */
+  sample?: string
+  /** Adapter of the first event. */
+  source: string
+  model?: string
+  operation?: string
+  calls: number
+  errors: number
+  /** Total wall time in milliseconds. */
+  totalMs: number
+  meanMs: number
+  maxMs: number
+  /** 95th percentile in milliseconds (±5%). */
+  p95Ms: number
+  /** Rows returned or affected, summed over events that reported rows. */
+  rows: number
+  /** When the last event was recorded (ms since the epoch). */
+  lastSeen: number
+}
+
+/** One entry of the slow-query log. Holds no literal values and no error messages. */
+export interface SlowQuery {
+  /** When the query started (ms since the epoch). */
+  startedAt: number
+  durationMs: number
+  fingerprintId: string
+  /** The statement, redacted and truncated; absent when the adapter gave no SQL. */
+  sql?: string
+  source: string
+  model?: string
+  operation?: string
+  rows?: number
+  /** Name and code of the error (never its message, which may quote values). */
+  error?: string
+  callSite?: string
+}
+
+/** The same fingerprint issued at least `threshold` times inside one `monitor.scope()`. */
+export interface NPlusOneReport {
+  /** Name of the scope (`scope(fn, { name })`), `'scope'` when unnamed. */
+  scope: string
+  fingerprint: string
+  fingerprintId: string
+  /** Times issued in the scope so far; keeps growing until the scope ends. */
+  count: number
+  /** The threshold that was crossed. */
+  threshold: number
+  source: string
+  model?: string
+  operation?: string
+  /** Redacted SQL of the statement, when known. */
+  sample?: string
+  /** First application frame (`file:line:column`) when the threshold was reached, if one was found. */
+  callSite?: string
+  /** Up to five application frames, innermost first. */
+  frames: string[]
+  /** When the threshold was reached (ms since the epoch). */
+  detectedAt: number
+}
+
+/** What a scope saw, handed to `scope(fn, { onReport })` when it ends. */
+export interface ScopeReport {
+  name: string
+  /** Events recorded inside the scope. */
+  queries: number
+  durationMs: number
+  /** True when `fn` threw or its promise rejected. */
+  failed: boolean
+  nPlusOne: NPlusOneReport[]
+}
+
+/** The scope an event is recorded in, as `monitor.currentScope()` returns it. */
+export interface ScopeInfo {
+  readonly name: string
+  /** Events recorded in the scope so far. */
+  readonly queries: number
+  /** When the scope started (ms since the epoch). */
+  readonly startedAt: number
+}
+
+/** A pool's state plus its utilization (active / max). */
+export interface PoolHealth {
+  name: string
+  total: number
+  idle: number
+  active: number
+  waiting: number
+  max: number
+  min: number
+  /** active / max, from 0 to 1. */
+  utilization: number
+}
+
+/** The figures `monitor.health()` judged. */
+export interface HealthMetrics {
+  /** Events in the health window (the current and the previous `windowMs`). */
+  calls: number
+  errorRate: number
+  p95Ms: number
+  /** Cache reads (hit, stale, grace, miss) in the window. */
+  cacheReads: number
+  /** (hit + stale + grace) / reads; null without reads. */
+  cacheHitRatio: number | null
+  /** p99 event-loop delay in ms; null when not measured (yet). */
+  eventLoopDelayP99Ms: number | null
+  pools: PoolHealth[]
+}
+
+/** A 0–100 health score with the reasons that lowered it. */
+export interface HealthReport {
+  score: number
+  /** `ok` from 80, `degraded` from 50, `critical` below. */
+  status: 'ok' | 'degraded' | 'critical'
+  /** One line per problem, with its numbers: `p95 latency 840 ms > 250 ms`. */
+  reasons: string[]
+  metrics: HealthMetrics
+}
+
+/** Totals since creation or the last `reset()`. */
+export interface MonitorTotals {
+  calls: number
+  errors: number
+  totalMs: number
+  rows: number
+  slowQueries: number
+  /** Overall latency in ms: count, sum, min, max and percentiles. */
+  latency: HistogramSummary
+  cache: Record<CacheOutcome, number> & { hitRatio: number | null }
+}
+
+/** A JSON-serialisable picture of the monitor. */
+export interface MonitorSnapshot {
+  /** When the snapshot was taken (ms since the epoch). */
+  at: number
+  /** When counting started (creation or last reset). */
+  since: number
+  totals: MonitorTotals
+  /** Distinct fingerprints tracked (the overflow bucket included). */
+  fingerprintCount: number
+  /** Top fingerprints by total time. */
+  fingerprints: FingerprintSummary[]
+  slowQueries: SlowQuery[]
+  nPlusOne: NPlusOneReport[]
+  health: HealthReport
 }

@@ -1,5 +1,17 @@
 /**
  * Conformance suites every implementation of a core interface runs. Each takes the test
  * runner's functions, so core never imports a test framework.
+ *
+ * @example
+ * import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+ * import { cacheStoreSuite } from '@perf/core/testing'
+ * cacheStoreSuite('redisStore', () => redisStore(redis), { describe, it, expect, beforeEach, afterEach })
  */
 export type { TestRunner } from './runner.js'
+export { skipWithReason } from './runner.js'
+export { cacheStoreSuite } from './cache-store-suite.js'
+export type { CacheStoreFactory, CacheStoreSuiteOptions } from './cache-store-suite.js'
+export { lockerSuite } from './locker-suite.js'
+export type { LockerCapabilities, LockerFactory, LockerSuiteOptions } from './locker-suite.js'
+export { rateLimiterSuite } from './rate-limiter-suite.js'
+export type { RateLimiterFactory, RateLimiterSuiteOptions } from './rate-limiter-suite.js'

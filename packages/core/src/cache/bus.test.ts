@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { createCache } from './cache.js'
+import { MemoryStore } from './memory-store.js'
+import { LocalBus, ScriptedStore } from './__tests__/helpers.js'
+
+function pair(bus: LocalBus, l2 = new ScriptedStore()) {
+  return [
+    createCache({ tiers: [new MemoryStore(), l2], bus: bus.endpoint() }),
+    createCache({ tiers: [new MemoryStore(), l2], bus: bus.endpoint() }),
+  ] as const
+}
+
+describe('Cache bus', () => {
+  it('delete() on one instance drops the key from the other instance L1', async () => {
+    const bus = new LocalBus()
+    const [a, b] = pair(bus)
+    await Promise.all([a.ready(), b.ready()])
+    await a.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1') // now in b's L1
+    await a.delete('k')
+    expect(await b.get('k')).toBeUndefined()
+  })
+
+  it('set() on one instance makes the other drop its stale L1 copy and read the new value', async () => {
+    const bus = new LocalBus()
+    const [a, b] = pair(bus)
+    await a.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1')
+    await a.set('k', 'v2')
+    expect(await b.get('k')).toBe('v2')
+  })
+
+  it('invalidateTags() reaches the other instance, including entries it holds only in L1', async () => {
+    const bus = new LocalBus()
+    const [a, b] = pair(bus)
+    await b.getOrSet('q', () => 'cached', { tags: ['users'] })
+    await a.invalidateTags('users')
+    expect(await b.get('q')).toBeUndefined()
+  })
+
+  it('clear() reaches the other instance', async () => {
+    const bus = new LocalBus()
+    const [a, b] = pair(bus)
+    await b.set('x', 1)
+    await a.clear()
+    expect(await b.get('x')).toBeUndefined()
+  })
+
+  it('a bus gap drops the local tier, since missed messages cannot be vouched for', async () => {
+    const bus = new LocalBus()
+    const l2 = new ScriptedStore()
+    const [a, b] = pair(bus, l2)
+    await b.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1')
+    bus.dropping = true
+    await a.set('k', 'v2')
+    expect(await b.get('k')).toBe('v1') // missed message: stale in L1
+    bus.dropping = false
+    bus.gap()
+    await new Promise((r) => setImmediate(r))
+    expect(await b.get('k')).toBe('v2')
+  })
+
+  it('messages from another namespace or from itself are ignored', async () => {
+    const bus = new LocalBus()
+    const a = createCache({ bus: bus.endpoint(), namespace: 'one' })
+    const b = createCache({ bus: bus.endpoint(), namespace: 'two' })
+    await b.set('k', 1)
+    await a.delete('k')
+    expect(await b.get('k')).toBe(1)
+    await b.delete('nothing')
+    expect(bus.published.filter((m) => m.namespace === 'two').length).toBe(2)
+  })
+})

@@ -1,0 +1,75 @@
+import { PerfError } from '../errors.js'
+import { toMs, type Duration } from '../util/duration.js'
+import type { EntryOptions, GetOrSetOptions } from './types.js'
+
+/** Per-call options after validation, all in milliseconds. */
+export interface ResolvedOptions {
+  ttl: number
+  swr: number
+  grace: number
+  jitter: number
+  tags: readonly string[] | undefined
+  timeout: number | undefined
+  hardTimeout: number | undefined
+  failureBackoff: number
+}
+
+/** Cache-wide defaults the per-call options fall back to. */
+export interface OptionDefaults {
+  ttl: number
+  swr: number
+  grace: number
+  jitter: number
+  failureBackoff: number
+  maxStale: number
+}
+
+function ms(value: Duration | undefined, name: string, fallback: number): number {
+  return value === undefined ? fallback : toMs(value, name)
+}
+
+/** Validates one call's options against the cache defaults. @throws PerfError INVALID_TTL, INVALID_ARGUMENT */
+export function resolveOptions(opts: GetOrSetOptions | EntryOptions | undefined, d: OptionDefaults, base: ResolvedOptions): ResolvedOptions {
+  if (opts === undefined) return base
+  const o = opts as GetOrSetOptions
+  const tags = o.tags
+  if (tags !== undefined) validateTags(tags)
+  return {
+    ttl: ms(o.ttl, 'ttl', d.ttl),
+    // swr and grace are clamped to maxStale: nothing is served longer than that after going stale.
+    swr: Math.min(ms(o.swr, 'swr', d.swr), d.maxStale),
+    grace: Math.min(ms(o.grace, 'grace', d.grace), d.maxStale),
+    jitter: ms(o.jitter, 'jitter', d.jitter),
+    tags: tags === undefined || tags.length === 0 ? undefined : tags,
+    timeout: o.timeout === undefined ? undefined : toMs(o.timeout, 'timeout'),
+    hardTimeout: o.hardTimeout === undefined ? undefined : toMs(o.hardTimeout, 'hardTimeout'),
+    failureBackoff: ms(o.failureBackoff, 'failureBackoff', d.failureBackoff),
+  }
+}
+
+/** The options used when a call passes none. */
+export function baseOptions(d: OptionDefaults): ResolvedOptions {
+  return {
+    ttl: d.ttl,
+    swr: d.swr,
+    grace: d.grace,
+    jitter: d.jitter,
+    tags: undefined,
+    timeout: undefined,
+    hardTimeout: undefined,
+    failureBackoff: d.failureBackoff,
+  }
+}
+
+function validateTags(tags: readonly string[]): void {
+  if (!Array.isArray(tags)) {
+    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] tags must be an array of strings, got ${typeof tags}`, { context: { tags } })
+  }
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.length === 0) {
+      throw new PerfError('INVALID_ARGUMENT', `[perf:cache] every tag must be a non-empty string, got ${JSON.stringify(tag)}`, {
+        context: { tags },
+      })
+    }
+  }
+}

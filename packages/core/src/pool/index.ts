@@ -1,0 +1,8 @@
+export { PoolMonitor } from './pool-monitor.js'
+export type { PoolMonitorOptions, PoolSample, PoolSnapshot } from './pool-monitor.js'
+export type { PoolAlert, PoolAlertKind, PoolAlertThresholds } from './pool-alerts.js'
+export { LeakDetector } from './leak-detector.js'
+export type { AcquireInfo, LeakDetectorOptions, LeakReport } from './leak-detector.js'
+export { recommendPoolSize } from './recommend-pool-size.js'
+export type { PoolSizeInput, PoolSizeRecommendation } from './recommend-pool-size.js'
+export type { PoolProbe, PoolStats } from './types.js'
