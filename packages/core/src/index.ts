@@ -48,7 +48,22 @@ export type { AcquireOptions, Lock, Locker, UsingOptions } from './lock/types.js
 // batch
 
 // pool
-export type { PoolProbe, PoolStats } from './pool/types.js'
+export { PoolMonitor, LeakDetector, recommendPoolSize } from './pool/index.js'
+export type {
+  AcquireInfo,
+  LeakDetectorOptions,
+  LeakReport,
+  PoolAlert,
+  PoolAlertKind,
+  PoolAlertThresholds,
+  PoolMonitorOptions,
+  PoolProbe,
+  PoolSample,
+  PoolSizeInput,
+  PoolSizeRecommendation,
+  PoolSnapshot,
+  PoolStats,
+} from './pool/index.js'
 
 // monitor
 export { Histogram, fingerprint, fingerprintId, hashFingerprint, redact, createMonitor } from './monitor/index.js'

@@ -316,7 +316,7 @@ describe('createCodec().clone', () => {
 
   it('clone() uses a registered clone() when given, else decode(copy of encode())', () => {
     let cloned = 0
-    const withClone = createCodec({ classes: [{ ...money, clone: (m) => (cloned++, new Money(m.cents, m.currency)) }] })
+    const withClone = createCodec({ classes: [{ ...money, clone: (m: Money) => (cloned++, new Money(m.cents, m.currency)) }] })
     expect(withClone.clone([new Money(1n, 'A')])).toEqual([new Money(1n, 'A')])
     expect(cloned).toBe(1)
     const encoded = { cents: 1n, currency: 'A' }

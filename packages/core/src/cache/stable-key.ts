@@ -105,7 +105,8 @@ function dispatch(value: object, depth: number, ancestors: Ancestors): string {
   if (value instanceof Map) return map(value, depth, ancestors)
   if (value instanceof Set) return set(value, depth, ancestors)
   if (ArrayBuffer.isView(value)) {
-    const name = TYPED_ARRAY_BY_PROTO.get(proto)?.name ?? 'Bytes'
+    // A Buffer and a Uint8Array with the same bytes select the same rows.
+    const name = Buffer.isBuffer(value) ? 'Uint8Array' : (TYPED_ARRAY_BY_PROTO.get(proto)?.name ?? 'DataView')
     return `${name}(${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')})`
   }
   if (value instanceof ArrayBuffer) return `ArrayBuffer(${Buffer.from(value).toString('base64')})`

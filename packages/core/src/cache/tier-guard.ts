@@ -1,4 +1,5 @@
-import { PerfError, TimeoutError } from '../errors.js'
+import { PerfError, TimeoutError, isPerfError } from '../errors.js'
+import { CircuitBreaker } from '../resilience/circuit-breaker.js'
 import type { Clock } from '../util/clock.js'
 import type { CacheStore, MaybePromise } from './types.js'
 
@@ -24,19 +25,19 @@ function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /**
- * Wraps one tier so the engine can call it without try/catch: every call has a deadline, every
- * failure is reported once, and after `breakerThreshold` consecutive failures the tier is
- * skipped for `breakerCooldownMs` (no per-call connect timeouts against a dead server).
- * This is the single place where tier failures are turned into "fail open".
+ * Wraps one tier so the engine can call it without try/catch: every asynchronous call has a
+ * deadline, every failure is reported once, and a {@link CircuitBreaker} skips the tier after
+ * `breakerThreshold` consecutive failures for `breakerCooldownMs` (no per-call connect timeouts
+ * against a dead server). This is the single place where tier failures become "fail open".
+ * In-process tiers that answer synchronously bypass the breaker so L1 hits stay allocation-free.
  */
 export class TierGuard {
   readonly name: string
   readonly shared: boolean
   readonly serializes: boolean
   readonly supportsTags: boolean
-  private failures = 0
-  private openUntil = 0
-  private probing = false
+  private readonly direct: boolean
+  private readonly breaker: CircuitBreaker
 
   constructor(
     readonly store: CacheStore,
@@ -46,79 +47,70 @@ export class TierGuard {
     this.shared = store.capabilities.shared
     this.serializes = store.capabilities.serializes
     this.supportsTags = store.capabilities.tags
+    this.direct = !this.shared && !this.serializes
+    this.breaker = new CircuitBreaker({
+      name: `cache-tier:${store.name}`,
+      policy: { kind: 'consecutive', threshold: opts.breakerThreshold },
+      halfOpenAfterMs: opts.breakerCooldownMs,
+      clock: opts.clock,
+    })
   }
 
   /** Whether the breaker currently lets calls through. */
   get isAvailable(): boolean {
-    return this.openUntil === 0 || this.opts.clock.now() >= this.openUntil
+    return this.breaker.state !== 'open'
   }
 
   /** Runs `fn` against the store; never throws, returns SKIPPED on any failure. */
   call<T>(operation: string, fn: (store: CacheStore) => MaybePromise<T>): MaybePromise<T | Skipped> {
-    if (this.openUntil !== 0) {
-      if (this.opts.clock.now() < this.openUntil || this.probing) return SKIPPED
-      this.probing = true // half-open: one probe at a time
-    }
+    if (!this.direct) return this.guarded(operation, () => fn(this.store))
     let result: MaybePromise<T>
     try {
       result = fn(this.store)
     } catch (error) {
-      this.failed(operation, error)
+      this.report(operation, error)
       return SKIPPED
     }
-    if (!isThenable(result)) {
-      this.succeeded()
-      return result
-    }
-    return this.withDeadline(operation, result)
+    return isThenable(result) ? this.guarded(operation, () => result) : result
   }
 
-  private withDeadline<T>(operation: string, pending: Promise<T>): Promise<T | Skipped> {
-    return new Promise<T | Skipped>((resolve) => {
-      let settled = false
+  private guarded<T>(operation: string, start: () => MaybePromise<T>): MaybePromise<T | Skipped> {
+    if (this.breaker.state === 'open') return SKIPPED
+    return this.breaker.execute(() => this.withDeadline(operation, start())).then(
+      (value) => value as T,
+      (error: unknown) => {
+        // An open (or busy half-open) breaker is the point of the breaker, not a new failure.
+        if (!isPerfError(error, 'CIRCUIT_OPEN')) this.report(operation, error)
+        return SKIPPED
+      },
+    )
+  }
+
+  private withDeadline<T>(operation: string, pending: MaybePromise<T>): Promise<T> {
+    if (!isThenable(pending)) return Promise.resolve(pending)
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        if (settled) return
-        settled = true
-        this.failed(
-          operation,
+        reject(
           new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
             context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
           }),
         )
-        resolve(SKIPPED)
       }, this.opts.timeoutMs)
       timer.unref?.()
       pending.then(
         (value) => {
-          if (settled) return
-          settled = true
           clearTimeout(timer)
-          this.succeeded()
           resolve(value)
         },
         (error: unknown) => {
-          if (settled) return
-          settled = true
           clearTimeout(timer)
-          this.failed(operation, error)
-          resolve(SKIPPED)
+          reject(error)
         },
       )
     })
   }
 
-  private succeeded(): void {
-    if (this.failures !== 0 || this.openUntil !== 0) {
-      this.failures = 0
-      this.openUntil = 0
-      this.probing = false
-    }
-  }
-
-  private failed(operation: string, error: unknown): void {
-    this.failures++
-    this.probing = false
-    if (this.failures >= this.opts.breakerThreshold) this.openUntil = this.opts.clock.now() + this.opts.breakerCooldownMs
+  private report(operation: string, error: unknown): void {
     const reported =
       error instanceof PerfError
         ? error

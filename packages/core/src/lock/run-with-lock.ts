@@ -40,7 +40,8 @@ export function checkExtendAt(value: unknown, component = 'perf:lock'): number {
  * `fn` must not release the lock itself (that would read as a loss).
  *
  * @returns `fn`'s value
- * @throws `fn`'s error when it rejects; LockError LOCK_LOST when `fn` resolved but the lock was lost
+ * @throws `fn`'s error when it rejects; LockError LOCK_LOST when `fn` resolved but the lock was lost;
+ *   PerfError INVALID_OPTION for a bad `extendAt` (after releasing the lock)
  * @example
  * const lock = await locker.acquire('order:42', 5_000)
  * await runWithLock(lock, 5_000, async (signal) => charge(order, { signal }))
@@ -51,9 +52,16 @@ export async function runWithLock<T>(
   fn: (signal: AbortSignal, lock: Lock) => Promise<T>,
   options: RunWithLockOptions = {},
 ): Promise<T> {
-  const extendAt = checkExtendAt(options.extendAt ?? 0.5)
-  const clock = options.clock ?? systemClock
   const locker = options.locker ?? 'lock'
+  let extendAt: number
+  try {
+    extendAt = checkExtendAt(options.extendAt ?? 0.5)
+  } catch (error) {
+    // The caller handed over a held lock: give it back before reporting the bad option.
+    await releaseAfter(lock, locker, false)
+    throw error
+  }
+  const clock = options.clock ?? systemClock
   const controller = new AbortController()
   let lost: LockError | undefined
   const markLost = (error: LockError): void => {
@@ -79,7 +87,8 @@ export async function runWithLock<T>(
     signal?.removeEventListener('abort', onAbort)
     // Wait for an in-flight extension so release never races it (redis-semaphore #205).
     await extender.stop()
-    if (!lost) await releaseAfter(lock, locker)
+    // Released even after a loss: a backend that failed to extend may still hold the key.
+    await releaseAfter(lock, locker, lost !== undefined)
   }
 }
 
@@ -89,11 +98,15 @@ function lostNow(lock: Lock): LockError {
   })
 }
 
-/** Releases after `fn`; a failure here cannot undo `fn`, and the ttl bounds the lock, so it is reported, not thrown. */
-async function releaseAfter(lock: Lock, locker: string): Promise<void> {
+/**
+ * Releases after `fn`. A failure here cannot undo `fn` and the ttl bounds the lock, so it is
+ * reported on `perf:lock`, not thrown; after a known loss, "not held" is the expected answer.
+ */
+async function releaseAfter(lock: Lock, locker: string, wasLost: boolean): Promise<void> {
   try {
     await lock.release()
   } catch (error) {
+    if (wasLost && (isPerfError(error, 'LOCK_NOT_HELD') || isPerfError(error, 'LOCK_LOST'))) return
     const event: LockEvent = { type: 'release-failed', locker, resources: lock.resources, owner: lock.owner, fence: lock.fence, error }
     publish('perf:lock', event)
   }

@@ -87,7 +87,7 @@ export type LockEvent =
   | (LockEventBase & { type: 'acquire'; fence: number; ttlMs: number; durationMs: number })
   | (LockEventBase & { type: 'extend'; fence: number; ttlMs: number })
   | (LockEventBase & { type: 'release'; fence: number; durationMs: number })
-  | (LockEventBase & { type: 'lost'; fence: number; durationMs: number; reason: 'expired' | 'closed' | 'extend-failed' })
+  | (LockEventBase & { type: 'lost'; fence: number; durationMs: number; reason: 'expired' | 'closed' })
   | (LockEventBase & { type: 'timeout'; resource: string; holder: string | undefined; durationMs: number })
   | (LockEventBase & { type: 'deadlock'; cycle: readonly string[] })
   | (LockEventBase & { type: 'release-failed'; fence: number; error: unknown })

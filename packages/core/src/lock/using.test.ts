@@ -226,6 +226,14 @@ describe('runWithLock', () => {
     }
   })
 
+  it('runWithLock() releases the lock it was given when extendAt is invalid', async () => {
+    const lock = scriptedLock()
+    const fn = vi.fn(async () => 1)
+    expect(isPerfError(await settle(runWithLock(lock, 1_000, fn, { extendAt: 0 })), 'INVALID_OPTION')).toBe(true)
+    expect(fn).not.toHaveBeenCalled()
+    expect(lock.isHeld).toBe(false)
+  })
+
   it('runWithLock() waits for an in-flight extension before releasing', async () => {
     const order: string[] = []
     let finishExtend: () => void = () => undefined

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryStore } from '../cache/memory-store.js'
+import type { CacheStore, StoreCapabilities, StoreEntry } from '../cache/types.js'
+import { cacheStoreSuite } from './cache-store-suite.js'
+import type { CacheStoreSuiteOptions } from './cache-store-suite.js'
+import type { TestRunner } from './runner.js'
+
+interface Collected {
+  name: string
+  fn: () => unknown
+  skipped: boolean
+}
+
+/** A runner that records tests instead of running them, so this file can run the suite against broken stores. */
+function collect(register: (runner: TestRunner) => void, withSkip = true): Collected[] {
+  const path: string[] = []
+  const tests: Collected[] = []
+  const add = (skipped: boolean) => (name: string, fn: () => unknown) => {
+    tests.push({ name: [...path, name].join(' > '), fn, skipped })
+  }
+  const runner: TestRunner = {
+    describe: (name, fn) => {
+      path.push(name)
+      fn()
+      path.pop()
+    },
+    it: withSkip ? Object.assign(add(false), { skip: add(true) }) : add(false),
+    expect,
+  }
+  register(runner)
+  return tests
+}
+
+/** Runs the collected tests whose name contains `filter`; returns the names of those that failed. */
+async function failing(tests: Collected[], filter: string): Promise<string[]> {
+  const selected = tests.filter((test) => test.name.includes(filter) && !test.skipped)
+  expect(selected.length).toBeGreaterThan(0)
+  const failed: string[] = []
+  for (const test of selected) {
+    try {
+      await test.fn()
+    } catch {
+      failed.push(test.name)
+    }
+  }
+  return failed
+}
+
+/** A correct store with tags, answering asynchronously: MemoryStore plus tag invalidation times. */
+class TaggedStore implements CacheStore {
+  readonly name = 'tagged'
+  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false }
+  protected readonly inner = new MemoryStore()
+  protected readonly tagTimes = new Map<string, number>()
+
+  async get(key: string) {
+    const entry = this.inner.get(key)
+    return entry && this.fill(entry)
+  }
+  async getMany(keys: readonly string[]) {
+    return this.inner.getMany(keys).map((entry) => entry && this.fill(entry))
+  }
+  async set(key: string, entry: StoreEntry) {
+    this.inner.set(key, entry)
+  }
+  async delete(keys: readonly string[]) {
+    return this.inner.delete(keys)
+  }
+  async clear(prefix?: string) {
+    this.inner.clear(prefix)
+  }
+  async invalidateTags(tags: readonly string[], at: number) {
+    for (const tag of tags) this.tagTimes.set(tag, Math.max(at, this.tagTimes.get(tag) ?? 0))
+  }
+  async getTagInvalidations(tags: readonly string[]) {
+    return tags.map((tag) => this.tagTimes.get(tag) ?? 0)
+  }
+  private fill(entry: StoreEntry): StoreEntry {
+    const times = (entry.tags ?? []).map((tag) => this.tagTimes.get(tag) ?? 0)
+    return { ...entry, tagsInvalidatedAt: Math.max(0, ...times) }
+  }
+}
+
+function suiteOf(factory: () => CacheStore | Promise<CacheStore>, options?: CacheStoreSuiteOptions): Collected[] {
+  return collect((runner) => cacheStoreSuite('probe', factory, runner, options))
+}
+
+describe('cacheStoreSuite', () => {
+  it('registers the same tests in both call forms, named after the store', () => {
+    const named = collect((runner) => cacheStoreSuite('Mine', () => new MemoryStore(), runner))
+    const styled = collect((runner) => cacheStoreSuite(runner, () => new MemoryStore()))
+    expect(named.length).toBeGreaterThan(20)
+    expect(named.map((t) => t.name.replace('cacheStoreSuite(Mine)', ''))).toEqual(styled.map((t) => t.name.replace('cacheStoreSuite(memory)', '')))
+  })
+
+  it('skips groups that do not apply visibly, with the reason in the title', () => {
+    const tests = collect((runner) => cacheStoreSuite(runner, () => new MemoryStore()))
+    const skipped = tests.filter((t) => t.skipped).map((t) => t.name)
+    expect(skipped).toEqual([
+      'cacheStoreSuite(memory) > bytes > bytes bound (skipped: no boundedFactory option was given)',
+      'cacheStoreSuite(memory) > tags > tag invalidation (skipped: the store declares capabilities.tags = false)',
+    ])
+    const withoutSkip = collect((runner) => cacheStoreSuite(runner, () => new MemoryStore()), false)
+    expect(withoutSkip.filter((t) => t.name.includes('(skipped:')).length).toBe(2)
+  })
+
+  it('passes against a correct asynchronous store with tags', async () => {
+    const tests = suiteOf(async () => new TaggedStore(), { capabilities: { tags: true } })
+    expect(tests.filter((t) => t.name.includes('> tags >')).length).toBeGreaterThanOrEqual(5)
+    expect(await failing(tests, '')).toEqual([])
+  })
+
+  it('fails the tags group with an explanation when an async factory hides capabilities.tags = false', async () => {
+    const tests = suiteOf(async () => new MemoryStore())
+    const failed = await failing(tests, '> tags >')
+    expect(failed.length).toBe(tests.filter((t) => t.name.includes('> tags >')).length)
+    const withHint = suiteOf(async () => new MemoryStore(), { capabilities: { tags: false } })
+    expect(withHint.filter((t) => t.name.includes('> tags >')).every((t) => t.skipped)).toBe(true)
+  })
+
+  it('catches a store that ignores expiresAt', async () => {
+    class NeverExpires extends MemoryStore {
+      override set(key: string, entry: StoreEntry) {
+        super.set(key, { ...entry, expiresAt: Number.MAX_SAFE_INTEGER })
+      }
+    }
+    expect(await failing(suiteOf(() => new NeverExpires()), 'once expiresAt has passed')).toHaveLength(1)
+  })
+
+  it('catches a store whose getMany() loses the key order', async () => {
+    class Reversed extends MemoryStore {
+      override getMany(keys: readonly string[]) {
+        return super.getMany(keys).reverse()
+      }
+    }
+    expect(await failing(suiteOf(() => new Reversed()), 'in key order')).toHaveLength(1)
+  })
+
+  it('catches a store whose delete() miscounts and one whose clear(prefix) clears everything', async () => {
+    class CountsAll extends MemoryStore {
+      override delete(keys: readonly string[]) {
+        super.delete(keys)
+        return keys.length
+      }
+    }
+    class ClearsAll extends MemoryStore {
+      override clear() {
+        super.clear()
+      }
+    }
+    expect(await failing(suiteOf(() => new CountsAll()), 'how many existed')).toHaveLength(1)
+    expect(await failing(suiteOf(() => new ClearsAll()), 'clear(prefix)')).toHaveLength(1)
+  })
+
+  it('catches a bounded factory that does not bound bytes', async () => {
+    const tests = suiteOf(() => new MemoryStore(), { boundedFactory: () => new MemoryStore() })
+    expect(await failing(tests, '> bytes >')).toHaveLength(2)
+  })
+
+  it('catches a store that mixes up keys under concurrency and a tag store that moves times backwards', async () => {
+    class LastWriteWins extends MemoryStore {
+      private last: StoreEntry | undefined
+      override set(key: string, entry: StoreEntry) {
+        super.set(key, entry)
+        this.last = entry
+      }
+      override get(key: string) {
+        return super.get(key) && this.last
+      }
+    }
+    expect(await failing(suiteOf(() => new LastWriteWins()), '200 parallel')).toHaveLength(1)
+    class Overwrites extends TaggedStore {
+      override async invalidateTags(tags: readonly string[], at: number) {
+        for (const tag of tags) this.tagTimes.set(tag, at)
+      }
+    }
+    const tests = suiteOf(() => new Overwrites(), { capabilities: { tags: true } })
+    expect(await failing(tests, 'keeps the latest time')).toHaveLength(1)
+  })
+})
