@@ -43,7 +43,13 @@ export type {
 } from './cache/types.js'
 
 // lock
-export type { AcquireOptions, Lock, Locker, UsingOptions } from './lock/types.js'
+export { LocalLocker } from './lock/local-locker.js'
+export type { LocalLockerStats } from './lock/local-locker.js'
+export type { LocalLockerOptions } from './lock/local-locker-options.js'
+export { runWithLock } from './lock/run-with-lock.js'
+export type { RunWithLockOptions } from './lock/run-with-lock.js'
+export { canonicalResources } from './lock/canonical.js'
+export type { AcquireOptions, Lock, Locker, LockEvent, UsingOptions } from './lock/types.js'
 
 // batch
 

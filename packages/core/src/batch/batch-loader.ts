@@ -36,24 +36,33 @@ export interface BatchLoaderOptions<K, V, C = K> {
 type Resolve<V> = (value: V | PromiseLike<V>) => void
 type Reject = (reason: unknown) => void
 
-/** One pending batch; parallel arrays instead of per-key objects keep `load` allocation-light. */
-class Batch<K, V> {
-  dispatched = false
-  readonly keys: K[] = []
-  readonly resolves: Resolve<V>[] = []
-  readonly rejects: Reject[] = []
-  hitPromises: Promise<V>[] | null = null
-  hitResolves: Resolve<V>[] | null = null
+interface Callbacks<V> {
+  resolve: Resolve<V>
+  reject: Reject
+}
 
-  /** A memo hit still settles with its batch, so hits and fresh loads resolve in the same job. */
-  addHit(cached: Promise<V>): Promise<V> {
-    const promises = this.hitPromises ?? (this.hitPromises = [])
-    const resolves = this.hitResolves ?? (this.hitResolves = [])
-    promises.push(cached)
-    return new Promise<V>((resolve) => {
-      resolves.push(resolve)
-    })
-  }
+interface Hit<V> {
+  resolve: Resolve<V>
+  promise: Promise<V>
+}
+
+/**
+ * One pending batch. Created as an object literal, not a class instance: V8's allocation-site
+ * feedback for literal arrays measurably speeds up the 1000-loads-per-tick path.
+ */
+interface Batch<K, V> {
+  dispatched: boolean
+  keys: K[]
+  callbacks: Callbacks<V>[]
+  hits: Hit<V>[] | null
+}
+
+/** A memo hit still settles with its batch, so hits and fresh loads resolve in the same job. */
+function addHit<K, V>(batch: Batch<K, V>, promise: Promise<V>): Promise<V> {
+  const hits = batch.hits ?? (batch.hits = [])
+  return new Promise<V>((resolve) => {
+    hits.push({ resolve, promise })
+  })
 }
 
 const RESOLVED = Promise.resolve()
@@ -126,12 +135,12 @@ export class BatchLoader<K, V, C = K> {
     if (cache !== null) {
       cacheKey = this.#cacheKey(key)
       const cached = cache.get(cacheKey)
-      if (cached) return batch.addHit(cached)
+      if (cached) return addHit(batch, cached)
     }
     batch.keys.push(key)
     const promise = new Promise<V>((resolve, reject) => {
-      batch.resolves.push(resolve)
-      batch.rejects.push(reject)
+      // One object per key measured faster than two parallel arrays of functions.
+      batch.callbacks.push({ resolve, reject })
     })
     if (cache !== null) cache.set(cacheKey as C, promise)
     return promise
@@ -199,7 +208,7 @@ export class BatchLoader<K, V, C = K> {
 
   /** Kept out of `#currentBatch` so the hot path stays small enough for V8 to inline `load` whole. */
   #newBatch(): Batch<K, V> {
-    const batch = new Batch<K, V>()
+    const batch: Batch<K, V> = { dispatched: false, keys: [], callbacks: [], hits: null }
     this.#batch = batch
     const dispatch = (): void => this.#dispatch(batch)
     const schedule = this.#batchScheduleFn
@@ -239,25 +248,26 @@ export class BatchLoader<K, V, C = K> {
     if (!isArrayLike(values)) {
       throw this.#invalid(batch, `resolved to ${describe(values)} instead of an array`, 'an array')
     }
-    const { resolves, rejects } = batch
-    if (values.length !== resolves.length) {
-      throw this.#invalid(batch, `resolved to ${values.length} values for ${resolves.length} keys`, values.length)
+    const { callbacks } = batch
+    if (values.length !== callbacks.length) {
+      throw this.#invalid(batch, `resolved to ${values.length} values for ${callbacks.length} keys`, values.length)
     }
     resolveHits(batch)
-    for (let i = 0; i < resolves.length; i++) {
+    for (let i = 0; i < callbacks.length; i++) {
       const value = values[i]
-      if (value instanceof Error) (rejects[i] as Reject)(value)
-      else (resolves[i] as Resolve<V>)(value as V)
+      const callback = callbacks[i] as Callbacks<V>
+      if (value instanceof Error) callback.reject(value)
+      else callback.resolve(value as V)
     }
   }
 
   /** A whole batch failed: nothing of it stays memoized, and every key rejects with `error`. */
   #fail(batch: Batch<K, V>, error: unknown): void {
     resolveHits(batch)
-    const { keys, rejects } = batch
+    const { keys, callbacks } = batch
     for (let i = 0; i < keys.length; i++) {
       this.clear(keys[i] as K)
-      ;(rejects[i] as Reject)(error)
+      ;(callbacks[i] as Callbacks<V>).reject(error)
     }
   }
 
@@ -274,10 +284,12 @@ export class BatchLoader<K, V, C = K> {
 }
 
 function resolveHits<K, V>(batch: Batch<K, V>): void {
-  const promises = batch.hitPromises
-  if (promises === null) return
-  const resolves = batch.hitResolves as Resolve<V>[]
-  for (let i = 0; i < promises.length; i++) (resolves[i] as Resolve<V>)(promises[i] as Promise<V>)
+  const hits = batch.hits
+  if (hits === null) return
+  for (let i = 0; i < hits.length; i++) {
+    const hit = hits[i] as Hit<V>
+    hit.resolve(hit.promise)
+  }
 }
 
 function describe(value: unknown): string {

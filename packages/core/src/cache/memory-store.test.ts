@@ -191,6 +191,17 @@ describe('MemoryStore', () => {
     store.close()
   })
 
+  it('get() sees a spied Date.now at once, even right after reading the real clock', () => {
+    const store = new MemoryStore()
+    const now = Date.now()
+    store.set('k', entry('v', now + 60_000))
+    expect(store.get('k')?.value).toBe('v') // caches the real reading
+    vi.spyOn(Date, 'now').mockReturnValue(now + 60_000)
+    expect(store.get('k')).toBeUndefined()
+    vi.restoreAllMocks()
+    store.close()
+  })
+
   it('keeps LRU order and counts consistent with a reference model over random operations', () => {
     const maxEntries = 1500 // above the initial slot capacity, so the arrays grow
     const { store } = storeWith({ maxEntries })

@@ -17,7 +17,12 @@ export interface MemoryStoreOptions {
    * @default a conservative estimate of the key, the entry object, its tags and its value (`estimateSize`)
    */
   sizeOf?: (entry: StoreEntry, key: string) => number
-  /** Time source for expiry checks. @default systemClock */
+  /**
+   * Time source for expiry checks, read on every call. The default clock is read at most once per
+   * millisecond (a reading is reused until an unref'd timer expires it), because `Date.now()`
+   * costs more than a whole LRU hit; faked or spied `Date.now` is detected and read every call.
+   * @default systemClock
+   */
   clock?: Clock
 }
 
@@ -37,10 +42,10 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({ tags: false, shared: fal
 /** How long a clock reading is reused, in ms: `Date.now()` costs more than a whole LRU hit. */
 const CLOCK_RESOLUTION_MS = 1
 /**
- * The real Date, if it is native. Fake timers (vitest, sinon) replace the global Date; the
- * store then reads the clock on every call so faked time is seen at once.
+ * The real `Date.now`, if it is native. Fake timers (vitest, sinon) replace the global Date and
+ * spies replace `Date.now`; the store then reads the clock on every call so faked time is seen at once.
  */
-const NATIVE_DATE = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date : undefined
+const NATIVE_NOW = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date.now : undefined
 
 /**
  * In-process cache tier: an O(1) LRU with per-entry expiry, bounded by entry count and by
@@ -197,13 +202,13 @@ export class MemoryStore implements CacheStore {
 
   private now(): number {
     // Fast path kept tiny so V8 inlines it into get().
-    if (this.cachedNow !== 0 && globalThis.Date === NATIVE_DATE) return this.cachedNow
+    if (this.cachedNow !== 0 && Date.now === NATIVE_NOW) return this.cachedNow
     return this.readClock()
   }
 
   private readClock(): number {
     const now = this.clock.now()
-    if (this.clock === systemClock && globalThis.Date === NATIVE_DATE) {
+    if (this.clock === systemClock && Date.now === NATIVE_NOW) {
       this.cachedNow = now
       if (this.clockTimer === undefined) this.clockTimer = setTimeout(this.expireClock, CLOCK_RESOLUTION_MS).unref()
     }

@@ -20,9 +20,9 @@ export function extendReleaseTests(ctx: SuiteContext): void {
     test('extend() keeps the lock held past its original ttl', async (locker) => {
       const resource = unique('ext-hold')
       const lock = await locker.acquire(resource, ttl)
-      await delay(ttl / 2)
+      await delay(ttl / 4)
       await lock.extend(ttl * 4)
-      await delay(ttl)
+      await delay(ttl * 1.25)
       expect(lock.isHeld).toBe(true)
       const error = await rejectionOf(locker.acquire(resource, ttl, { waitMs: 0 }))
       expect(codeOf(error)).toBe('LOCK_TIMEOUT')

@@ -41,10 +41,12 @@ export function usingTests(ctx: SuiteContext): void {
     test('using() extends the lock while fn runs past the original ttl', async (locker) => {
       const resource = unique('using-long')
       let probe: unknown
-      const aborted = await locker.using(resource, ttl, async (signal, lock) => {
-        await delay(ttl * 2)
+      // 1.5 x ttl leaves the default extension (at half the ttl left) some slack on a busy machine.
+      const lockTtl = ttl * 1.5
+      const aborted = await locker.using(resource, lockTtl, async (signal, lock) => {
+        await delay(lockTtl * 2)
         probe = codeOf(await rejectionOf(locker.acquire(resource, ttl, { waitMs: 0, owner: unique('probe') })))
-        await delay(ttl)
+        await delay(lockTtl)
         expect(lock.isHeld).toBe(true)
         return signal.aborted
       })
