@@ -52,6 +52,27 @@ export { canonicalResources } from './lock/canonical.js'
 export type { AcquireOptions, Lock, Locker, LockEvent, UsingOptions } from './lock/types.js'
 
 // batch
+export { BatchLoader, batches, AdaptiveBatchSize, retry, backoff } from './batch/index.js'
+export type {
+  AdaptiveBatchSizeOptions,
+  AdaptiveReason,
+  Backoff,
+  BackoffOptions,
+  BatchContext,
+  BatchFailure,
+  BatchLoadFn,
+  BatchLoaderOptions,
+  BatchProgress,
+  BatchSample,
+  BatchesOptions,
+  BatchesResult,
+  ExponentialBackoffOptions,
+  LinearBackoffOptions,
+  LoaderCacheMap,
+  RetryContext,
+  RetryEvent,
+  RetryPolicy,
+} from './batch/index.js'
 
 // pool
 export { PoolMonitor, LeakDetector, recommendPoolSize } from './pool/index.js'

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
 import { describe, expect, it } from 'vitest'
 import { isPerfError, type PerfError } from '../errors.js'
 import { BatchLoader, type BatchLoaderOptions } from './batch-loader.js'
@@ -172,7 +173,7 @@ describe('BatchLoader', () => {
     })
     const error = (await rejectionOf(loader.load(1))) as TypeError
     expect(error).toBeInstanceOf(TypeError)
-    expect(error.message).toContain('errored synchronously: Error: boom')
+    expect(error.message).toContain('threw synchronously instead of returning a Promise: Error: boom')
     expect((error.cause as Error).message).toBe('boom')
   })
 
@@ -364,5 +365,21 @@ describe('BatchLoader', () => {
     )
     expect(waves).toEqual([[0, 1, 0], [10, 11, 0], [20, 21, 0]])
     expect(calls).toEqual([[0, 1], [10, 11], [20, 21]])
+  })
+
+  it('publishes one dispatch event per batch call on the perf:batch diagnostics channel', async () => {
+    const events: unknown[] = []
+    const listener = (message: unknown): void => void events.push(message)
+    diagnosticsChannel.subscribe('perf:batch', listener)
+    try {
+      const [loader] = idLoader<number>({ name: 'ids', maxBatchSize: 2 })
+      await Promise.all([1, 2, 3].map((k) => loader.load(k)))
+    } finally {
+      diagnosticsChannel.unsubscribe('perf:batch', listener)
+    }
+    expect(events).toEqual([
+      { type: 'dispatch', loader: 'ids', size: 2 },
+      { type: 'dispatch', loader: 'ids', size: 1 },
+    ])
   })
 })

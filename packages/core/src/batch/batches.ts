@@ -121,41 +121,54 @@ class BatchRun<T> {
   }
 
   async #process(items: T[], batchIndex: number): Promise<void> {
-    const { clock, retry: policy } = this.#config
+    const { clock } = this.#config
     const adaptive = this.#config.size instanceof AdaptiveBatchSize ? this.#config.size : undefined
-    const signal = this.#controller.signal
     let attemptStarted = clock.now()
     const attempt = (n: number): unknown => {
       attemptStarted = clock.now()
-      return this.#fn(items, { batchIndex, signal, attempt: n })
+      return this.#fn(items, { batchIndex, signal: this.#controller.signal, attempt: n })
     }
+    let failure: { error: unknown } | undefined
     try {
-      if (policy === undefined) await attempt(1)
-      else {
-        await retry(({ attempt: n }) => attempt(n), {
-          ...policy,
-          signal: policy.signal === undefined ? signal : AbortSignal.any([policy.signal, signal]),
-          clock: policy.clock ?? clock,
-          onRetry: (event) => {
-            // A failed attempt is a hint of overload: later batches get smaller too.
-            adaptive?.recordError()
-            policy.onRetry?.(event)
-          },
-        })
-      }
-      const durationMs = clock.now() - attemptStarted
+      await this.#runWithRetry(attempt, adaptive)
+    } catch (error) {
+      failure = { error }
+    }
+    if (failure === undefined) {
+      // Only the successful attempt counts: backoff waits say nothing about the right size.
+      const durationMs = Math.max(0, clock.now() - attemptStarted)
       this.#done += items.length
       adaptive?.record({ items: items.length, durationMs })
       publish(CHANNELS.batch, { type: 'batch', batchIndex, size: items.length, durationMs, ok: true })
-    } catch (error) {
+    } else {
+      // An abort is not a failed batch: the run rejects with the abort reason instead.
       if (this.#config.signal?.aborted) return
       this.#failedItems += items.length
       adaptive?.recordError()
-      publish(CHANNELS.batch, { type: 'batch', batchIndex, size: items.length, ok: false, error })
-      this.#recordFailure(items, batchIndex, error)
+      publish(CHANNELS.batch, { type: 'batch', batchIndex, size: items.length, ok: false, error: failure.error })
+      this.#recordFailure(items, batchIndex, failure.error)
     }
     this.#settled++
     this.#report()
+  }
+
+  async #runWithRetry(attempt: (n: number) => unknown, adaptive: AdaptiveBatchSize | undefined): Promise<void> {
+    const policy = this.#config.retry
+    if (policy === undefined) {
+      await attempt(1)
+      return
+    }
+    const signal = this.#controller.signal
+    await retry(({ attempt: n }) => attempt(n), {
+      ...policy,
+      signal: policy.signal === undefined ? signal : AbortSignal.any([policy.signal, signal]),
+      clock: policy.clock ?? this.#config.clock,
+      onRetry: (event) => {
+        // A failed attempt hints at overload: later batches get smaller too.
+        adaptive?.recordError()
+        policy.onRetry?.(event)
+      },
+    })
   }
 
   #recordFailure(items: T[], batchIndex: number, error: unknown): void {
