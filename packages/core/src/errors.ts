@@ -110,9 +110,13 @@ export class TimeoutError extends PerfError {
 
 /** Thrown by a circuit breaker that is open; `retryAfterMs` says when a probe will be allowed. */
 export class BrokenCircuitError extends PerfError {
+  /** Milliseconds until the breaker lets a probe through, when known (also in `context.retryAfterMs`). */
+  readonly retryAfterMs: number | undefined
   constructor(message: string, options: PerfErrorOptions = {}) {
     super('CIRCUIT_OPEN', message, options)
     this.name = 'BrokenCircuitError'
+    const retryAfterMs = options.context?.retryAfterMs
+    this.retryAfterMs = typeof retryAfterMs === 'number' ? retryAfterMs : undefined
   }
 }
 

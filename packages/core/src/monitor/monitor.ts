@@ -278,7 +278,8 @@ function topOption(top: unknown): number {
  * @throws PerfError INVALID_OPTION naming the option that is out of range.
  * @example
  * const monitor = createMonitor({ slowQueryMs: 100, onNPlusOne: (r) => log.warn(r) })
- * app.use((req, res, next) => monitor.scope(next, { name: `${req.method} ${req.path}` }))
+ * // keep the scope open until the response is done, so queries of async handlers count
+ * app.use((req, res, next) => monitor.scope(() => new Promise((done) => { res.on('close', done); next() }), { name: `${req.method} ${req.path}` }))
  * app.get('/metrics', (req, res) => res.type('text/plain; version=0.0.4').send(monitor.toPrometheus()))
  */
 export function createMonitor(options: MonitorOptions = {}): Monitor {
