@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { PerfError } from '../errors.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { CHANNELS } from '../util/diagnostics.js'
+import { CoarseClock } from '../util/coarse-clock.js'
 import { toMs } from '../util/duration.js'
 import { assertInt } from '../util/validate.js'
 import { createCodec } from './codec.js'
+import { CopyPlanner, type Copier } from './copy-plan.js'
 import { baseOptions, type OptionDefaults, type ResolvedOptions } from './entry-options.js'
 import { MemoryStore } from './memory-store.js'
 import { TagRegistry } from './tag-registry.js'
@@ -36,12 +38,18 @@ export abstract class CacheBase {
   protected readonly codec: Codec
   protected readonly isolate: boolean
   protected readonly clock: Clock
+  /** For the hit path's freshness check only (reads may be up to ~1 ms late); ordering uses `clock`. */
+  protected readonly coarseClock: CoarseClock
   protected readonly registry: TagRegistry
   protected readonly defaults: OptionDefaults
   protected readonly base: ResolvedOptions
   protected readonly maxKeyLength: number
   protected readonly localMaxAge: number
   protected readonly hasShared: boolean
+  protected readonly serializes: boolean
+  /** Copy plans of stored values, so isolated hits copy by structure instead of walking. */
+  private readonly copiers = new WeakMap<object, Copier>()
+  private readonly planner: CopyPlanner
   protected readonly onEventOption: ((event: CacheEvent) => void) | undefined
   /** Invalidation time of the whole namespace (clear()); entries created before it are misses. */
   protected clearedAt = 0
@@ -68,8 +76,10 @@ export abstract class CacheBase {
     }
     this.prefix = `${this.namespace}:`
     this.clock = options.clock ?? systemClock
+    this.coarseClock = new CoarseClock(this.clock)
     this.codec = options.codec ?? createCodec()
     this.isolate = options.isolate ?? true
+    this.planner = new CopyPlanner((value) => this.codec.clone(value))
     this.maxKeyLength = assertInt(options.maxKeyLength ?? 1024, 'maxKeyLength', 1)
     this.registry = new TagRegistry(assertInt(options.maxTags ?? 100_000, 'maxTags', 1))
     this.onEventOption = options.onEvent
@@ -109,6 +119,7 @@ export abstract class CacheBase {
     }
     this.counters.hits = this.tiers.map(() => 0)
     this.hasShared = this.tiers.some((t) => t.shared)
+    this.serializes = this.tiers.some((t) => t.serializes)
     const localMaxAge = options.localMaxAgeMs === undefined ? Number.POSITIVE_INFINITY : toMs(options.localMaxAgeMs, 'localMaxAgeMs', 'INVALID_OPTION')
     this.localMaxAge = localMaxAge
   }
@@ -160,7 +171,10 @@ export abstract class CacheBase {
       if (result === SKIPPED || result === undefined) continue
       const entry = result as StoreEntry
       if (entry.expiresAt <= this.clock.now() || !this.isValid(entry)) continue
-      if (i > 0) await this.writeTiers(fullKey, entry, i)
+      if (i > 0) {
+        if (this.isolate) this.planCopies(entry.value)
+        await this.writeTiers(fullKey, entry, i)
+      }
       return { entry, tier: i }
     }
     return undefined
@@ -195,12 +209,24 @@ export abstract class CacheBase {
 
   /** The copy of a value that a caller may mutate freely. */
   protected output<T>(value: unknown): T {
-    return (this.isolate ? this.codec.clone(value) : value) as T
+    if (!this.isolate || typeof value !== 'object' || value === null) return value as T
+    const copier = this.copiers.get(value)
+    return (copier === undefined ? this.codec.clone(value) : copier(value)) as T
   }
 
   /** The copy of a caller's value that tiers keep. Validates encodability for serializing tiers. */
   protected input(value: unknown): unknown {
-    return this.isolate || this.tiers.some((t) => t.serializes) ? this.codec.clone(value) : value
+    if (!this.isolate && !this.serializes) return value
+    const stored = this.codec.clone(value)
+    if (this.isolate) this.planCopies(stored)
+    return stored
+  }
+
+  /** Compiles the copy plan of a value the cache now owns (stored values are never mutated). */
+  protected planCopies(stored: unknown): void {
+    if (typeof stored !== 'object' || stored === null || this.copiers.has(stored)) return
+    const copier = this.planner.compile(stored)
+    if (copier !== undefined) this.copiers.set(stored, copier)
   }
 
   protected meta(status: CacheStatus, tier: string, key: string, entry: StoreEntry | undefined, error?: unknown): CacheMeta {

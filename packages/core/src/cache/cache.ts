@@ -2,7 +2,7 @@ import { PerfError, isPerfError } from '../errors.js'
 import { toMs } from '../util/duration.js'
 import { assertInt } from '../util/validate.js'
 import { CacheBase, type Found } from './cache-base.js'
-import { resolveOptions, type ResolvedOptions } from './entry-options.js'
+import { checkOptions, resolveOptions, type ResolvedOptions } from './entry-options.js'
 import { Flights, type Flight } from './flights.js'
 import { TagRegistry } from './tag-registry.js'
 import { SKIPPED, type TierGuard } from './tier-guard.js'
@@ -67,25 +67,27 @@ export class Cache extends CacheBase {
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T>
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | WithMeta<T>> {
     let fullKey: string
-    let o: ResolvedOptions
     try {
       fullKey = this.fullKey(key)
-      o = resolveOptions(options, this.defaults, this.base)
+      checkOptions(options)
       if (typeof loader !== 'function') throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getOrSet() needs a loader function')
     } catch (error) {
       return Promise.reject(error)
     }
-    if (options?.forceRefresh !== true) {
-      // Fast path: a fresh synchronous L1 hit costs no promise chain beyond the returned one.
-      const l1 = (this.tiers[0] as TierGuard).call('get', (s) => s.get(fullKey))
-      if (l1 !== undefined && l1 !== SKIPPED && typeof (l1 as Promise<unknown>).then !== 'function') {
-        const entry = l1 as StoreEntry
-        if (entry.staleAt > this.clock.now() && this.isValid(entry)) {
-          return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
-        }
+    const l1 = this.tiers[0] as TierGuard
+    if (l1.direct && options?.forceRefresh !== true) {
+      // Fast path: a fresh synchronous L1 hit needs no resolved options, closures or awaits.
+      let entry: StoreEntry | undefined
+      try {
+        entry = l1.store.get(fullKey) as StoreEntry | undefined
+      } catch (error) {
+        l1.report('get', error)
+      }
+      if (entry !== undefined && typeof (entry as unknown as Promise<unknown>).then !== 'function' && entry.staleAt > this.coarseClock.now() && this.isValid(entry)) {
+        return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
       }
     }
-    return this.getOrSetSlow(key, fullKey, loader, o, options)
+    return this.getOrSetSlow(key, fullKey, loader, resolveOptions(options, this.defaults, this.base), options)
   }
 
   private async getOrSetSlow<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
@@ -356,6 +358,7 @@ export class Cache extends CacheBase {
     const unsubscribe = await this.unsubscribe?.catch(() => undefined)
     await unsubscribe?.().catch(() => undefined)
     for (const tier of this.ownedTiers) await tier.store.close?.()
+    this.coarseClock.close()
   }
 
   /** Loads in flight for these keys (or that began before `at`) will not write their result. */

@@ -47,6 +47,23 @@ export function resolveOptions(opts: GetOrSetOptions | EntryOptions | undefined,
   }
 }
 
+const DURATION_KEYS = ['ttl', 'swr', 'grace', 'jitter', 'timeout', 'hardTimeout', 'failureBackoff'] as const
+
+/**
+ * Validates a call's options without building anything (the hit path needs no resolved options,
+ * but bad input must still be rejected on a hit). @throws PerfError INVALID_TTL, INVALID_ARGUMENT
+ */
+export function checkOptions(opts: GetOrSetOptions | undefined): void {
+  if (opts === undefined) return
+  for (let i = 0; i < DURATION_KEYS.length; i++) {
+    const name = DURATION_KEYS[i] as (typeof DURATION_KEYS)[number]
+    const value = opts[name]
+    if (value === undefined || (typeof value === 'number' && value >= 0 && value < Number.POSITIVE_INFINITY)) continue
+    toMs(value, name)
+  }
+  if (opts.tags !== undefined) validateTags(opts.tags)
+}
+
 /** The options used when a call passes none. */
 export function baseOptions(d: OptionDefaults): ResolvedOptions {
   return {

@@ -1,5 +1,6 @@
 import { PerfError } from '../errors.js'
 import { type Clock, systemClock } from '../util/clock.js'
+import { CoarseClock } from '../util/coarse-clock.js'
 import { assertFunction, assertInt } from '../util/validate.js'
 import { estimateSize } from './size.js'
 import type { CacheStore, StoreCapabilities, StoreEntry, StoreStats } from './types.js'
@@ -39,13 +40,6 @@ const MAX_ENTRIES_LIMIT = 2 ** 30
 /** Charged per entry besides key and value: the StoreEntry object, its Map slot and our arrays. */
 const ENTRY_OVERHEAD = 160
 const CAPABILITIES: StoreCapabilities = Object.freeze({ tags: false, shared: false, serializes: false })
-/** How long a clock reading is reused, in ms: `Date.now()` costs more than a whole LRU hit. */
-const CLOCK_RESOLUTION_MS = 1
-/**
- * The real `Date.now`, if it is native. Fake timers (vitest, sinon) replace the global Date and
- * spies replace `Date.now`; the store then reads the clock on every call so faked time is seen at once.
- */
-const NATIVE_NOW = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date.now : undefined
 
 /**
  * In-process cache tier: an O(1) LRU with per-entry expiry, bounded by entry count and by
@@ -80,11 +74,8 @@ export class MemoryStore implements CacheStore {
   private tail = NONE // least recently used
   private freeHead = NONE // free slots, chained through `next`
 
-  // Coarse clock (default clock only): a reading is reused until an unref'd timer resets it
-  // CLOCK_RESOLUTION_MS later, so while the event loop is blocked get() sees the time the block
-  // began (lru-cache's ttlResolution makes the same trade).
-  private cachedNow = 0
-  private clockTimer: ReturnType<typeof setTimeout> | undefined
+  // Expiry checks read a coarse clock: Date.now() costs more than a whole LRU hit.
+  private readonly coarse: CoarseClock
 
   private bytes = 0
   private evictions = 0
@@ -101,6 +92,7 @@ export class MemoryStore implements CacheStore {
     this.sizeOf = options.sizeOf === undefined ? estimateEntrySize : assertFunction(options.sizeOf, 'sizeOf')
     if (options.clock !== undefined) assertFunction(options.clock?.now, 'clock.now')
     this.clock = options.clock ?? systemClock
+    this.coarse = new CoarseClock(this.clock)
     this.allocate(Math.min(this.maxEntries + 1, INITIAL_CAPACITY))
   }
 
@@ -195,29 +187,11 @@ export class MemoryStore implements CacheStore {
   /** Clears the store, releases its memory and stops its clock timer. */
   close(): void {
     this.reset()
-    if (this.clockTimer !== undefined) clearTimeout(this.clockTimer)
-    this.clockTimer = undefined
-    this.cachedNow = 0
+    this.coarse.close()
   }
 
   private now(): number {
-    // Fast path kept tiny so V8 inlines it into get().
-    if (this.cachedNow !== 0 && Date.now === NATIVE_NOW) return this.cachedNow
-    return this.readClock()
-  }
-
-  private readClock(): number {
-    const now = this.clock.now()
-    if (this.clock === systemClock && Date.now === NATIVE_NOW) {
-      this.cachedNow = now
-      if (this.clockTimer === undefined) this.clockTimer = setTimeout(this.expireClock, CLOCK_RESOLUTION_MS).unref()
-    }
-    return now
-  }
-
-  private readonly expireClock = (): void => {
-    this.cachedNow = 0
-    this.clockTimer = undefined
+    return this.coarse.now()
   }
 
   private measure(entry: StoreEntry, key: string): number {

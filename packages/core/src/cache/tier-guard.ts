@@ -36,7 +36,8 @@ export class TierGuard {
   readonly shared: boolean
   readonly serializes: boolean
   readonly supportsTags: boolean
-  private readonly direct: boolean
+  /** In-process tier that answers synchronously: the engine may read it without the guard's promise machinery. */
+  readonly direct: boolean
   private readonly breaker: CircuitBreaker
 
   constructor(
@@ -110,7 +111,8 @@ export class TierGuard {
     })
   }
 
-  private report(operation: string, error: unknown): void {
+  /** Reports a failure of a direct call the engine made itself. */
+  report(operation: string, error: unknown): void {
     const reported =
       error instanceof PerfError
         ? error
