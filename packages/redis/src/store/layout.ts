@@ -1,0 +1,61 @@
+import { hash32 } from '../internal/slot.js'
+
+/**
+ * Where a store's keys live. Without buckets (single node): `<prefix>e:<key>`, `<prefix>t:<tag>`,
+ * `<prefix>m`. With N buckets (Cluster): `<prefix>{b}e:<key>` etc., so an entry, the tag records
+ * it reads and its bucket's meta key share one hash slot and a get stays one Lua call. Tag
+ * records are written to every bucket; entries spread over the N slots.
+ */
+export class StoreLayout {
+  readonly #tags: string[]
+  constructor(
+    readonly prefix: string,
+    readonly buckets: number,
+  ) {
+    this.#tags = buckets === 0 ? [''] : Array.from({ length: buckets }, (_, b) => `{${b}}`)
+  }
+
+  /** Every bucket index (just 0 without buckets). */
+  get bucketIds(): number[] {
+    return this.#tags.map((_, b) => b)
+  }
+
+  bucketOf(key: string): number {
+    return this.buckets === 0 ? 0 : hash32(key) % this.buckets
+  }
+
+  entryKey(key: string, bucket = this.bucketOf(key)): string {
+    return `${this.prefix}${this.#tags[bucket]}e:${key}`
+  }
+
+  tagPrefix(bucket: number): string {
+    return `${this.prefix}${this.#tags[bucket]}t:`
+  }
+
+  metaKey(bucket: number): string {
+    return `${this.prefix}${this.#tags[bucket]}m`
+  }
+
+  /** SCAN pattern for entries whose key starts with `keyPrefix` (every key of the store when undefined). */
+  scanPattern(keyPrefix: string | undefined): string {
+    const base = escapeGlob(this.prefix) + (this.buckets === 0 ? '' : '{*}')
+    return keyPrefix === undefined ? `${escapeGlob(this.prefix)}*` : `${base}e:${escapeGlob(keyPrefix)}*`
+  }
+}
+
+/** Escapes Redis glob metacharacters so SCAN MATCH treats `value` literally. */
+export function escapeGlob(value: string): string {
+  return value.replace(/[*?[\]\\]/g, (ch) => `\\${ch}`)
+}
+
+/** The logical key of an entry key of `layout`, or undefined when `redisKey` is not an entry key. */
+export function entryKeyOf(layout: StoreLayout, redisKey: string): string | undefined {
+  if (!redisKey.startsWith(layout.prefix)) return undefined
+  let rest = redisKey.slice(layout.prefix.length)
+  if (layout.buckets > 0) {
+    const match = /^\{\d+\}/.exec(rest)
+    if (!match) return undefined
+    rest = rest.slice(match[0].length)
+  }
+  return rest.startsWith('e:') ? rest.slice(2) : undefined
+}

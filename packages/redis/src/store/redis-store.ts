@@ -1,0 +1,249 @@
+import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
+import type { CacheStore, Clock, Codec, Duration, StoreCapabilities, StoreEntry } from '@perf/core'
+import type { Redis } from 'ioredis'
+import { assertClient, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
+import { withDeadline } from '../internal/deadline.js'
+import { groupBySlot } from '../internal/slot.js'
+import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
+import { StoreLayout, entryKeyOf } from './layout.js'
+import { DELETE_ENTRIES, GET_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
+
+/** Options for {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix of every key the store writes (the cache's namespace comes after it). Must not contain `{` or `}`. @default 'perf:' */
+  prefix?: string
+  /** Encodes values to bytes. Use the same codec (and registered classes) in every instance sharing the store. @default createCodec() */
+  codec?: Codec
+  /** Largest encoded value accepted, in bytes; larger values throw VALUE_TOO_LARGE before anything is written. @default 8_388_608 (8 MiB) */
+  maxValueBytes?: number
+  /** How long a deleted key refuses writes of values whose load began before the delete, in ms. 0 disables. @default 5000 */
+  tombstoneMs?: Duration
+  /** Deadline of each Redis call in ms, so a default-configured client cannot hang a read. 0 disables. @default 250 */
+  commandTimeoutMs?: Duration
+  /**
+   * Hash-tag buckets entries are spread over on a Cluster (an entry and its tag records share a slot,
+   * so a get stays one round trip). Every instance sharing the store must use the same value.
+   * @default 16 for a Cluster client, 0 (no hash tags) for a single node
+   */
+  buckets?: number
+  /** Name in cache stats and events. @default 'redis' */
+  name?: string
+  /** Time source for TTLs. @default systemClock */
+  clock?: Clock
+}
+
+const DEFAULT_MAX_VALUE_BYTES = 8 * 1024 * 1024
+// Tag records outlive every entry that may carry the tag; this is the floor when no entry was seen.
+const MIN_TAG_TTL_MS = 60_000
+
+/**
+ * A {@link CacheStore} on Redis (the shared L2 tier): one Lua call per get/getMany/set/delete,
+ * TTLs kept by Redis, tag invalidation times stored in Redis and read in the same call as the entry.
+ *
+ * @example
+ * const redis = new Redis(failFastOptions({ host: '127.0.0.1' }))
+ * const cache = createCache({ tiers: [new MemoryStore(), redisStore(redis)], bus: redisBus(redis) })
+ */
+export class RedisStore implements CacheStore {
+  readonly name: string
+  readonly capabilities: StoreCapabilities = { tags: true, shared: true, serializes: true }
+  readonly #client: RedisClient
+  readonly #layout: StoreLayout
+  readonly #codec: Codec
+  readonly #maxValueBytes: number
+  readonly #tombstoneMs: number
+  readonly #timeoutMs: number
+  readonly #clock: Clock
+  #closed = false
+
+  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
+    this.#client = assertClient(client, 'redisStore')
+    const prefix = assertPrefix(options.prefix ?? 'perf:', 'redisStore', 'prefix')
+    const buckets = assertWholeNumber(options.buckets ?? (isCluster(this.#client) ? 16 : 0), 'buckets', 0, 16_384, 'redisStore')
+    this.#layout = new StoreLayout(prefix, buckets)
+    this.#codec = options.codec ?? createCodec()
+    this.#maxValueBytes = assertWholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', 1, Number.MAX_SAFE_INTEGER, 'redisStore')
+    this.#tombstoneMs = toMs(options.tombstoneMs ?? 5_000, 'tombstoneMs', 'INVALID_OPTION')
+    this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
+    this.name = options.name ?? 'redis'
+    this.#clock = options.clock ?? systemClock
+  }
+
+  async get(key: string): Promise<StoreEntry | undefined> {
+    this.#assertUsable('get')
+    // The hot path (an L2 hit): no grouping, one script call, one reply to decode.
+    const bucket = this.#layout.bucketOf(key)
+    const replies = (await this.#call('get', GET_ENTRIES.runBuffer(this.#client, [this.#layout.entryKey(key, bucket)], [this.#layout.tagPrefix(bucket)]))) as (Buffer[] | null)[]
+    const reply = replies[0]
+    return reply ? this.#decodeEntry(reply) : undefined
+  }
+
+  async getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
+    this.#assertUsable('getMany')
+    const results = new Array<StoreEntry | undefined>(keys.length).fill(undefined)
+    if (keys.length === 0) return results
+    const groups = this.#byBucket(keys.map((key, index) => ({ key, index })), (item) => item.key)
+    await Promise.all(
+      [...groups].map(async ([bucket, items]) => {
+        const replies = (await this.#call(
+          'get',
+          GET_ENTRIES.runBuffer(this.#client, items.map((item) => this.#layout.entryKey(item.key, bucket)), [this.#layout.tagPrefix(bucket)]),
+        )) as (Buffer[] | null)[]
+        items.forEach((item, i) => {
+          const reply = replies[i]
+          if (reply) results[item.index] = this.#decodeEntry(reply)
+        })
+      }),
+    )
+    return results
+  }
+
+  async set(key: string, entry: StoreEntry): Promise<void> {
+    this.#assertUsable('set')
+    const bytes = this.#encode(key, entry.value)
+    const px = Math.ceil(entry.expiresAt - this.#clock.now())
+    if (px <= 0) return // already expired: writing it would only be deleted again
+    const tags = entry.tags && entry.tags.length > 0 ? JSON.stringify(entry.tags) : ''
+    const bucket = this.#layout.bucketOf(key)
+    const args = [bytes, time(entry.createdAt), time(entry.staleAt), time(entry.expiresAt), tags, px, this.#layout.tagPrefix(bucket)]
+    await this.#call('set', SET_ENTRY.run(this.#client, [this.#layout.entryKey(key, bucket), this.#layout.metaKey(bucket)], args))
+  }
+
+  async delete(keys: readonly string[], at: number = this.#clock.now()): Promise<number> {
+    this.#assertUsable('delete')
+    if (keys.length === 0) return 0
+    const groups = this.#byBucket(keys, (key) => key)
+    const counts = await Promise.all(
+      [...groups].map(([bucket, group]) =>
+        this.#call('delete', DELETE_ENTRIES.run(this.#client, group.map((key) => this.#layout.entryKey(key, bucket)), [time(at), this.#tombstoneMs])),
+      ),
+    )
+    return counts.reduce<number>((sum, n) => sum + Number(n), 0)
+  }
+
+  async invalidateTags(tags: readonly string[], at: number): Promise<void> {
+    this.#assertUsable('invalidateTags')
+    if (tags.length === 0) return
+    const now = this.#clock.now()
+    // Every bucket gets the record, so the entry-side read stays inside one slot.
+    await Promise.all(
+      this.#layout.bucketIds.map((bucket) =>
+        this.#call(
+          'invalidateTags',
+          INVALIDATE_TAGS.run(this.#client, [this.#layout.metaKey(bucket)], [time(at), time(now), MIN_TAG_TTL_MS, this.#layout.tagPrefix(bucket), ...tags]),
+        ),
+      ),
+    )
+  }
+
+  async getTagInvalidations(tags: readonly string[]): Promise<number[]> {
+    this.#assertUsable('getTagInvalidations')
+    if (tags.length === 0) return []
+    const prefix = this.#layout.tagPrefix(0)
+    const values = await this.#call('getTagInvalidations', this.#client.mget(tags.map((tag) => prefix + tag)))
+    return values.map((value) => (value === null ? 0 : Number(value)))
+  }
+
+  async clear(prefix?: string): Promise<void> {
+    this.#assertUsable('clear')
+    const nodes: Redis[] = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client]
+    const pattern = this.#layout.scanPattern(prefix)
+    await Promise.all(nodes.map((node) => this.#clearNode(node, pattern, prefix)))
+  }
+
+  /** Marks the store closed; the client belongs to the caller and stays open. */
+  close(): void {
+    this.#closed = true
+  }
+
+  // SCAN, not KEYS: KEYS blocks the server for the whole keyspace.
+  async #clearNode(node: Redis, pattern: string, keyPrefix: string | undefined): Promise<void> {
+    let cursor = '0'
+    do {
+      const [next, found] = await this.#call('clear', node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000))
+      cursor = next
+      // The glob can over-match keys containing '}e:'; keep only true entry keys of this prefix.
+      const doomed = keyPrefix === undefined ? found : found.filter((key) => entryKeyOf(this.#layout, key)?.startsWith(keyPrefix))
+      for (const group of groupBySlot(doomed, (key) => key)) await this.#call('clear', node.unlink(...group))
+    } while (cursor !== '0')
+  }
+
+  #byBucket<T>(items: readonly T[], keyOf: (item: T) => string): Map<number, T[]> {
+    const groups = new Map<number, T[]>()
+    for (const item of items) {
+      const bucket = this.#layout.bucketOf(keyOf(item))
+      const group = groups.get(bucket)
+      if (group) group.push(item)
+      else groups.set(bucket, [item])
+    }
+    return groups
+  }
+
+  #encode(key: string, value: unknown): Buffer {
+    let bytes: Uint8Array
+    try {
+      bytes = this.#codec.encode(value)
+    } catch (err) {
+      if (err instanceof PerfError) throw err
+      throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:redis] value for "${key}" cannot be encoded: ${(err as Error).message}`, { cause: err, context: { key } })
+    }
+    if (bytes.byteLength > this.#maxValueBytes) {
+      throw new PerfError('VALUE_TOO_LARGE', `[perf:redis] value for "${key}" is ${bytes.byteLength} bytes encoded, above maxValueBytes=${this.#maxValueBytes}`, {
+        context: { key, bytes: bytes.byteLength, maxValueBytes: this.#maxValueBytes },
+      })
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  #decodeEntry(reply: Buffer[]): StoreEntry {
+    const [value, meta] = reply as [Buffer, Buffer]
+    const text = meta.toString()
+    const a = text.indexOf('|')
+    const b = text.indexOf('|', a + 1)
+    const c = text.indexOf('|', b + 1)
+    const d = text.indexOf('|', c + 1)
+    const entry: StoreEntry = {
+      value: this.#codec.decode(value),
+      createdAt: Number(text.slice(0, a)),
+      staleAt: Number(text.slice(a + 1, b)),
+      expiresAt: Number(text.slice(b + 1, c)),
+    }
+    if (d + 1 < text.length) {
+      entry.tags = JSON.parse(text.slice(d + 1)) as string[]
+      entry.tagsInvalidatedAt = Number(text.slice(c + 1, d))
+    }
+    return entry
+  }
+
+  #assertUsable(operation: string): void {
+    if (this.#closed) throw new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
+    const status = lostConnection(this.#client)
+    if (status !== undefined) {
+      throw new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}(): Redis connection is ${status}`, { context: { operation, status } })
+    }
+  }
+
+  async #call<T>(operation: string, promise: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(promise, this.#timeoutMs, `redisStore.${operation}()`)
+    } catch (err) {
+      if (err instanceof PerfError) throw err
+      throw new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}() failed: ${(err as Error).message}`, { cause: err, context: { operation } })
+    }
+  }
+}
+
+// Exact decimal text of a time: fractional milliseconds order same-millisecond events.
+function time(ms: number): string {
+  return String(ms)
+}
+
+/**
+ * Creates a {@link RedisStore} over the ioredis client (or Cluster) the application already has.
+ * @throws PerfError CLIENT_INVALID when `client` is not an ioredis Redis/Cluster; INVALID_OPTION
+ * @example
+ * const cache = createCache({ tiers: [new MemoryStore(), redisStore(redis, { prefix: 'app:' })] })
+ */
+export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): RedisStore {
+  return new RedisStore(client, options)
+}

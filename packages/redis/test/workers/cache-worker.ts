@@ -1,0 +1,100 @@
+// One application instance for the multi-process cache tests: L1 + redisStore (L2) + redisBus +
+// redlockLocker, driven by the test over IPC.
+import { MemoryStore, createCache } from '@perf/core'
+import type { BusHandlers, BusMessage, InvalidationBus } from '@perf/core'
+import { Redis } from 'ioredis'
+import { redisBus, redisStore, redlockLocker } from '../../src/index.js'
+import { on, onExit, send } from './worker-io.js'
+
+const [redisPort, busPort, scope, localMaxAgeMs, heartbeatMs] = process.argv.slice(2) as [string, string, string, string, string]
+const now = (): number => performance.timeOrigin + performance.now()
+
+const redis = new Redis({ port: Number(redisPort) })
+const busRedis = busPort === redisPort ? redis : new Redis({ port: Number(busPort), maxRetriesPerRequest: 1 })
+busRedis.on('error', () => undefined)
+await redis.ping()
+await busRedis.ping()
+
+// Sees every bus message right after the engine processed it, to time the invalidation.
+let old: unknown
+let watched: string | undefined
+const inner = redisBus(busRedis, { channel: `perf:bus:${scope}`, heartbeatMs: Number(heartbeatMs) })
+const timedBus: InvalidationBus = {
+  publish: (message) => inner.publish(message),
+  close: () => inner.close(),
+  get isConnected() {
+    return inner.isConnected
+  },
+  subscribe: (handlers: BusHandlers) =>
+    inner.subscribe({
+      onGap: () => handlers.onGap(),
+      onMessage: (message: BusMessage) => {
+        handlers.onMessage(message)
+        if (message.source === cache.instanceId || message.type !== 'delete' || watched === undefined) return
+        if (!message.keys.includes(`app:${watched}`)) return
+        const t1 = now()
+        const key = watched
+        // What a request arriving right now would get: never the old value.
+        void cache.get(key).then((value) => send({ type: 'invalidated', t1, servedOld: JSON.stringify(value) === JSON.stringify(old) }))
+      },
+    }),
+}
+const locker = redlockLocker(redis, { prefix: `perf:lock:${scope}:` })
+const cache = createCache({
+  namespace: 'app',
+  tiers: [new MemoryStore(), redisStore(redis, { prefix: `perf:${scope}:` })],
+  bus: timedBus,
+  lock: locker,
+  localMaxAgeMs: Number(localMaxAgeMs),
+})
+
+on('stampede', async ({ key, concurrency }) => {
+  let loads = 0
+  const loader = async (): Promise<string> => {
+    loads++
+    await redis.incr(`perf:${scope}:loads:${String(key)}`)
+    await new Promise((r) => setTimeout(r, 200))
+    return `value-of-${String(key)}`
+  }
+  const values = await Promise.all(Array.from({ length: Number(concurrency) }, () => cache.getOrSet(String(key), loader)))
+  send({ type: 'stampede-done', loads, distinct: [...new Set(values)] })
+})
+
+on('fill', async ({ key }) => {
+  watched = String(key)
+  old = await cache.get(String(key))
+  send({ type: 'filled', value: old as string })
+})
+
+on('write', async ({ key, value }) => {
+  const started = now()
+  // The engine's clock (Date.now) too, for comparisons with its expiry decisions.
+  const startedWall = Date.now()
+  await cache.set(String(key), value)
+  const t0 = now()
+  const readBack = await cache.get(String(key))
+  send({ type: 'written', started, startedWall, t0, readYourWrite: readBack === value })
+})
+
+// Reads every `intervalMs` for `durationMs`; reports the last time (Date.now) the old value was served.
+on('poll', async ({ key, durationMs, intervalMs }) => {
+  const until = now() + Number(durationMs)
+  let lastOldAt = 0
+  let reads = 0
+  while (now() < until) {
+    const value = await cache.get(String(key))
+    reads++
+    if (JSON.stringify(value) === JSON.stringify(old)) lastOldAt = Date.now()
+    await new Promise((r) => setTimeout(r, Number(intervalMs)))
+  }
+  send({ type: 'polled', lastOldAt, reads })
+})
+
+onExit(async () => {
+  await cache.close()
+  await inner.close()
+  await locker.close()
+  redis.disconnect()
+  if (busRedis !== redis) busRedis.disconnect()
+})
+send({ type: 'ready' })
