@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { findChromium, launch, renderCharts } from './chromium.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'perf-demo-smoke-'))
+
+/** Runs the demo in --smoke mode as a user would, capturing its output. */
+function runDemo(report: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke', '--report', report], { cwd: root, env: process.env })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += String(chunk)))
+    child.stderr.on('data', (chunk) => (output += String(chunk)))
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+describe('pnpm demo --smoke', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const report = join(dir, 'report.html')
+  let run: Promise<{ code: number | null; output: string }> | undefined
+  const result = () => (run ??= runDemo(report))
+
+  it('seeds, runs both phases, prints the side-by-side table and an identical-results verdict', async () => {
+    const { code, output } = await result()
+    expect(output).toMatch(/seeded [\d,]+ rows in 6 related tables/)
+    for (const row of ['throughput (req/s)', 'latency p99 (ms)', 'SQL statements issued', 'cache hit ratio', 'N+1 findings', 'top slow fingerprint #1', 'pool utilisation', 'health score']) {
+      expect(output).toContain(row)
+    }
+    expect(output).toMatch(/✔ Sampled results identical: (\d+)\/\1 requests/)
+    expect(output).toContain(`report: ${report}`)
+    expect(code).toBe(0)
+    expect(existsSync(report)).toBe(true)
+  })
+
+  const chromiumPath = findChromium()
+  it.skipIf(!chromiumPath)('writes a report whose charts render with data in headless Chromium', async () => {
+    await result()
+    const browser = await launch(chromiumPath as string)
+    try {
+      const { charts, externalRequests } = await renderCharts(browser, pathToFileURL(report).href)
+      expect(externalRequests).toEqual([])
+      expect(charts.map((c) => c.id)).toEqual(['latency', 'throughput'])
+      for (const chart of charts) {
+        for (const series of chart.series) {
+          expect(series.points).toBeGreaterThan(1)
+          expect(series.length).toBeGreaterThan(0)
+        }
+      }
+    } finally {
+      await browser.close()
+    }
+  })
+})

@@ -1,0 +1,105 @@
+import type { Cache, CacheStats, HealthReport, Monitor } from '@perf/core'
+import type { Prisma } from '@prisma/client/extension'
+import type { CacheStrategy } from './cache-strategy.js'
+import type { OperationCounters } from './runtime-types.js'
+import type { WithPerfInfo } from './perf-info.js'
+
+/** The extra argument `perf()` adds to read operations. */
+export interface PerfReadArgs {
+  /**
+   * Cache this read (Accelerate's shape: `ttl` and `swr` in seconds, or strings like `'30s'`).
+   * `false` opts the call out of its model's default strategy.
+   */
+  cacheStrategy?: CacheStrategy | false
+}
+
+/** A PrismaPromise that can also resolve with where its result came from. */
+export type PerfPrismaPromise<R> = Prisma.PrismaPromise<R> & {
+  /** Runs the query and resolves `{ data, info }` (cache status, tier, age), like Accelerate's `withAccelerateInfo()`. */
+  withPerfInfo(): Promise<WithPerfInfo<R>>
+}
+
+type ReadArgs<T, A, Op extends 'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findFirstOrThrow' | 'findMany' | 'count' | 'aggregate' | 'groupBy'> =
+  Prisma.Exact<A, Prisma.Args<T, Op> & PerfReadArgs>
+
+/** Read operations as `perf()` types them: Prisma's own arguments plus `cacheStrategy`. */
+export type PerfModelMethods = {
+  findUnique<T, A>(this: T, args: ReadArgs<T, A, 'findUnique'>): PerfPrismaPromise<Prisma.Result<T, A, 'findUnique'>>
+  findUniqueOrThrow<T, A>(this: T, args: ReadArgs<T, A, 'findUniqueOrThrow'>): PerfPrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>>
+  findFirst<T, A>(this: T, args?: ReadArgs<T, A, 'findFirst'>): PerfPrismaPromise<Prisma.Result<T, A, 'findFirst'>>
+  findFirstOrThrow<T, A>(this: T, args?: ReadArgs<T, A, 'findFirstOrThrow'>): PerfPrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>>
+  findMany<T, A>(this: T, args?: ReadArgs<T, A, 'findMany'>): PerfPrismaPromise<Prisma.Result<T, A, 'findMany'>>
+  count<T, A>(this: T, args?: ReadArgs<T, A, 'count'>): PerfPrismaPromise<Prisma.Result<T, A, 'count'>>
+  aggregate<T, A>(this: T, args: ReadArgs<T, A, 'aggregate'>): PerfPrismaPromise<Prisma.Result<T, A, 'aggregate'>>
+  groupBy<T, A>(this: T, args: ReadArgs<T, A, 'groupBy'>): PerfPrismaPromise<Prisma.Result<T, A, 'groupBy'>>
+}
+
+/** A cached raw query's strategy: tags are required, since nothing else can invalidate it. */
+export interface RawCacheStrategy extends CacheStrategy {
+  /** At least one tag, for `db.$perf.invalidate({ tags })`. */
+  tags: readonly [string, ...string[]]
+  /** Models whose writes should invalidate this entry. @default [] */
+  models?: readonly string[]
+}
+
+/** A `Prisma.sql` template (or anything with its `sql` text and `values`). */
+export interface RawQuery {
+  readonly sql: string
+  readonly values: readonly unknown[]
+}
+
+/** What `db.$perf.invalidate()` accepts; at least one field. */
+export interface InvalidateTarget {
+  /** Tags given in `cacheStrategy.tags`. */
+  tags?: readonly string[]
+  /** Model names: drops every cached read that touched them. */
+  models?: readonly string[]
+  /** Drops everything this client cached. */
+  all?: boolean
+}
+
+/** `db.$perf.stats()`. */
+export interface PerfStats {
+  /** The cache's own statistics (hits per tier, misses, hit ratio, bytes, ...). */
+  cache: CacheStats
+  /** What this client did. */
+  operations: OperationCounters
+  /** Statements the instrumented pool ran (when `pool` was given). */
+  pool?: { statements: number; errors: number; totalMs: number }
+  /** The schema version in every cache key. */
+  schemaVersion: string
+}
+
+/** `db.$perf`: the adapter's controls on the extended client. */
+export interface PerfApi {
+  /**
+   * Drops cached reads by tag, by model, or all of them; resolves once the cache (and, with a bus,
+   * other processes) has been told.
+   * @throws PerfError INVALID_ARGUMENT for an empty target, UNKNOWN_MODEL for an unknown model
+   */
+  invalidate(target: InvalidateTarget): Promise<void>
+  /** Cache and operation statistics. */
+  stats(): PerfStats
+  /** The monitor's 0–100 health score with the reasons that lowered it. */
+  health(): HealthReport
+  /** The cache behind this client. */
+  readonly cache: Cache
+  /** The monitor receiving this client's events (`monitor.scope()` for N+1 detection). */
+  readonly monitor: Monitor
+  /** Closes what `perf()` created itself (default cache and monitor, pool instrumentation). */
+  close(): Promise<void>
+}
+
+/** Client-level members `perf()` adds. */
+export type PerfClientMethods = {
+  $perf: PerfApi
+  /**
+   * Runs a raw query through the cache. Raw queries are never cached implicitly; this one needs
+   * explicit tags (and optionally the models whose writes invalidate it). Inside a transaction it
+   * runs uncached.
+   * @throws PerfError INVALID_CACHE_STRATEGY without tags
+   * @example
+   * const top = await db.$queryRawCached<{ id: number }[]>(Prisma.sql`SELECT id FROM "Post" ORDER BY score DESC LIMIT 10`, { ttl: 60, tags: ['top-posts'], models: ['Post'] })
+   */
+  $queryRawCached<R = unknown>(query: RawQuery, cacheStrategy: RawCacheStrategy): Promise<R>
+}

@@ -1,0 +1,68 @@
+import { isPerfError } from '@perf/core'
+import { describe, expect, it } from 'vitest'
+import { blogDataModel, blogSchema } from '../test/fixtures/blog-model.js'
+import { ModelGraph } from './model-graph.js'
+import { parseSchemaText } from './schema-text.js'
+
+const parseForeignKeys = (schema: string, names: Set<string>) => parseSchemaText(schema, names).foreignKeys
+
+describe('parseSchemaText()', () => {
+  it('reads fields, references and referential actions with Prisma defaults', () => {
+    const fks = parseForeignKeys(blogSchema, new Set(Object.keys(blogDataModel.models)))
+    expect(fks.map((fk) => `${fk.model}.${fk.field}->${fk.target} ${fk.onDelete}/${fk.onUpdate}`).sort()).toEqual([
+      'Comment.author->User Cascade/Cascade',
+      'Comment.post->Post Cascade/Cascade',
+      'Post.author->User Cascade/Cascade',
+      'Profile.user->User Cascade/Cascade',
+    ])
+    const optional = parseForeignKeys('model A {\n  b B? @relation(fields: [bId], references: [id]) // x\n  bId Int?\n}\nmodel B {\n  id Int @id\n}', new Set(['A', 'B']))
+    expect(optional[0]).toMatchObject({ model: 'A', target: 'B', fields: ['bId'], references: ['id'], onDelete: 'SetNull', onUpdate: 'Cascade' })
+  })
+})
+
+describe('ModelGraph', () => {
+  const graph = new ModelGraph(blogDataModel, blogSchema)
+
+  it('resolve() accepts delegate spelling and throws UNKNOWN_MODEL for unknown names', () => {
+    expect(graph.resolve('user', 'models')).toBe('User')
+    expect(graph.resolve('Comment', 'models')).toBe('Comment')
+    let error: unknown
+    try {
+      graph.resolve('Usr', 'models')
+    } catch (err) {
+      error = err
+    }
+    expect(isPerfError(error, 'UNKNOWN_MODEL')).toBe(true)
+    expect(String(error)).toContain('Usr')
+  })
+
+  it('modelsForTable() maps @@map names and implicit many-to-many join tables', () => {
+    expect(graph.modelsForTable('comments')).toEqual(['Comment'])
+    expect(graph.modelsForTable('user')).toEqual(['User'])
+    expect(graph.modelsForTable('_PostToTag')).toEqual(['Post', 'Tag'])
+    expect(graph.modelsForTable('audit_log')).toBeUndefined()
+  })
+
+  it('deleteDependents() follows cascading deletes transitively', () => {
+    expect([...graph.deleteDependents('User')].sort()).toEqual(['Comment', 'Post', 'Profile'])
+    expect([...graph.deleteDependents('Post')].sort()).toEqual(['Comment'])
+    expect(graph.deleteDependents('Tag')).toEqual([])
+  })
+
+  it('deleteDependents() without schema text returns every related model', () => {
+    const blind = new ModelGraph(blogDataModel)
+    expect([...blind.deleteDependents('Tag')].sort()).toEqual(['Comment', 'Post', 'Profile', 'User'])
+  })
+
+  it('updateDependents() returns children whose keys follow a referenced field', () => {
+    expect(graph.updateDependents('User', ['id']).sort()).toEqual(['Comment', 'Post', 'Profile'])
+    expect(graph.updateDependents('User', ['name'])).toEqual([])
+  })
+
+  it('schemaVersion changes when the data model changes', () => {
+    const changed = structuredClone(blogDataModel)
+    ;(changed.models.Tag as { fields: unknown[] }).fields.push({ name: 'color', kind: 'scalar', type: 'String' })
+    expect(new ModelGraph(changed).schemaVersion).not.toBe(graph.schemaVersion)
+    expect(new ModelGraph(blogDataModel).schemaVersion).toBe(graph.schemaVersion)
+  })
+})

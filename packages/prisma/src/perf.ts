@@ -1,0 +1,156 @@
+import { PerfError, type HealthReport } from '@perf/core'
+import { Prisma } from '@prisma/client/extension'
+import { ALL_TAG, modelTag, rawKey } from './cache-key.js'
+import { resolveStrategy, validateStrategy } from './cache-strategy.js'
+import type { InvalidateTarget, PerfApi, PerfClientMethods, PerfModelMethods, PerfStats, RawCacheStrategy, RawQuery } from './extension-types.js'
+import { RAW_EXECUTE_OPERATIONS, RAW_QUERY_OPERATIONS, READ_OPERATIONS, WRITE_OPERATIONS } from './operations.js'
+import { isTransactionClient, PerfReadPromise, readPromiseClass } from './read-promise.js'
+import { checkOptions, type PerfOptions } from './options.js'
+import { PerfRuntime } from './perf-runtime.js'
+import type { OperationParams } from './runtime-types.js'
+import { TransactionScope } from './transaction-scope.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClient = any
+
+/** The extension `perf()` returns, typed for `prisma.$extends()`. */
+export type PerfExtension = ReturnType<typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods }, {}, PerfClientMethods>>
+
+/**
+ * Runs the original `$transaction` on the full extended client, buffering the invalidations of
+ * its writes and applying them after commit (dropping them on rollback). A nested transaction's
+ * invalidations join its parent's.
+ */
+async function runTransaction(runtime: PerfRuntime, client: AnyClient, original: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> {
+  const parent = isTransactionClient(client) ? runtime.scopes.current() : undefined
+  const scope = new TransactionScope(parent)
+  let result: unknown
+  try {
+    result = await runtime.scopes.run(scope, () => original.apply(client, args))
+  } catch (error) {
+    if (scope.tags.size > 0) runtime.counters.droppedTransactions++
+    throw error
+  }
+  if (parent) scope.mergeInto(parent)
+  else if (scope.tags.size > 0) {
+    runtime.counters.invalidations++
+    await runtime.cache.invalidateTags([...scope.tags])
+  }
+  return result
+}
+
+function invalidate(runtime: PerfRuntime, target: InvalidateTarget): Promise<void> {
+  if (target === null || typeof target !== 'object' || (!target.all && !target.tags?.length && !target.models?.length)) {
+    return Promise.reject(new PerfError('INVALID_ARGUMENT', '[perf:prisma] $perf.invalidate() needs { tags }, { models } or { all: true }'))
+  }
+  try {
+    const tags = [...(target.tags ?? []), ...runtime.modelTags(target.models ?? [], 'invalidate({ models })')]
+    if (target.all) tags.push(ALL_TAG)
+    return runtime.invalidateTags(tags)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+function perfApi(runtime: PerfRuntime): PerfApi {
+  return {
+    invalidate: (target) => invalidate(runtime, target),
+    stats: (): PerfStats => ({
+      cache: runtime.cache.stats(),
+      operations: { ...runtime.counters },
+      pool: runtime.pg?.stats(),
+      schemaVersion: runtime.graph.schemaVersion,
+    }),
+    health: (): HealthReport => runtime.monitor.health(),
+    cache: runtime.cache,
+    monitor: runtime.monitor,
+    close: () => runtime.close(),
+  }
+}
+
+async function queryRawCached(runtime: PerfRuntime, base: AnyClient, caller: AnyClient, query: RawQuery, strategy: RawCacheStrategy): Promise<unknown> {
+  const checked = validateStrategy(strategy, 'cacheStrategy', ['models']) as RawCacheStrategy
+  if (!checked.tags || checked.tags.length === 0) {
+    throw new PerfError('INVALID_CACHE_STRATEGY', '[perf:prisma] $queryRawCached() needs cacheStrategy.tags: raw queries are only invalidated by tags (and the models you list)')
+  }
+  if (typeof query?.sql !== 'string' || !Array.isArray(query.values)) {
+    throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] $queryRawCached() needs a Prisma.sql`...` query')
+  }
+  const modelTags = runtime.modelTags(checked.models ?? [], 'cacheStrategy.models')
+  // Inside a transaction the query must see the transaction's own writes: run it there, uncached.
+  if (isTransactionClient(caller)) return caller.$queryRaw(query)
+  const resolved = resolveStrategy(checked, undefined, 'cacheStrategy')
+  const tags = [...checked.tags, ...modelTags, ALL_TAG]
+  // The base client: the hook would record the statement a second time.
+  return runtime.cached(undefined, '$queryRaw', rawKey(runtime.graph.schemaVersion, query.sql, query.values), tags, resolved, () => base.$queryRaw(query), undefined)
+}
+
+/** Model-level read methods: typed `cacheStrategy`, `withPerfInfo()`, and cache hits without Prisma's request pipeline. */
+function modelMethods(runtime: PerfRuntime): Record<string, unknown> {
+  const classes = new Map<string, typeof PerfReadPromise>()
+  const classFor = (model: string) => {
+    let cls = classes.get(model)
+    if (!cls) classes.set(model, (cls = readPromiseClass(runtime.graph.relationFields(model))))
+    return cls
+  }
+  const methods: Record<string, unknown> = {}
+  for (const operation of READ_OPERATIONS) {
+    methods[operation] = function (this: unknown, args?: unknown) {
+      const ctx = Prisma.getExtensionContext(this) as AnyClient
+      const model = ctx.$name as string
+      const ReadPromise = FLUENT.has(operation) ? classFor(model) : PerfReadPromise
+      return new ReadPromise(runtime, ctx, model, operation, args)
+    }
+  }
+  return methods
+}
+
+/** Operations whose promise offers Prisma's fluent relation methods. */
+const FLUENT = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow'])
+
+/** Write operations get the query hook; reads never pass through it (any query hook costs Prisma ~10 µs per request). */
+function writeHooks(runtime: PerfRuntime): Record<string, unknown> {
+  const hook = (params: OperationParams) => runtime.handle(params)
+  return Object.fromEntries(WRITE_OPERATIONS.map((operation) => [operation, hook]))
+}
+
+/**
+ * Wraps an existing Prisma Client: cached reads (per call `cacheStrategy`, per model defaults),
+ * invalidation on every write (nested and raw writes included, deferred to commit inside
+ * transactions), one monitor event per operation, pool metrics and leak detection.
+ *
+ * @throws PerfError INVALID_OPTION for malformed options; at `$extends()`: UNKNOWN_MODEL for
+ *   unknown model names, INVALID_CACHE_STRATEGY / INVALID_TTL for bad model defaults
+ * @example
+ * const cache = createCache({ codec: prismaCodec() })
+ * const db = prisma.$extends(perf({ cache, monitor: createMonitor(), pool }))
+ * const user = await db.user.findUnique({ where: { id }, cacheStrategy: { ttl: 60, swr: 30 } })
+ */
+export function perf(options: PerfOptions = {}): PerfExtension {
+  checkOptions(options)
+  const extension = (client: AnyClient) => {
+    const runtime = new PerfRuntime(client, options)
+    const originalTransaction = client.$transaction
+    const hooked = client.$extends({
+      name: '@perf/prisma',
+      query: {
+        $allModels: writeHooks(runtime),
+        ...Object.fromEntries([...RAW_EXECUTE_OPERATIONS, ...RAW_QUERY_OPERATIONS].map((operation) => [operation, (params: OperationParams) => runtime.handle(params)])),
+      },
+      client: {
+        $perf: perfApi(runtime),
+        $queryRawCached(this: unknown, query: RawQuery, strategy: RawCacheStrategy) {
+          return queryRawCached(runtime, client, Prisma.getExtensionContext(this), query, strategy)
+        },
+        // Not typed by PerfClientMethods: callers keep Prisma's own $transaction signature.
+        $transaction(this: unknown, ...args: unknown[]) {
+          return runTransaction(runtime, Prisma.getExtensionContext(this), originalTransaction, args)
+        },
+      },
+    })
+    return hooked.$extends({ name: '@perf/prisma:models', model: { $allModels: modelMethods(runtime) } })
+  }
+  return Prisma.defineExtension(extension) as unknown as PerfExtension
+}
+
+

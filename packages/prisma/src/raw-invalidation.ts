@@ -1,0 +1,37 @@
+import { ALL_TAG, anyRowTag, modelTag } from './cache-key.js'
+import type { ModelGraph } from './model-graph.js'
+import { rawSqlEffect } from './raw-sql.js'
+
+/** The SQL text of a raw operation's arguments (`Prisma.sql` object, TypedSQL, or `[text, ...values]`). */
+export function rawSqlText(args: unknown): string | undefined {
+  if (Array.isArray(args)) return typeof args[0] === 'string' ? args[0] : rawSqlText(args[0])
+  if (args === null || typeof args !== 'object') return undefined
+  const { sql, strings } = args as { sql?: unknown; strings?: unknown }
+  if (typeof sql === 'string') return sql
+  if (Array.isArray(strings)) return strings.join(' ')
+  return undefined
+}
+
+/**
+ * The tags a raw statement must invalidate: the models of the tables it writes (plus what
+ * cascades from them), nothing for reads, and everything ({@link ALL_TAG}) when the statement or
+ * one of its tables cannot be attributed.
+ */
+export function rawInvalidation(args: unknown, graph: ModelGraph, rawTables: ReadonlyMap<string, readonly string[]>): string[] {
+  const sql = rawSqlText(args)
+  if (sql === undefined) return [ALL_TAG]
+  const effect = rawSqlEffect(sql)
+  if (effect.kind === 'read') return []
+  if (effect.kind === 'unknown') return [ALL_TAG]
+  const models = new Set<string>()
+  for (const table of effect.tables) {
+    const mapped = rawTables.get(table.toLowerCase()) ?? graph.modelsForTable(table)
+    if (mapped === undefined) return [ALL_TAG]
+    for (const model of mapped) {
+      models.add(model)
+      // Raw DELETE/TRUNCATE/UPDATE of keys fire referential actions just like model writes.
+      for (const dependent of graph.deleteDependents(model)) models.add(dependent)
+    }
+  }
+  return [...models].flatMap((model) => [modelTag(model), anyRowTag(model)])
+}

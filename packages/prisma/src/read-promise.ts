@@ -1,0 +1,95 @@
+import type { PerfInfo, WithPerfInfo } from './perf-info.js'
+import type { PerfRuntime } from './perf-runtime.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDelegate = any
+
+/** Prisma's client property for a model: the name with its first letter lower-cased (`OrderItem` -> `orderItem`). */
+export function delegateName(model: string): string {
+  return model.charAt(0).toLowerCase() + model.slice(1)
+}
+
+/** Interactive-transaction clients lack the connection methods (Prisma's ITX deny list). */
+export function isTransactionClient(client: AnyDelegate): boolean {
+  return typeof client?.$connect !== 'function'
+}
+
+/**
+ * What a read operation of a `perf()` client returns: a lazy PrismaPromise. Awaiting it runs the
+ * read through the adapter; a cache hit never builds Prisma's own request (which costs ~20 µs).
+ * Handed to `$transaction([...])`, it runs inside the batch through Prisma, uncached.
+ */
+export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
+  readonly [Symbol.toStringTag] = 'PrismaPromise'
+  #result: Promise<T> | undefined
+
+  constructor(
+    protected readonly runtime: PerfRuntime,
+    /** The model delegate of the client the call was made on (Prisma's extension context). */
+    protected readonly context: AnyDelegate,
+    protected readonly model: string,
+    protected readonly operation: string,
+    protected readonly args: unknown,
+  ) {}
+
+  /**
+   * Prisma's own PrismaPromise for `args` (the adapter's keys removed). Outside transactions it
+   * comes from the client `perf()` extended, below the adapter's write hooks: any query
+   * extension layer costs every request ~10 µs, and reads need none of ours.
+   */
+  protected inner(args: unknown, inTransaction = isTransactionClient(this.context.$parent)): AnyDelegate {
+    const client = inTransaction ? this.context.$parent : this.runtime.client
+    return client[delegateName(this.model)][this.operation](args)
+  }
+
+  #run(info?: (info: PerfInfo) => void): Promise<T> {
+    const inTransaction = isTransactionClient(this.context.$parent)
+    return this.runtime.read(this.model, this.operation, this.args, inTransaction, (args) => this.inner(args, inTransaction), info) as Promise<T>
+  }
+
+  then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    this.#result ??= this.#run()
+    return this.#result.then(onFulfilled, onRejected)
+  }
+
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.then(undefined, onRejected)
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally)
+  }
+
+  /** Called by `$transaction([...])`: the read joins the batch, uncached. */
+  requestTransaction(batch: unknown): PromiseLike<unknown> {
+    return this.runtime.read(this.model, this.operation, this.args, true, (args) => {
+      // The batch runs on the client $transaction was called on: keep Prisma's own chain.
+      const promise = this.context.$parent[delegateName(this.model)][this.operation](args)
+      return promise.requestTransaction ? promise.requestTransaction(batch) : promise
+    })
+  }
+
+  /** Runs the read and resolves `{ data, info }`: cache status, tier and age (like Accelerate's `withAccelerateInfo()`). */
+  async withPerfInfo(): Promise<WithPerfInfo<T>> {
+    let info: PerfInfo = { status: 'none', tier: 'database', ageMs: 0 }
+    const data = await this.#run((i) => (info = i))
+    return { data, info }
+  }
+}
+
+/**
+ * The read promise of one model, with Prisma's fluent relation methods
+ * (`db.user.findUnique(...).posts()`): they run through Prisma, uncached.
+ */
+export function readPromiseClass(relations: readonly string[]): typeof PerfReadPromise {
+  class ModelReadPromise<T> extends PerfReadPromise<T> {}
+  for (const relation of relations) {
+    Object.defineProperty(ModelReadPromise.prototype, relation, {
+      value(this: ModelReadPromise<unknown>, relationArgs?: unknown) {
+        const { cacheStrategy: _ignored, ...args } = (this.args ?? {}) as Record<string, unknown>
+        return this.inner(args)[relation](relationArgs)
+      },
+    })
+  }
+  return ModelReadPromise
+}

@@ -1,0 +1,73 @@
+import type { PerfInfo } from './perf-info.js'
+
+/** What Prisma hands a `$allOperations` query extension. */
+export interface OperationParams {
+  model?: string
+  operation: string
+  args: unknown
+  query: (args: unknown) => PromiseLike<unknown>
+  __internalParams?: { transaction?: unknown }
+}
+
+/** Counters behind `db.$perf.stats().operations`. */
+export interface OperationCounters {
+  /** Model reads seen. */
+  reads: number
+  /** Reads served from a tier (fresh, stale or grace). */
+  cacheHits: number
+  /** Reads loaded from the database and cached. */
+  cacheMisses: number
+  /** Reads with a strategy that ran uncached inside a transaction. */
+  bypassed: number
+  /** Model writes seen. */
+  writes: number
+  /** Raw statements seen. */
+  raw: number
+  /** Tag invalidations sent to the cache (each may carry several tags). */
+  invalidations: number
+  /** Invalidations held back until a transaction committed. */
+  deferredInvalidations: number
+  /** Transactions rolled back with buffered invalidations that were dropped. */
+  droppedTransactions: number
+  /** Times caching failed open (the database result was returned uncached). */
+  failOpen: number
+}
+
+/** Receives a read's {@link PerfInfo} (`withPerfInfo()`). */
+export type InfoSink = (info: PerfInfo) => void
+
+/** Splits `cacheStrategy` off Prisma's arguments. */
+export function splitArgs(args: unknown): { args: unknown; strategy: unknown } {
+  if (args === null || typeof args !== 'object' || !('cacheStrategy' in args)) return { args, strategy: undefined }
+  const { cacheStrategy, ...rest } = args as Record<string, unknown>
+  return { args: rest, strategy: cacheStrategy }
+}
+
+/** What is worked out once per cache key. */
+export interface KeyMemo {
+  /** Tags known before loading (the plan's tags plus ALL_TAG). */
+  tags: string[]
+  /** Row tags of included relations, read off a loaded value. */
+  derive: ((value: unknown) => string[]) | undefined
+  /** The SQL of the last load, for fingerprinting hits. */
+  sql: string | undefined
+}
+
+/** Keys whose plan and SQL are remembered. */
+export const MAX_MEMO_KEYS = 5_000
+
+/** A Map that forgets its oldest entries beyond `max` (insertion order). */
+export class BoundedMemo<V> {
+  private readonly map = new Map<string, V>()
+  constructor(private readonly max: number) {}
+
+  get(key: string, create: () => V): V {
+    let value = this.map.get(key)
+    if (value === undefined) {
+      value = create()
+      this.map.set(key, value)
+      if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+    }
+    return value
+  }
+}
