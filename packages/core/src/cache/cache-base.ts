@@ -203,8 +203,16 @@ export abstract class CacheBase {
     const jitter = o.jitter > 0 ? Math.random() * o.jitter : 0
     const staleAt = createdAt + ttl + jitter
     const entry: StoreEntry = { value, createdAt, staleAt, expiresAt: staleAt + Math.max(o.swr, o.grace) }
-    if (tags !== undefined && tags.length > 0) entry.tags = tags
+    if (tags !== undefined && tags.length > 0) entry.tags = this.scopeTags(tags)
     return entry
+  }
+
+  /**
+   * Tags as tiers, the registry and the bus see them: prefixed with the namespace, so two caches
+   * sharing a Redis never invalidate each other's entries through a tag of the same name.
+   */
+  protected scopeTags(tags: readonly string[]): string[] {
+    return tags.map((tag) => this.prefix + tag)
   }
 
   /** The copy of a value that a caller may mutate freely. */

@@ -148,7 +148,7 @@ export class Cache extends CacheBase {
   }
 
   private startFlight<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, stale: StoreEntry | undefined, startedAt: number): Flight {
-    return this.flights.start(fullKey, o.tags, startedAt, (flight) => this.runFlight(key, fullKey, loader, o, stale, flight))
+    return this.flights.start(fullKey, o.tags === undefined ? undefined : this.scopeTags(o.tags), startedAt, (flight) => this.runFlight(key, fullKey, loader, o, stale, flight))
   }
 
   /** One load: optional distributed lock, the loader with its hard timeout, then write-through. */
@@ -305,11 +305,12 @@ export class Cache extends CacheBase {
     resolveOptions({ tags: list }, this.defaults, this.base)
     if (list.length === 0) return
     const at = this.stamp()
-    this.registry.invalidate(list, at)
-    this.flights.invalidateTags(list)
-    await this.eachTier('invalidateTags', (s) => s.invalidateTags?.(list, at), (t) => t.supportsTags)
+    const scoped = this.scopeTags(list)
+    this.registry.invalidate(scoped, at)
+    this.flights.invalidateTags(scoped)
+    await this.eachTier('invalidateTags', (s) => s.invalidateTags?.(scoped, at), (t) => t.supportsTags)
     this.emit({ type: 'invalidate-tags', tags: list, namespace: this.namespace })
-    await this.publish({ type: 'tags', namespace: this.namespace, tags: list, at, source: this.instanceId })
+    await this.publish({ type: 'tags', namespace: this.namespace, tags: scoped, at, source: this.instanceId })
   }
 
   /** Removes every entry of this namespace from every tier and every instance. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCache } from './cache.js'
 import { MemoryStore } from './memory-store.js'
-import { deferred } from './__tests__/helpers.js'
+import { ScriptedStore, deferred } from './__tests__/helpers.js'
 
 describe('Cache invalidation', () => {
   it('invalidateTags() misses every entry carrying the tag and keeps the others', async () => {
@@ -97,5 +97,21 @@ describe('Cache invalidation', () => {
     expect(await a.get('x')).toBeUndefined()
     expect(await a.get('y')).toBeUndefined()
     expect(await b.get('x')).toBe(2)
+  })
+})
+
+describe('Cache tag scoping', () => {
+  it('a tag of one namespace does not invalidate entries of another namespace sharing the tier', async () => {
+    const l2 = new ScriptedStore('l2', { tags: true })
+    const a = createCache({ tiers: [new MemoryStore(), l2], namespace: 'app-a' })
+    const b = createCache({ tiers: [new MemoryStore(), l2], namespace: 'app-b' })
+    await a.set('k', 'a', { tags: ['users'] })
+    await b.set('k', 'b', { tags: ['users'] })
+    await a.invalidateTags('users')
+    expect(await a.get('k')).toBeUndefined()
+    const fresh = createCache({ tiers: [new MemoryStore(), l2], namespace: 'app-b' })
+    expect(await fresh.get('k')).toBe('b')
+    expect(l2.tagTimes.has('app-a:users')).toBe(true)
+    expect(l2.tagTimes.has('users')).toBe(false)
   })
 })
