@@ -66,6 +66,8 @@ export class MemoryStore implements CacheStore {
   private keys: (string | undefined)[] = []
   private entries: (StoreEntry | undefined)[] = []
   private sizes!: Float64Array
+  // Expiry per slot beside the slot, so a hit checks its TTL without dereferencing the entry.
+  private expires!: Float64Array
   private prev!: Int32Array
   private next!: Int32Array
   private capacity = 0
@@ -100,14 +102,13 @@ export class MemoryStore implements CacheStore {
   get(key: string): StoreEntry | undefined {
     const slot = this.index.get(key)
     if (slot === undefined) return undefined
-    const entry = this.entries[slot] as StoreEntry
-    if (entry.expiresAt <= this.now()) {
+    if ((this.expires[slot] as number) <= this.now()) {
       this.remove(slot, key)
       this.expirations++
       return undefined
     }
     if (slot !== this.head) this.moveToHead(slot)
-    return entry
+    return this.entries[slot]
   }
 
   /** Returns the entries of `keys` in order (`undefined` for absent or expired ones). */
@@ -137,6 +138,7 @@ export class MemoryStore implements CacheStore {
     }
     if (existing !== undefined) {
       this.entries[existing] = entry
+      this.expires[existing] = entry.expiresAt
       this.bytes += size - (this.sizes[existing] as number)
       this.sizes[existing] = size
       if (existing !== this.head) this.moveToHead(existing)
@@ -144,6 +146,7 @@ export class MemoryStore implements CacheStore {
       const slot = this.takeSlot()
       this.keys[slot] = key
       this.entries[slot] = entry
+      this.expires[slot] = entry.expiresAt
       this.sizes[slot] = size
       this.bytes += size
       this.index.set(key, slot)
@@ -258,9 +261,10 @@ export class MemoryStore implements CacheStore {
   private grow(): void {
     // maxEntries + 1: a set inserts before it evicts.
     const capacity = Math.min(this.capacity * 2, this.maxEntries + 1)
-    const { sizes, prev, next } = this
+    const { sizes, expires, prev, next } = this
     this.allocate(capacity)
     this.sizes.set(sizes)
+    this.expires.set(expires)
     this.prev.set(prev)
     this.next.set(next)
   }
@@ -268,6 +272,7 @@ export class MemoryStore implements CacheStore {
   private allocate(capacity: number): void {
     this.capacity = capacity
     this.sizes = new Float64Array(capacity)
+    this.expires = new Float64Array(capacity)
     this.prev = new Int32Array(capacity)
     this.next = new Int32Array(capacity)
   }
