@@ -168,9 +168,9 @@ export class Cache extends CacheBase {
       const started = this.clock.now()
       let value: unknown
       try {
-        value = await this.flights.run(flight, o.hardTimeout, fullKey, {
+        value = await this.flights.run(flight, o.hardTimeout, fullKey, (signal) => ({
           key,
-          signal: flight.controller.signal,
+          signal,
           stale: stale?.value,
           setTtl: (t) => {
             ttl = toMs(t, 'ttl')
@@ -181,7 +181,7 @@ export class Cache extends CacheBase {
           skip: () => {
             skip = true
           },
-        }, loader)
+        }), loader)
       } catch (error) {
         this.loadFailed(key, fullKey, o, error)
         throw error

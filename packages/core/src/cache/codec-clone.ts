@@ -1,20 +1,17 @@
 import type { ClassRegistry } from './codec-registry.js'
 import {
-  CHEAP_DEPTH,
-  MAX_DEPTH,
   PathError,
   RESTART,
   TYPED_ARRAY_BY_PROTO,
-  circular,
   describeMapKey,
   toUnserializable,
-  tooDeep,
   unsupported,
   withRawSegment,
   withSegment,
+  visitGuarded,
+  type Ancestors,
 } from './codec-shared.js'
 
-type Ancestors = Set<object> | null
 
 /**
  * Deep copies without going through bytes; runs on every isolated cache hit, so the common
@@ -51,17 +48,10 @@ export class Cloner {
   }
 
   private object(value: object, depth: number, ancestors: Ancestors): unknown {
-    if (ancestors === null) {
-      if (depth > CHEAP_DEPTH) throw RESTART
-    } else {
-      if (ancestors.has(value)) throw circular()
-      if (depth > MAX_DEPTH) throw tooDeep()
-      ancestors.add(value)
-    }
-    const copy = this.dispatch(value, depth + 1, ancestors)
-    if (ancestors !== null) ancestors.delete(value)
-    return copy
+    return visitGuarded(value, depth, ancestors, this.dispatchBound)
   }
+
+  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): unknown => this.dispatch(value, depth, ancestors)
 
   private dispatch(value: object, depth: number, ancestors: Ancestors): unknown {
     const proto = Object.getPrototypeOf(value) as object | null

@@ -1,22 +1,19 @@
 import type { ClassRegistry } from './codec-registry.js'
 import {
-  CHEAP_DEPTH,
-  MAX_DEPTH,
   PathError,
   RESTART,
   TAG,
   TILDE,
   TYPED_ARRAY_BY_PROTO,
-  circular,
   describeMapKey,
   toUnserializable,
-  tooDeep,
   unsupported,
   withRawSegment,
   withSegment,
+  visitGuarded,
+  type Ancestors,
 } from './codec-shared.js'
 
-type Ancestors = Set<object> | null
 
 const UNDEFINED = `{"${TAG.undefined}":0}`
 
@@ -73,17 +70,10 @@ export class Encoder {
   }
 
   private object(value: object, depth: number, ancestors: Ancestors): string {
-    if (ancestors === null) {
-      if (depth > CHEAP_DEPTH) throw RESTART
-    } else {
-      if (ancestors.has(value)) throw circular()
-      if (depth > MAX_DEPTH) throw tooDeep()
-      ancestors.add(value)
-    }
-    const text = this.dispatch(value, depth + 1, ancestors)
-    if (ancestors !== null) ancestors.delete(value)
-    return text
+    return visitGuarded(value, depth, ancestors, this.dispatchBound)
   }
+
+  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): string => this.dispatch(value, depth, ancestors)
 
   private dispatch(value: object, depth: number, ancestors: Ancestors): string {
     const proto = Object.getPrototypeOf(value) as object | null

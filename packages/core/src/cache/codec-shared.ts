@@ -46,6 +46,27 @@ export const MAX_DEPTH = 1000
 /** Thrown (and caught at the top) when a fast walk gets deep enough that it may be in a cycle. */
 export const RESTART: unique symbol = Symbol('restart-with-cycle-check')
 
+/** The objects on the current path of a walk, or null during the cheap first pass (no bookkeeping). */
+export type Ancestors = Set<object> | null
+
+/**
+ * Visits one object of a walk with the cycle guard every walker shares (clone, encode, stableKey):
+ * the cheap pass only counts depth and asks for a RESTART past CHEAP_DEPTH; the second pass
+ * tracks ancestors, refuses cycles and anything deeper than MAX_DEPTH.
+ */
+export function visitGuarded<R>(value: object, depth: number, ancestors: Ancestors, visit: (value: object, depth: number, ancestors: Ancestors) => R): R {
+  if (ancestors === null) {
+    if (depth > CHEAP_DEPTH) throw RESTART
+  } else {
+    if (ancestors.has(value)) throw circular()
+    if (depth > MAX_DEPTH) throw tooDeep()
+    ancestors.add(value)
+  }
+  const result = visit(value, depth + 1, ancestors)
+  if (ancestors !== null) ancestors.delete(value)
+  return result
+}
+
 type TypedArrayConstructor =
   | Int8ArrayConstructor
   | Uint8ArrayConstructor

@@ -1,4 +1,5 @@
 import { TimeoutError } from '../errors.js'
+import { withTimeout } from '../resilience/with-timeout.js'
 import { abortError } from '../util/abort.js'
 import type { Clock } from '../util/clock.js'
 import type { Loader, LoaderContext } from './types.js'
@@ -45,29 +46,18 @@ export class Flights {
     return flight
   }
 
-  /** Calls the loader; rejects with LOADER_TIMEOUT (and aborts the loader's signal) after `hardTimeoutMs`. */
-  run<T>(flight: Flight, hardTimeoutMs: number | undefined, fullKey: string, ctx: LoaderContext, loader: Loader<T>): Promise<T> {
-    const loading = Promise.resolve().then(() => loader(ctx))
-    if (hardTimeoutMs === undefined) return loading
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const error = new TimeoutError('LOADER_TIMEOUT', `[perf:cache] loader for "${fullKey}" did not settle within hardTimeout=${hardTimeoutMs} ms`, {
+  /**
+   * Calls the loader with a context built for its signal; after `hardTimeoutMs` rejects with
+   * LOADER_TIMEOUT and aborts that signal. Closing the cache (the flight's controller) aborts it too.
+   */
+  run<T>(flight: Flight, hardTimeoutMs: number | undefined, fullKey: string, context: (signal: AbortSignal) => LoaderContext, loader: Loader<T>): Promise<T> {
+    if (hardTimeoutMs === undefined) return Promise.resolve().then(() => loader(context(flight.controller.signal)))
+    return withTimeout((signal) => loader(context(signal)), hardTimeoutMs, {
+      signal: flight.controller.signal,
+      timeoutError: () =>
+        new TimeoutError('LOADER_TIMEOUT', `[perf:cache] loader for "${fullKey}" did not settle within hardTimeout=${hardTimeoutMs} ms`, {
           context: { key: fullKey, hardTimeoutMs },
-        })
-        flight.controller.abort(error)
-        reject(error)
-      }, hardTimeoutMs)
-      timer.unref?.()
-      loading.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      )
+        }),
     })
   }
 

@@ -1,18 +1,14 @@
 import * as crypto from 'node:crypto'
 import {
-  CHEAP_DEPTH,
-  MAX_DEPTH,
   PathError,
   RESTART,
   TYPED_ARRAY_BY_PROTO,
-  circular,
   toUnserializable,
-  tooDeep,
+  visitGuarded,
   withRawSegment,
   withSegment,
+  type Ancestors,
 } from './codec-shared.js'
-
-type Ancestors = Set<object> | null
 
 /** Strings that JSON.stringify would only wrap in quotes (the common case for keys and short values). */
 const PLAIN_STRING = /^[\w $.:@/+-]*$/
@@ -85,16 +81,7 @@ function write(value: unknown, depth: number, ancestors: Ancestors): string {
 }
 
 function object(value: object, depth: number, ancestors: Ancestors): string {
-  if (ancestors === null) {
-    if (depth > CHEAP_DEPTH) throw RESTART
-  } else {
-    if (ancestors.has(value)) throw circular()
-    if (depth > MAX_DEPTH) throw tooDeep()
-    ancestors.add(value)
-  }
-  const text = dispatch(value, depth + 1, ancestors)
-  if (ancestors !== null) ancestors.delete(value)
-  return text
+  return visitGuarded(value, depth, ancestors, dispatch)
 }
 
 function dispatch(value: object, depth: number, ancestors: Ancestors): string {

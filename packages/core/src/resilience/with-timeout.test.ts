@@ -84,4 +84,18 @@ describe('withTimeout', () => {
     expect(() => withTimeout('x' as never, 10)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => withTimeout(async () => 1, 10, { signal: {} as AbortSignal })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
   })
+
+  it('withTimeout() rejects with the error timeoutError builds, and aborts fn\'s signal with it', async () => {
+    let seen: AbortSignal | undefined
+    const custom = new TimeoutError('LOADER_TIMEOUT', 'loader too slow')
+    const caught = rejection(
+      withTimeout((signal) => {
+        seen = signal
+        return new Promise(() => undefined)
+      }, 50, { timeoutError: () => custom }),
+    )
+    await vi.advanceTimersByTimeAsync(50)
+    expect(await caught).toBe(custom)
+    expect(seen?.reason).toBe(custom)
+  })
 })

@@ -6,6 +6,8 @@ import { toMs, type Duration } from '../util/duration.js'
 export interface WithTimeoutOptions {
   /** Cancels the operation early; its reason is passed on to `fn`'s signal and rejects the result. */
   signal?: AbortSignal
+  /** Builds the error to reject with at the deadline. @default a TimeoutError with code TIMEOUT */
+  timeoutError?: () => Error
 }
 
 /**
@@ -48,7 +50,8 @@ export function withTimeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, 
     }
     const timer = setTimeout(() => {
       if (!finish()) return
-      const err = new TimeoutError('TIMEOUT', `[perf:resilience] operation timed out after ${timeoutMs}ms`, { context: { timeoutMs } })
+      const err =
+        options.timeoutError?.() ?? new TimeoutError('TIMEOUT', `[perf:resilience] operation timed out after ${timeoutMs}ms`, { context: { timeoutMs } })
       controller.abort(err)
       reject(err)
     }, timeoutMs)
