@@ -74,20 +74,29 @@ export class Cache extends CacheBase {
     } catch (error) {
       return Promise.reject(error)
     }
-    const l1 = this.tiers[0] as TierGuard
-    if (l1.direct && options?.forceRefresh !== true) {
-      // Fast path: a fresh synchronous L1 hit needs no resolved options, closures or awaits.
-      let entry: StoreEntry | undefined
-      try {
-        entry = l1.store.get(fullKey) as StoreEntry | undefined
-      } catch (error) {
-        l1.report('get', error)
-      }
-      if (entry !== undefined && typeof (entry as unknown as Promise<unknown>).then !== 'function' && entry.staleAt > this.coarseClock.now() && this.isValid(entry)) {
-        return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
-      }
+    if (options?.forceRefresh !== true) {
+      const entry = this.freshL1(fullKey)
+      if (entry !== undefined) return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
     }
     return this.getOrSetSlow(key, fullKey, loader, resolveOptions(options, this.defaults, this.base), options)
+  }
+
+  /**
+   * Fast path: a fresh entry from a synchronous L1, read with no resolved options, closures or
+   * awaits. Undefined when L1 is asynchronous, misses, or holds something stale or invalidated.
+   */
+  private freshL1(fullKey: string): StoreEntry | undefined {
+    const l1 = this.tiers[0] as TierGuard
+    if (!l1.direct) return undefined
+    let entry: StoreEntry | undefined
+    try {
+      entry = l1.store.get(fullKey) as StoreEntry | undefined
+    } catch (error) {
+      l1.report('get', error)
+      return undefined
+    }
+    if (entry === undefined || typeof (entry as unknown as Promise<unknown>).then === 'function') return undefined
+    return entry.staleAt > this.coarseClock.now() && this.isValid(entry) ? entry : undefined
   }
 
   private async getOrSetSlow<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
@@ -232,6 +241,8 @@ export class Cache extends CacheBase {
   get<T>(key: string, options?: GetOptions): Promise<T | undefined>
   async get<T>(key: string, options?: GetOptions): Promise<T | WithMeta<T> | undefined> {
     const fullKey = this.fullKey(key)
+    const hit = this.freshL1(fullKey)
+    if (hit !== undefined) return this.served<T>(fullKey, 'hit', { entry: hit, tier: 0 }, options?.meta === true)
     const found = await this.lookup(fullKey)
     if (found === undefined || (found.entry.staleAt <= this.clock.now() && options?.allowStale !== true)) {
       this.counters.misses++
