@@ -7,6 +7,8 @@ export interface CliOptions {
   /** Whether docs/benchmarks.md is updated. Quick runs never write unless `--write` is given. */
   write: boolean
   measure: MeasureOptions
+  /** Don't write a suite whose run saw other processes use more than this share of the cores (0..1). */
+  maxNoise: number | undefined
   /** Directory for V8 CPU profiles of each suite's process (`--cpu-prof[=dir]`), if profiling. */
   cpuProfDir: string | undefined
   /** The flags as given, to rebuild the exact command in the docs. */
@@ -21,6 +23,8 @@ export const USAGE = `usage: pnpm --filter @perf/bench bench [suite ...] [--quic
   --no-write   print only; do not update docs/benchmarks.md
   --rounds=N   measured rounds per case (default 7, quick 2)
   --round-ms=MS  length of one round (default 400, quick 40)
+  --max-noise=PCT  on a shared machine: leave a suite's docs section as it was when other
+               processes used more than PCT % of the cores while it ran
   --cpu-prof[=DIR]  write a V8 CPU profile of each suite's process to DIR (default ./profiles);
                open it in Chrome DevTools or speedscope to see where the time goes`
 
@@ -38,12 +42,14 @@ export function parseCli(argv: readonly string[], known: readonly string[]): Cli
   let rounds: number | undefined
   let roundMs: number | undefined
   let cpuProfDir: string | undefined
+  let maxNoise: number | undefined
   for (const arg of argv) {
     if (arg === '--quick') quick = true
     else if (arg === '--no-write') write = false
     else if (arg === '--write') write = true
     else if (arg.startsWith('--rounds=')) rounds = positiveInt('--rounds', arg.slice(9))
     else if (arg.startsWith('--round-ms=')) roundMs = positiveInt('--round-ms', arg.slice(11))
+    else if (arg.startsWith('--max-noise=')) maxNoise = positiveInt('--max-noise', arg.slice(12)) / 100
     else if (arg === '--cpu-prof') cpuProfDir = 'profiles'
     else if (arg.startsWith('--cpu-prof=')) cpuProfDir = arg.slice(11)
     else if (arg === '--help' || arg === '-h') throw new Error(`${USAGE}\n\nsuites: ${known.join(', ')}`)
@@ -62,6 +68,7 @@ export function parseCli(argv: readonly string[], known: readonly string[]): Cli
       latencySamples: quick ? 2_000 : 30_000,
     },
     cpuProfDir,
+    maxNoise,
     argv: [...argv],
   }
 }

@@ -49,6 +49,8 @@ export interface SuiteReport {
   environment: string[]
   /** Warnings that qualify the figures (API loaded from source, high load average). */
   warnings: string[]
+  /** Share of all cores other processes used while the suite ran (0..1), when known. */
+  noise?: number
 }
 
 /** Renders a table as aligned plain text for the console. */

@@ -1,4 +1,4 @@
-import { describeLibrary, describeMachine, loadAverage } from './env.js'
+import { describeLibrary, describeMachine, loadAverage, type CpuReading } from './env.js'
 import { formatNs, formatRate, formatRatio, formatRatioPrecise } from './format.js'
 import { measureCases, pairedRatio, timerOverheadNs, type BenchCase, type CaseResult, type MeasureOptions } from './measure.js'
 import { tableToText, targetToText, type Block, type SuiteReport, type TableBlock, type Target } from './report.js'
@@ -68,10 +68,10 @@ export class SuiteContext {
       ...(withLatency ? [formatNs(r.p50Ns), formatNs(r.p99Ns)] : []),
       formatRatio(pairedRatio(r, base)),
     ])
-    let note = `${options.note ?? ''}${options.note ? ' ' : ''}Ratios are medians of per-round ratios (rounds of different rows with the same index ran back to back).`
+    let note = options.note ?? ''
     if (withLatency) {
       this.timerNs ??= timerOverheadNs()
-      note += ` p50/p99: single operations timed one by one (includes ≈${Math.round(this.timerNs)} ns of timer overhead).`
+      note += `${note ? ' ' : ''}p50/p99: single operations timed one by one (includes ≈${Math.round(this.timerNs)} ns of timer overhead).`
     }
     this.table({ kind: 'table', title, headers, rows, ...(note ? { note } : {}) })
     return new Map(results.map((r) => [r.name, r]))
@@ -121,13 +121,13 @@ export class SuiteContext {
     console.log(`  skipped: ${reason}`)
   }
 
-  /** The report sent to the runner; `cpuLine` is the result of the probe started with the suite. */
-  report(startLoad: string, cpuLine: string): SuiteReport {
+  /** The report sent to the runner; `cpu` is the reading of the probe started with the suite. */
+  report(startLoad: string, cpu: CpuReading): SuiteReport {
     const environment = [
       ...describeMachine(),
       `Versions: ${this.suite.libraries.map(describeLibrary).join(', ')}`,
-      `Method: ${this.options.rounds} measured rounds of ${this.options.roundMs} ms per case after ${this.options.warmupRounds} warm-up round(s), rounds interleaved across cases, gc before each round; figures are medians${this.quick ? ' (QUICK MODE: not representative)' : ''}`,
-      `Load average (1/5/15 min) at start: ${startLoad}; at end: ${loadAverage()}. ${cpuLine}`,
+      `Method: ${this.options.rounds} measured rounds of ${this.options.roundMs} ms per case after ${this.options.warmupRounds} warm-up round(s), rounds interleaved across cases, gc before each round; ops/s and ns/op are medians of the rounds, ratios are medians of per-round ratios (rounds with the same index ran back to back)${this.quick ? ' (QUICK MODE: not representative)' : ''}`,
+      `Load average (1/5/15 min) at start: ${startLoad}; at end: ${loadAverage()}. ${cpu.line}`,
     ]
     return {
       suite: this.suite.name,
@@ -137,6 +137,7 @@ export class SuiteContext {
       targets: this.targets,
       environment,
       warnings: this.warnings,
+      ...(cpu.others === undefined ? {} : { noise: cpu.others }),
     }
   }
 }
