@@ -14,17 +14,18 @@ type PerfRedis = typeof import('@perf/redis')
 type Captured = unknown[] | undefined
 
 /**
- * A view of `client` that records the last `callBuffer` arguments (the store's EVALSHA), so the
+ * A view of `client` that records the last `evalshaBuffer` arguments (the store's EVALSHA), so the
  * suite can replay exactly the command the store sends without knowing its script.
  */
 function spyOn(client: Redis): { client: Redis; last: () => Captured } {
   let captured: Captured
   const proxy = new Proxy(client, {
     get(target, property) {
-      if (property === 'callBuffer') {
+      if (property === 'evalshaBuffer') {
+        const evalshaBuffer = (target as unknown as Record<string, (...a: unknown[]) => unknown>).evalshaBuffer as (...a: unknown[]) => unknown
         return (...args: unknown[]) => {
-          captured = args
-          return (target.callBuffer as (...a: unknown[]) => unknown)(...args)
+          captured = ['evalsha', ...args]
+          return evalshaBuffer.apply(target, args)
         }
       }
       const value = Reflect.get(target, property, target) as unknown
