@@ -72,3 +72,21 @@ describe('Cache bus', () => {
     expect(bus.published.filter((m) => m.namespace === 'two').length).toBe(2)
   })
 })
+
+describe('Cache bus with a failing shared write', () => {
+  it('set() whose shared-tier write times out deletes the old value there before other instances are told', async () => {
+    const bus = new LocalBus()
+    const l2 = new ScriptedStore()
+    const options = { tiers: [new MemoryStore(), l2], bus: bus.endpoint(), tierTimeout: 30 }
+    const a = createCache(options)
+    const b = createCache({ ...options, tiers: [new MemoryStore(), l2] })
+    await a.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1')
+    // @see multiprocess test (b): the write stalls, the engine fails open and publishes the invalidation
+    const realSet = l2.set.bind(l2)
+    l2.set = () => new Promise<void>(() => undefined)
+    await a.set('k', 'v2')
+    l2.set = realSet
+    expect(await b.get('k')).not.toBe('v1')
+  })
+})

@@ -180,17 +180,25 @@ export abstract class CacheBase {
     return undefined
   }
 
-  /** Writes `entry` to tiers [0, upTo); failures are reported by the guards, never thrown. */
-  protected async writeTiers(fullKey: string, entry: StoreEntry, upTo = this.tiers.length): Promise<void> {
+  /**
+   * Writes `entry` to tiers [0, upTo); failures are reported by the guards, never thrown.
+   * Returns the tiers whose write was skipped (failed, timed out or breaker open).
+   */
+  protected async writeTiers(fullKey: string, entry: StoreEntry, upTo = this.tiers.length): Promise<TierGuard[]> {
     const pending: Promise<unknown>[] = []
+    const skipped: TierGuard[] = []
     for (let i = 0; i < upTo; i++) {
       const tier = this.tiers[i] as TierGuard
       const local = !tier.shared && this.hasShared && entry.expiresAt > this.clock.now() + this.localMaxAge
       const toWrite = local ? this.capLocal(entry) : entry
       const result = tier.call('set', (s) => s.set(fullKey, toWrite))
-      if (typeof (result as Promise<unknown>)?.then === 'function') pending.push(result as Promise<unknown>)
+      if (result === SKIPPED) skipped.push(tier)
+      else if (typeof (result as Promise<unknown>)?.then === 'function') {
+        pending.push((result as Promise<unknown>).then((r) => void (r === SKIPPED && skipped.push(tier))))
+      }
     }
     if (pending.length > 0) await Promise.all(pending)
+    return skipped
   }
 
   private capLocal(entry: StoreEntry): StoreEntry {

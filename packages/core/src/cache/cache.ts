@@ -291,7 +291,10 @@ export class Cache extends CacheBase {
     const stored = this.input(value)
     const at = this.stamp()
     this.invalidateKeysLocally([fullKey], at)
-    await this.writeTiers(fullKey, this.makeEntry(stored, this.stamp(), o))
+    const skipped = await this.writeTiers(fullKey, this.makeEntry(stored, this.stamp(), o))
+    // A shared tier that missed the write still holds the old value, and the bus message below
+    // makes other instances read it: delete it there (a tombstone at `at`) before publishing.
+    await Promise.all(skipped.filter((t) => t.shared).map((t) => t.call('delete', (s) => s.delete([fullKey], at))))
     this.counters.sets++
     if (this.observed) this.emit({ type: 'set', key, namespace: this.namespace })
     await this.publish({ type: 'delete', namespace: this.namespace, keys: [fullKey], at, source: this.instanceId })
