@@ -35,6 +35,7 @@ export type {
   Loader,
   LoaderContext,
   MaybePromise,
+  ReadHint,
   StoreCapabilities,
   StoreEntry,
   StoreStats,

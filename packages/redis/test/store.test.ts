@@ -65,19 +65,51 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     expect(await store.get('missing')).toBeUndefined()
   })
 
-  it('get() is one EVALSHA round trip that also reads the tag invalidation times', async () => {
+  it('get() with the tags hint is one MGET that also reads the tag invalidation times; without it, tagged entries cost a second MGET', async () => {
     const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
     await store.set('k', entry('v', Date.now(), 60_000, ['a', 'b', 'c']))
-    expect(await countCommands(() => store.get('k'))).toEqual({ evalsha: 1 })
+    await store.set('plain', entry('p'))
+    await store.invalidateTags(['b'], 1234.5)
+    expect(await countCommands(() => store.get('k', { tags: ['a', 'b', 'c'] }))).toEqual({ mget: 1 })
+    expect(await store.get('k', { tags: ['a', 'b', 'c'] })).toMatchObject({ value: 'v', tagsInvalidatedAt: 1234.5 })
+    // A hint that misses a tag the entry carries: the missing record is fetched, never assumed.
+    expect(await countCommands(() => store.get('k', { tags: ['a'] }))).toEqual({ mget: 2 })
+    expect(await store.get('k', { tags: ['a'] })).toMatchObject({ value: 'v', tagsInvalidatedAt: 1234.5 })
+    expect(await store.get('k')).toMatchObject({ value: 'v', tagsInvalidatedAt: 1234.5 })
+    expect(await countCommands(() => store.get('plain'))).toEqual({ mget: 1 })
+    expect(await countCommands(() => store.get('missing', { tags: ['a'] }))).toEqual({ mget: 1 })
   })
 
-  it('getMany() reads 50 keys in one EVALSHA, in order, undefined for misses', async () => {
+  it('100 concurrent get() calls share one MGET and each gets its own entry', async () => {
+    const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
+    for (const key of keys.filter((_, i) => i % 3 !== 0)) await store.set(key, entry(`value-${key}`, Date.now(), 60_000, [`tag-${key}`]))
+    await store.invalidateTags(['tag-k5'], 99)
+    let results: (StoreEntry | undefined)[] = []
+    const commands = await countCommands(async () => {
+      results = await Promise.all(keys.map((key) => store.get(key, { tags: [`tag-${key}`] })))
+    })
+    expect(commands).toEqual({ mget: 1 })
+    expect(results.map((e) => e?.value)).toEqual(keys.map((key, i) => (i % 3 !== 0 ? `value-${key}` : undefined)))
+    expect(results[5]?.tagsInvalidatedAt).toBe(99)
+    expect(results[4]?.tagsInvalidatedAt).toBe(0)
+  })
+
+  it('getMany() reads 50 keys in one MGET, in order, undefined for misses', async () => {
     const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)
     for (const key of keys.filter((_, i) => i % 2 === 0)) await store.set(key, entry(key))
     const values = (await store.getMany(keys)).map((e) => e?.value)
     expect(values).toEqual(keys.map((key, i) => (i % 2 === 0 ? key : undefined)))
-    expect(await countCommands(() => store.getMany(keys))).toEqual({ evalsha: 1 })
+    expect(await countCommands(() => store.getMany(keys))).toEqual({ mget: 1 })
+  })
+
+  it('get() of a key holding something that is not a @perf entry rejects with DECODE_FAILED', async () => {
+    const prefix = `t:${randomUUID()}:`
+    const store = redisStore(redis, { prefix })
+    await redis.set(`${prefix}e:foreign`, 'hello')
+    await expect(store.get('foreign')).rejects.toMatchObject({ code: 'DECODE_FAILED' })
+    await redis.del(`${prefix}e:foreign`)
   })
 
   it('set() and delete() are one EVALSHA each', async () => {

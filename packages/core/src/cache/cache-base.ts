@@ -12,7 +12,7 @@ import { baseOptions, type OptionDefaults, type ResolvedOptions } from './entry-
 import { MemoryStore } from './memory-store.js'
 import { TagRegistry } from './tag-registry.js'
 import { SKIPPED, TierGuard } from './tier-guard.js'
-import type { CacheEvent, CacheMeta, CacheOptions, CacheStats, CacheStatus, Codec, StoreEntry } from './types.js'
+import type { CacheEvent, CacheMeta, CacheOptions, CacheStats, CacheStatus, Codec, ReadHint, StoreEntry } from './types.js'
 
 /** An entry found in a tier, and which tier answered. */
 export interface Found {
@@ -163,10 +163,10 @@ export abstract class CacheBase {
   }
 
   /** Reads tiers in order from `from`; backfills faster tiers with what a slower one had. */
-  protected async lookup(fullKey: string, from = 0): Promise<Found | undefined> {
+  protected async lookup(fullKey: string, from = 0, hint?: ReadHint): Promise<Found | undefined> {
     for (let i = from; i < this.tiers.length; i++) {
       const tier = this.tiers[i] as TierGuard
-      let result = tier.call('get', (s) => s.get(fullKey))
+      let result = tier.call('get', (s) => s.get(fullKey, hint))
       if (typeof (result as Promise<unknown>)?.then === 'function') result = await result
       if (result === SKIPPED || result === undefined) continue
       const entry = result as StoreEntry
@@ -213,6 +213,11 @@ export abstract class CacheBase {
     const entry: StoreEntry = { value, createdAt, staleAt, expiresAt: staleAt + Math.max(o.swr, o.grace) }
     if (tags !== undefined && tags.length > 0) entry.tags = this.scopeTags(tags)
     return entry
+  }
+
+  /** What a shared tier is told to expect (so it can read the tags' invalidation times in the same round trip). */
+  protected readHint(tags: readonly string[] | undefined): ReadHint | undefined {
+    return tags !== undefined && tags.length > 0 && this.hasShared ? { tags: this.scopeTags(tags) } : undefined
   }
 
   /**

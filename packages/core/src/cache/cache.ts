@@ -104,7 +104,7 @@ export class Cache extends CacheBase {
     // The load "begins" when the caller asks, before any tier is read: an invalidation issued
     // after this call can never be undone by what this call loads.
     const startedAt = this.stamp()
-    const found = options?.forceRefresh === true ? undefined : await this.lookup(fullKey)
+    const found = options?.forceRefresh === true ? undefined : await this.lookup(fullKey, 0, this.readHint(o.tags))
     const now = this.clock.now()
     if (found !== undefined && found.entry.staleAt > now) return this.served<T>(fullKey, 'hit', found, wantMeta)
     const staleFor = found === undefined ? Number.POSITIVE_INFINITY : now - found.entry.staleAt
@@ -167,7 +167,7 @@ export class Cache extends CacheBase {
       if (this.lock !== undefined && this.hasShared) {
         lock = await this.acquireFlightLock(key, fullKey, o)
         if (lock !== undefined) {
-          const filled = await this.lookup(fullKey, this.tiers.findIndex((t) => t.shared))
+          const filled = await this.lookup(fullKey, this.tiers.findIndex((t) => t.shared), this.readHint(o.tags))
           if (filled !== undefined && filled.entry.staleAt > this.clock.now()) return filled.entry.value
         }
       }

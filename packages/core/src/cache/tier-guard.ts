@@ -1,6 +1,5 @@
 import { PerfError, TimeoutError, isPerfError } from '../errors.js'
 import { CircuitBreaker } from '../resilience/circuit-breaker.js'
-import { withTimeout } from '../resilience/with-timeout.js'
 import type { Clock } from '../util/clock.js'
 import type { CacheStore, MaybePromise } from './types.js'
 
@@ -88,13 +87,31 @@ export class TierGuard {
     )
   }
 
+  /**
+   * A plain timer race, not `withTimeout`: a tier call takes no AbortSignal, and this runs on
+   * every L2 call, where an AbortController per call showed up as CPU and GC in profiles.
+   */
   private withDeadline<T>(operation: string, pending: MaybePromise<T>): Promise<T> {
     if (!isThenable(pending)) return Promise.resolve(pending)
-    return withTimeout(() => pending, this.opts.timeoutMs, {
-      timeoutError: () =>
-        new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
-          context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
-        }),
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
+            context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
+          }),
+        )
+      }, this.opts.timeoutMs)
+      timer.unref?.()
+      pending.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
     })
   }
 

@@ -28,6 +28,16 @@ export interface StoreEntry {
   tagsInvalidatedAt?: number
 }
 
+/**
+ * What the engine expects an entry to carry, passed to {@link CacheStore.get} so a tier that
+ * stores tag invalidation times apart from entries can fetch both in one round trip. Only a
+ * hint: a tier must still honour tags the entry carries that the hint does not name.
+ */
+export interface ReadHint {
+  /** The (namespace-scoped) tags the caller would store the entry with. */
+  tags?: readonly string[]
+}
+
 /** What a {@link CacheStore} can do; the engine makes up for what is missing. */
 export interface StoreCapabilities {
   /** The tier persists tag invalidation times itself (shared across processes) and fills `tagsInvalidatedAt` on reads. */
@@ -49,8 +59,11 @@ export interface CacheStore {
   readonly name: string
   /** What the tier supports. */
   readonly capabilities: StoreCapabilities
-  /** Reads one entry; `undefined` when absent or physically expired. */
-  get(key: string): MaybePromise<StoreEntry | undefined>
+  /**
+   * Reads one entry; `undefined` when absent or physically expired. `hint` says what the engine
+   * expects the entry to carry (tiers may ignore it; see {@link ReadHint}).
+   */
+  get(key: string, hint?: ReadHint): MaybePromise<StoreEntry | undefined>
   /** Reads many entries in one round trip; the result has the same length and order as `keys`. */
   getMany(keys: readonly string[]): MaybePromise<(StoreEntry | undefined)[]>
   /** Writes one entry; the tier keeps it at least until `entry.expiresAt`. */

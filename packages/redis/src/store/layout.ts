@@ -1,10 +1,11 @@
 import { hash32 } from '../internal/slot.js'
 
 /**
- * Where a store's keys live. Without buckets (single node): `<prefix>e:<key>`, `<prefix>t:<tag>`,
- * `<prefix>m`. With N buckets (Cluster): `<prefix>{b}e:<key>` etc., so an entry, the tag records
- * it reads and its bucket's meta key share one hash slot and a get stays one Lua call. Tag
- * records are written to every bucket; entries spread over the N slots.
+ * Where a store's keys live. Without buckets (single node): `<prefix>e:<key>` (entry),
+ * `<prefix>d:<key>` (tombstone), `<prefix>t:<tag>` (tag invalidation time), `<prefix>m` (meta).
+ * With N buckets (Cluster): `<prefix>{b}e:<key>` etc., so an entry, its tombstone, the tag records
+ * it reads and its bucket's meta key share one hash slot and a read stays one MGET. Tag records
+ * are written to every bucket; entries spread over the N slots.
  */
 export class StoreLayout {
   readonly #tags: string[]
@@ -26,6 +27,10 @@ export class StoreLayout {
 
   entryKey(key: string, bucket = this.bucketOf(key)): string {
     return `${this.prefix}${this.#tags[bucket]}e:${key}`
+  }
+
+  tombKey(key: string, bucket = this.bucketOf(key)): string {
+    return `${this.prefix}${this.#tags[bucket]}d:${key}`
   }
 
   tagPrefix(bucket: number): string {

@@ -1,12 +1,14 @@
 import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
-import type { CacheStore, Clock, Codec, Duration, StoreCapabilities, StoreEntry } from '@perf/core'
+import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry } from '@perf/core'
 import type { Redis } from 'ioredis'
 import { assertClient, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { groupBySlot } from '../internal/slot.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
 import { StoreLayout, entryKeyOf } from './layout.js'
-import { DELETE_ENTRIES, GET_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
+import { DELETE_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
+import { encodeEntry } from './entry-format.js'
+import { ReadBatcher } from './read-batcher.js'
 
 /** Options for {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -37,8 +39,11 @@ const DEFAULT_MAX_VALUE_BYTES = 8 * 1024 * 1024
 const MIN_TAG_TTL_MS = 60_000
 
 /**
- * A {@link CacheStore} on Redis (the shared L2 tier): one Lua call per get/getMany/set/delete,
- * TTLs kept by Redis, tag invalidation times stored in Redis and read in the same call as the entry.
+ * A {@link CacheStore} on Redis (the shared L2 tier). Reads are plain MGETs: the reads issued in
+ * one tick (concurrent gets, getMany) share one MGET per hash slot, and the invalidation times of
+ * the tags the engine expects ride in the same MGET. Writes and deletes are one Lua call each
+ * (tombstones refuse stale write-backs). TTLs are kept by Redis; tag invalidation times are stored
+ * in Redis so every instance sees them.
  *
  * @example
  * const redis = new Redis(failFastOptions({ host: '127.0.0.1' }))
@@ -54,6 +59,7 @@ export class RedisStore implements CacheStore {
   readonly #tombstoneMs: number
   readonly #timeoutMs: number
   readonly #clock: Clock
+  readonly #reads: ReadBatcher
   #closed = false
 
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
@@ -67,56 +73,53 @@ export class RedisStore implements CacheStore {
     this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
     this.name = options.name ?? 'redis'
     this.#clock = options.clock ?? systemClock
+    this.#reads = new ReadBatcher({
+      layout: this.#layout,
+      codec: this.#codec,
+      client: this.#client,
+      timeoutMs: this.#timeoutMs,
+      failure: (err) => this.#failure('get', err),
+    })
   }
 
-  async get(key: string): Promise<StoreEntry | undefined> {
-    this.#assertUsable('get')
-    // The hot path (an L2 hit): no grouping, one script call, one reply to decode.
-    const bucket = this.#layout.bucketOf(key)
-    const replies = (await this.#call('get', GET_ENTRIES.runBuffer(this.#client, [this.#layout.entryKey(key, bucket)], [this.#layout.tagPrefix(bucket)]))) as (Buffer[] | null)[]
-    const reply = replies[0]
-    return reply ? this.#decodeEntry(reply) : undefined
+  get(key: string, hint?: ReadHint): Promise<StoreEntry | undefined> {
+    const unusable = this.#unusable('get')
+    if (unusable !== undefined) return Promise.reject(unusable)
+    return new Promise((resolve, reject) => this.#reads.add({ key, tags: hint?.tags, resolve, reject }))
   }
 
-  async getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
-    this.#assertUsable('getMany')
-    const results = new Array<StoreEntry | undefined>(keys.length).fill(undefined)
-    if (keys.length === 0) return results
-    const groups = this.#byBucket(keys.map((key, index) => ({ key, index })), (item) => item.key)
-    await Promise.all(
-      [...groups].map(async ([bucket, items]) => {
-        const replies = (await this.#call(
-          'get',
-          GET_ENTRIES.runBuffer(this.#client, items.map((item) => this.#layout.entryKey(item.key, bucket)), [this.#layout.tagPrefix(bucket)]),
-        )) as (Buffer[] | null)[]
-        items.forEach((item, i) => {
-          const reply = replies[i]
-          if (reply) results[item.index] = this.#decodeEntry(reply)
-        })
-      }),
-    )
-    return results
+  getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
+    const unusable = this.#unusable('getMany')
+    if (unusable !== undefined) return Promise.reject(unusable)
+    return Promise.all(keys.map((key) => new Promise<StoreEntry | undefined>((resolve, reject) => this.#reads.add({ key, tags: undefined, resolve, reject }))))
   }
 
   async set(key: string, entry: StoreEntry): Promise<void> {
     this.#assertUsable('set')
-    const bytes = this.#encode(key, entry.value)
+    const value = this.#encode(key, entry.value)
     const px = Math.ceil(entry.expiresAt - this.#clock.now())
     if (px <= 0) return // already expired: writing it would only be deleted again
-    const tags = entry.tags && entry.tags.length > 0 ? JSON.stringify(entry.tags) : ''
+    const tags = entry.tags !== undefined && entry.tags.length > 0 ? entry.tags : undefined
+    const payload = encodeEntry(entry, value, tags === undefined ? '' : JSON.stringify(tags))
     const bucket = this.#layout.bucketOf(key)
-    const args = [bytes, time(entry.createdAt), time(entry.staleAt), time(entry.expiresAt), tags, px, this.#layout.tagPrefix(bucket)]
-    await this.#call('set', SET_ENTRY.run(this.#client, [this.#layout.entryKey(key, bucket), this.#layout.metaKey(bucket)], args))
+    const layout = this.#layout
+    const keys = [layout.entryKey(key, bucket), layout.tombKey(key, bucket), layout.metaKey(bucket)]
+    const args = [payload, time(entry.createdAt), time(entry.expiresAt), px, layout.tagPrefix(bucket), ...(tags ?? [])]
+    await this.#call('set', SET_ENTRY.run(this.#client, keys, args))
   }
 
   async delete(keys: readonly string[], at: number = this.#clock.now()): Promise<number> {
     this.#assertUsable('delete')
     if (keys.length === 0) return 0
     const groups = this.#byBucket(keys, (key) => key)
+    const layout = this.#layout
     const counts = await Promise.all(
-      [...groups].map(([bucket, group]) =>
-        this.#call('delete', DELETE_ENTRIES.run(this.#client, group.map((key) => this.#layout.entryKey(key, bucket)), [time(at), this.#tombstoneMs])),
-      ),
+      [...groups].map(([bucket, group]) => {
+        const entries = group.map((key) => layout.entryKey(key, bucket))
+        if (this.#tombstoneMs <= 0) return this.#call('delete', this.#client.del(...entries))
+        const tombs = group.map((key) => layout.tombKey(key, bucket))
+        return this.#call('delete', DELETE_ENTRIES.run(this.#client, [...entries, ...tombs], [time(at), this.#tombstoneMs]))
+      }),
     )
     return counts.reduce<number>((sum, n) => sum + Number(n), 0)
   }
@@ -195,41 +198,29 @@ export class RedisStore implements CacheStore {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
-  #decodeEntry(reply: Buffer[]): StoreEntry {
-    const [value, meta] = reply as [Buffer, Buffer]
-    const text = meta.toString()
-    const a = text.indexOf('|')
-    const b = text.indexOf('|', a + 1)
-    const c = text.indexOf('|', b + 1)
-    const d = text.indexOf('|', c + 1)
-    const entry: StoreEntry = {
-      value: this.#codec.decode(value),
-      createdAt: Number(text.slice(0, a)),
-      staleAt: Number(text.slice(a + 1, b)),
-      expiresAt: Number(text.slice(b + 1, c)),
-    }
-    if (d + 1 < text.length) {
-      entry.tags = JSON.parse(text.slice(d + 1)) as string[]
-      entry.tagsInvalidatedAt = Number(text.slice(c + 1, d))
-    }
-    return entry
+  #assertUsable(operation: string): void {
+    const unusable = this.#unusable(operation)
+    if (unusable !== undefined) throw unusable
   }
 
-  #assertUsable(operation: string): void {
-    if (this.#closed) throw new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
+  #unusable(operation: string): PerfError | undefined {
+    if (this.#closed) return new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
     const status = lostConnection(this.#client)
-    if (status !== undefined) {
-      throw new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}(): Redis connection is ${status}`, { context: { operation, status } })
-    }
+    if (status === undefined) return undefined
+    return new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}(): Redis connection is ${status}`, { context: { operation, status } })
   }
 
   async #call<T>(operation: string, promise: Promise<T>): Promise<T> {
     try {
       return await withDeadline(promise, this.#timeoutMs, `redisStore.${operation}()`)
     } catch (err) {
-      if (err instanceof PerfError) throw err
-      throw new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}() failed: ${(err as Error).message}`, { cause: err, context: { operation } })
+      throw this.#failure(operation, err)
     }
+  }
+
+  #failure(operation: string, err: unknown): PerfError {
+    if (err instanceof PerfError) return err
+    return new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}() failed: ${(err as Error).message}`, { cause: err, context: { operation } })
   }
 }
 

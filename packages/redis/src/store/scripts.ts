@@ -1,83 +1,48 @@
 import { LuaScript } from '../internal/script.js'
 
-// Layout of one entry: a hash with v (encoded value), c (createdAt), s (staleAt), e (expiresAt),
-// t (JSON array of tags, absent when none). A deleted entry becomes a tombstone hash {d = at}
-// that lives `tombstoneMs`, so a slow load that began before the delete cannot write back.
-// Times are milliseconds, possibly fractional (the engine orders same-millisecond events with
-// .001 steps); they travel and are stored as the caller's decimal strings, never reformatted
-// (tostring would print 1.7e+12 and lose digits).
-
-/**
- * Reads entries and, in the same script, the latest invalidation time of each entry's tags.
- * KEYS: entry keys. ARGV[1]: the tag-key prefix of their bucket. Replies per key: false, or
- * {value, 'createdAt|staleAt|expiresAt|tagsInvalidatedAt|tagsJson'} (two bulk strings: cheaper
- * for the client to parse than six).
- */
-export const GET_ENTRIES = new LuaScript(`
-local out = {}
-for i, key in ipairs(KEYS) do
-  local h = redis.call('HMGET', key, 'v', 'c', 's', 'e', 't')
-  if h[1] then
-    local tagMax, tagMaxText = 0, '0'
-    if h[5] then
-      for _, tag in ipairs(cjson.decode(h[5])) do
-        local text = redis.call('GET', ARGV[1] .. tag)
-        if text and tonumber(text) > tagMax then tagMax, tagMaxText = tonumber(text), text end
-      end
-    end
-    out[i] = { h[1], h[2] .. '|' .. h[3] .. '|' .. h[4] .. '|' .. tagMaxText .. '|' .. (h[5] or '') }
-  else
-    out[i] = false
-  end
-end
-return out
-`)
+// Layout (see layout.ts and entry-format.ts): an entry is one string (header + codec bytes) read
+// with plain GET/MGET; a tag record is a string holding the tag's latest invalidation time; a
+// deleted key leaves a tombstone string `<prefix>d:<key>` holding the delete time for
+// `tombstoneMs`, so a slow load that began before the delete cannot write back. Times are
+// milliseconds, possibly fractional (the engine orders same-millisecond events with .001 steps);
+// they travel and are stored as the caller's decimal strings, never reformatted (tostring would
+// print 1.7e+12 and lose digits). Only writes run Lua: reads are GET/MGET, the cheapest commands
+// the server has.
 
 /**
  * Writes one entry unless a tombstone newer than its createdAt exists (no stale write-back).
- * KEYS[1]: entry, KEYS[2]: bucket meta (max expiresAt written). ARGV: v, c, s, e, t, px, tagPrefix.
- * Keeps each existing tag record alive at least as long as the entry. Returns 1 written, 0 refused.
+ * KEYS[1]: entry, KEYS[2]: its tombstone, KEYS[3]: bucket meta (max expiresAt written).
+ * ARGV: payload, createdAt, expiresAt, px, tagPrefix, tags... Keeps each existing tag record
+ * alive at least as long as the entry. Returns 1 written, 0 refused.
  */
 export const SET_ENTRY = new LuaScript(`
-local tomb = redis.call('HGET', KEYS[1], 'd')
+local tomb = redis.call('GET', KEYS[2])
 if tomb and tonumber(ARGV[2]) < tonumber(tomb) then return 0 end
-redis.call('DEL', KEYS[1])
-if ARGV[5] == '' then
-  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'e', ARGV[4])
-else
-  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'c', ARGV[2], 's', ARGV[3], 'e', ARGV[4], 't', ARGV[5])
-end
-local px = tonumber(ARGV[6])
-redis.call('PEXPIRE', KEYS[1], px)
-local maxExpires = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[4]) > maxExpires then redis.call('SET', KEYS[2], ARGV[4], 'PX', px) end
-if ARGV[5] ~= '' then
-  for _, tag in ipairs(cjson.decode(ARGV[5])) do
-    local tagKey = ARGV[7] .. tag
-    local left = redis.call('PTTL', tagKey)
-    if left > 0 and left < px then redis.call('PEXPIRE', tagKey, px) end
-  end
+local px = tonumber(ARGV[4])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', px)
+local maxExpires = tonumber(redis.call('GET', KEYS[3]) or '0')
+if tonumber(ARGV[3]) > maxExpires then redis.call('SET', KEYS[3], ARGV[3], 'PX', px) end
+for i = 6, #ARGV do
+  local tagKey = ARGV[5] .. ARGV[i]
+  local left = redis.call('PTTL', tagKey)
+  if left > 0 and left < px then redis.call('PEXPIRE', tagKey, px) end
 end
 return 1
 `)
 
 /**
- * Deletes entries, leaving tombstones. KEYS: entry keys. ARGV: at, tombstoneMs (0 = plain DEL).
- * Returns how many held a value.
+ * Deletes entries and leaves tombstones. KEYS: n entry keys, then their n tombstone keys.
+ * ARGV: at, tombstoneMs. A tombstone never moves back in time. Returns how many entries existed.
  */
 export const DELETE_ENTRIES = new LuaScript(`
+local n = #KEYS / 2
 local existed = 0
-local tombMs = tonumber(ARGV[2])
-for _, key in ipairs(KEYS) do
-  local h = redis.call('HMGET', key, 'v', 'd')
-  if h[1] then existed = existed + 1 end
-  redis.call('DEL', key)
-  if tombMs > 0 then
-    local at = ARGV[1]
-    if h[2] and tonumber(h[2]) > tonumber(at) then at = h[2] end
-    redis.call('HSET', key, 'd', at)
-    redis.call('PEXPIRE', key, tombMs)
-  end
+for i = 1, n do
+  existed = existed + redis.call('DEL', KEYS[i])
+  local at = ARGV[1]
+  local current = redis.call('GET', KEYS[n + i])
+  if current and tonumber(current) > tonumber(at) then at = current end
+  redis.call('SET', KEYS[n + i], at, 'PX', ARGV[2])
 end
 return existed
 `)

@@ -35,10 +35,18 @@ const timedBus: InvalidationBus = {
         const t1 = now()
         const key = watched
         // What a request arriving right now would get: never the old value.
-        void cache.get(key).then((value) => send({ type: 'invalidated', t1, servedOld: JSON.stringify(value) === JSON.stringify(old) }))
+        void cache.get(key, { meta: true }).then(async (got) => {
+          const value = got?.value
+          const meta = got?.meta
+          const servedOld = JSON.stringify(value) === JSON.stringify(old)
+          // A failing run explains itself: what this process saw, and what Redis holds now.
+          const debug = servedOld ? { meta, at: message.at, events: events.slice(-10), redis: await redis.hgetall(`perf:${scope}:e:app:${key}`) } : undefined
+          send({ type: 'invalidated', t1, servedOld, debug })
+        })
       },
     }),
 }
+const events: unknown[] = []
 const locker = redlockLocker(redis, { prefix: `perf:lock:${scope}:` })
 const cache = createCache({
   namespace: 'app',
@@ -46,6 +54,11 @@ const cache = createCache({
   bus: timedBus,
   lock: locker,
   localMaxAgeMs: Number(localMaxAgeMs),
+  onEvent: (event) => {
+    if (event.type === 'tier-error' || event.type === 'bus-error' || event.type === 'bus-gap') {
+      events.push({ type: event.type, at: Date.now(), message: (event as { error?: Error }).error?.message })
+    }
+  },
 })
 
 on('stampede', async ({ key, concurrency }) => {

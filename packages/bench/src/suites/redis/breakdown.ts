@@ -1,4 +1,4 @@
-import { createCache, createCodec, type Cache } from '@perf/core'
+import { createCodec, type Cache } from '@perf/core'
 import type { Redis } from 'ioredis'
 import { formatNs } from '../../harness/format.js'
 import type { BenchCase, CaseResult } from '../../harness/measure.js'
@@ -10,57 +10,23 @@ import { concurrently, serverTime, TTL_MS, type RedisRun } from './setup.js'
 
 type PerfRedis = typeof import('@perf/redis')
 
-/** The command a store sent, captured by {@link spyOn}. */
-type Captured = unknown[] | undefined
-
-/**
- * A view of `client` that records the last `evalshaBuffer` arguments (the store's EVALSHA), so the
- * suite can replay exactly the command the store sends without knowing its script.
- */
-function spyOn(client: Redis): { client: Redis; last: () => Captured } {
-  let captured: Captured
-  const proxy = new Proxy(client, {
-    get(target, property) {
-      if (property === 'evalshaBuffer') {
-        const evalshaBuffer = (target as unknown as Record<string, (...a: unknown[]) => unknown>).evalshaBuffer as (...a: unknown[]) => unknown
-        return (...args: unknown[]) => {
-          captured = ['evalsha', ...args]
-          return evalshaBuffer.apply(target, args)
-        }
-      }
-      const value = Reflect.get(target, property, target) as unknown
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-    },
-  })
-  return { client: proxy, last: () => captured }
-}
-
 export const BREAKDOWN_RAW = 'ioredis GET + JSON.parse (as above)'
 
 /**
  * Where the time of an L2 hit goes, layer by layer, each measured on its own in one table:
- * the round trip (GET), the same hash read without Lua (HMGET), the store's Lua script sent raw,
- * RedisStore.get (script + deadline + decode), then the cache engine (get, getOrSet). Then the
+ * the round trip (GET), the store's MGET sent raw, RedisStore.get (batching + deadline + decode),
+ * then the cache engine (get, getOrSet). Then the
  * synchronous client costs (decode, clone) and the server's own time per command.
  */
 export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis, keys: readonly string[], cache: Cache): Promise<Map<string, CaseResult>> {
   const plain = await run.client()
   const prefix = `${run.prefix}perf:`
-  const spy = spyOn(plain)
-  const store = redis.redisStore(spy.client, { prefix })
-  const spyCache = createCache({ tiers: [store] })
-  run.onCleanup(() => spyCache.close())
-  await spyCache.get(keys[0] as string)
-  // ioredis accepts the arguments flat or as one array; normalise to [command, sha, numKeys, key, ...args].
-  const captured = spy.last()?.flat()
-  const entryKey0 = captured?.[3]
-  if (captured?.[0] !== 'evalsha' || typeof entryKey0 !== 'string' || !entryKey0.endsWith(keys[0] as string)) {
-    throw new Error(`[bench] could not capture RedisStore's read command (got ${JSON.stringify(spy.last())})`)
-  }
-  // Entry keys are `<store prefix>e:<cache namespace><key>`: rebuild them for every key.
-  const entryPrefix = entryKey0.slice(0, entryKey0.length - (keys[0] as string).length)
+  const store = redis.redisStore(plain, { prefix })
+  // The cache writes `<store prefix>e:<namespace>:<key>`; find the namespace part from one key.
+  const [found] = await plain.keys(`${prefix}e:*${keys[0] as string}`)
+  if (found === undefined) throw new Error(`[bench] could not find the entry of ${keys[0] as string} under ${prefix}e:`)
+  const entryPrefix = found.slice(0, found.length - (keys[0] as string).length)
   const fullPrefix = entryPrefix.slice(`${prefix}e:`.length)
-  const [, sha, , , ...scriptArgs] = captured as [string, string, number, string, ...unknown[]]
   const entryKeys = keys.map((key) => entryPrefix + key)
   const fullKeys = keys.map((key) => fullPrefix + key)
   const rawKeys = keys.map((key) => `${run.prefix}raw:${key}`)
@@ -68,9 +34,8 @@ export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: Pe
 
   const read: Record<string, (i: number) => Promise<unknown>> = {
     [BREAKDOWN_RAW]: async (i) => check(JSON.parse((await plain.get(rawKeys[i] as string)) as string) as UserRow, i),
-    'ioredis HMGET of the entry hash (5 fields, Buffers, no Lua)': (i) => plain.hmgetBuffer(entryKeys[i] as string, 'v', 'c', 's', 'e', 't'),
-    "EVALSHA of RedisStore's read script, sent raw": (i) => plain.callBuffer('evalsha', sha, 1, entryKeys[i] as string, ...(scriptArgs as string[])),
-    'RedisStore.get() (script + deadline + decode)': async (i) => check((await store.get(fullKeys[i] as string))?.value as UserRow, i),
+    'ioredis MGET of the entry string (one key, Buffer reply, no decode)': (i) => plain.mgetBuffer([entryKeys[i] as string]),
+    'RedisStore.get() (MGET batch + deadline + decode)': async (i) => check((await store.get(fullKeys[i] as string))?.value as UserRow, i),
     'cache.get() (engine + store)': async (i) => check(await cache.get<UserRow>(keys[i] as string), i),
     'cache.getOrSet() (engine + store)': async (i) => check(await cache.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i),
   }
@@ -86,10 +51,9 @@ export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: Pe
   })
   const results = await ctx.compare('Where an L2 hit spends its time — sequential, layer by layer', cases, {
     baseline: BREAKDOWN_RAW,
-    note: 'Each row adds one layer to the one above it (the HMGET row is the script\'s read without Lua). Same keys and rows as the sequential table; all on one default ioredis client.',
+    note: 'Each row adds one layer to the one above it (the MGET row is the store\'s read command sent raw). Same keys and rows as the sequential table; all on one default ioredis client.',
   })
   const concurrentLayers = Object.entries(read)
-    .filter(([name]) => !name.startsWith('ioredis HMGET'))
     .map(([name, fn]): BenchCase => {
       let c = 0
       return {
@@ -114,7 +78,7 @@ export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: Pe
     `About ${ops.toLocaleString('en-US')} reads per row (twice, lower kept), ${CONCURRENCY} in flight; CPU of this process and of the Redis server divided by the reads. Each row adds one layer to the one above it; the difference between rows is what that layer costs per hit.`,
   )
   await syncCosts(ctx, plain, entryKeys[0] as string)
-  await serverCosts(ctx, plain, rawKeys, entryKeys, sha, scriptArgs as string[])
+  await serverCosts(ctx, plain, rawKeys, entryKeys)
   return results
 }
 
@@ -129,8 +93,10 @@ function check(row: UserRow | undefined, id: number): void {
 /** Client-side CPU per hit that is not I/O: JSON.parse vs the codec's decode and clone. */
 async function syncCosts(ctx: SuiteContext, plain: Redis, entryKey: string): Promise<void> {
   const codec = createCodec()
-  const bytes = await plain.hgetBuffer(entryKey, 'v')
-  if (bytes === null) throw new Error('[bench] entry hash has no value field')
+  const stored = await plain.getBuffer(entryKey)
+  if (stored === null) throw new Error('[bench] entry is missing')
+  // The stored string is a one-line header, then the codec's bytes.
+  const bytes = stored.subarray(stored.indexOf(10) + 1)
   const json = JSON.stringify(userRow(0))
   const value = codec.decode(bytes) as UserRow
   let sink = 0
@@ -165,16 +131,13 @@ async function syncCosts(ctx: SuiteContext, plain: Redis, entryKey: string): Pro
 }
 
 /** Server time per command from INFO commandstats, over dedicated runs of each command. */
-async function serverCosts(ctx: SuiteContext, plain: Redis, rawKeys: string[], entryKeys: string[], sha: string, scriptArgs: string[]): Promise<void> {
+async function serverCosts(ctx: SuiteContext, plain: Redis, rawKeys: string[], entryKeys: string[]): Promise<void> {
   const n = ctx.size(5_000, 500)
   const at = (i: number) => i % rawKeys.length
-  // The floor of any script call: a one-line script doing only the HMGET.
-  const floorSha = (await plain.script('LOAD', "return redis.call('HMGET', KEYS[1], 'v', 'c', 's', 'e', 't')")) as string
   const rows: Array<[string, string, (i: number) => Promise<unknown>]> = [
     ['GET (raw row)', 'get', (i) => plain.get(rawKeys[at(i)] as string)],
-    ['HMGET (entry hash, 5 fields)', 'hmget', (i) => plain.hmgetBuffer(entryKeys[at(i)] as string, 'v', 'c', 's', 'e', 't')],
-    ['EVALSHA of a one-line script that only does that HMGET (the floor of any script)', 'evalsha', (i) => plain.callBuffer('evalsha', floorSha, 1, entryKeys[at(i)] as string)],
-    ["EVALSHA (RedisStore's read script)", 'evalsha', (i) => plain.callBuffer('evalsha', sha, 1, entryKeys[at(i)] as string, ...scriptArgs)],
+    ['MGET of one entry (what RedisStore.get sends for one key)', 'mget', (i) => plain.mgetBuffer([entryKeys[at(i)] as string])],
+    ['MGET of 100 entries (what 100 concurrent RedisStore.get calls send)', 'mget', (i) => plain.mgetBuffer(Array.from({ length: 100 }, (_, j) => entryKeys[at(i * 100 + j)] as string))],
   ]
   const table: string[][] = []
   for (const [name, command, op] of rows) {

@@ -134,7 +134,7 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
   }
 
   const common =
-    'bentocache and cache-manager serialize to JSON strings read with GET; @perf stores a hash (codec bytes plus times and tags) read by one Lua script that also checks tag invalidations. Every value is checked.'
+    'bentocache and cache-manager serialize to JSON strings read with GET; @perf stores one string per entry (a one-line header with times and tags, then the codec bytes) read with MGET: the reads issued in one tick share one MGET, which also fetches the invalidation times of the tags the caller expects. Every value is checked.'
   const sequential = await ctx.compare(
     `L2 hit, sequential (one call at a time), ${keyCount.toLocaleString('en-US')} keys`,
     [RAW, 'ioredis GET (string, no parse)', OURS, '@perf getOrSet (L2 only, createRedisClient() fail-fast client)', 'bentocache getOrSet (Redis driver only)', 'cache-manager wrap (@keyv/redis only)'].map(
