@@ -10,3 +10,43 @@ afterAll(() => redis.disconnect())
 
 if (ok) rateLimiterSuite('redisRateLimiter', (options) => redisRateLimiter(redis, options), { describe, it, expect })
 else describe.skip('rateLimiterSuite: redisRateLimiter (skipped: Redis not available)', () => it('needs Redis', () => undefined))
+
+describe.skipIf(!ok)('redisRateLimiter batching', () => {
+  it('checks issued in one tick share one script call, in arrival order, each key counted exactly', async () => {
+    const prefix = `t:rl:${Math.random().toString(36).slice(2)}:`
+    const limiter = redisRateLimiter(redis, { limit: 10, windowMs: 60_000, prefix })
+    await limiter.consume('warm') // loads the script, so the measured tick is steady state
+    const other = new Redis({ port: REDIS_PORT })
+    const monitor = await other.monitor()
+    const scripts: string[] = []
+    const fence = `fence:${prefix}`
+    const fenced = new Promise<void>((resolve) =>
+      monitor.on('monitor', (_t: string, args: string[]) => {
+        if (String(args[0]).toLowerCase().startsWith('eval') && args.some((a) => a.startsWith(prefix))) scripts.push(String(args[0]))
+        if (String(args[0]).toLowerCase() === 'echo' && args[1] === fence) resolve()
+      }),
+    )
+    // 30 checks on "a" and 5 on "b" at once: "a" allows exactly its first 10, "b" all 5.
+    const keys = [...Array.from({ length: 30 }, () => 'a'), ...Array.from({ length: 5 }, () => 'b')]
+    const results = await Promise.all(keys.map((key) => limiter.consume(key)))
+    await redis.echo(fence)
+    await fenced // every command sent before the echo has reached the monitor
+    monitor.disconnect()
+    other.disconnect()
+    expect(results.slice(0, 30).map((r) => r.allowed)).toEqual([...Array(10).fill(true), ...Array(20).fill(false)])
+    expect(results.slice(0, 10).map((r) => r.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+    expect(results.slice(30).every((r) => r.allowed)).toBe(true)
+    expect(results[29]).toMatchObject({ allowed: false, remaining: 0 })
+    expect(results[29]!.retryAfterMs).toBeGreaterThan(5_000)
+    expect(results[29]!.retryAfterMs).toBeLessThanOrEqual(6_000)
+    expect(scripts).toEqual(['evalsha']) // one script call for all 35 checks
+  })
+
+  it('a bad check rejects alone; the others of its tick are answered', async () => {
+    const limiter = redisRateLimiter(redis, { limit: 5, windowMs: 1_000, prefix: `t:rl:${Math.random().toString(36).slice(2)}:` })
+    const [good, bad, alsoGood] = await Promise.allSettled([limiter.consume('x'), limiter.consume('x', 99), limiter.consume('y', 2)])
+    expect(good).toMatchObject({ status: 'fulfilled', value: { allowed: true, remaining: 4 } })
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_ARGUMENT' } })
+    expect(alsoGood).toMatchObject({ status: 'fulfilled', value: { allowed: true, remaining: 3 } })
+  })
+})

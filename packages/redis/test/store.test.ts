@@ -44,12 +44,16 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     await fn() // warm: loads the script once (NOSCRIPT -> EVAL) so the measured call is steady state
     const monitor = await other.monitor()
     const seen: string[] = []
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (!source.includes('lua')) seen.push(String(args[0]).toLowerCase())
-    })
+    const fence = `fence:${randomUUID()}`
+    const fenced = new Promise<void>((resolve) =>
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (!source.includes('lua')) seen.push(String(args[0]).toLowerCase())
+        if (String(args[0]).toLowerCase() === 'echo' && args[1] === fence) resolve()
+      }),
+    )
     await fn()
-    await redis.echo('fence') // everything before it has been seen once the echo shows up
-    await new Promise((r) => setTimeout(r, 20))
+    await redis.echo(fence)
+    await fenced // everything sent before the echo has been seen once the echo shows up
     monitor.disconnect()
     const calls: Record<string, number> = {}
     for (const name of seen.slice(0, seen.lastIndexOf('echo'))) calls[name] = (calls[name] ?? 0) + 1

@@ -1,7 +1,7 @@
 import { isCluster, lostConnection, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { keySlot } from '../internal/slot.js'
-import { ACQUIRE, EXTEND, LEAVE_QUEUE, RAISE_FENCE, RELEASE, WAKE_NEXT } from './scripts.js'
+import { ACQUIRE, ACQUIRE_ONE, EXTEND, LEAVE_QUEUE, RAISE_FENCE, RELEASE, WAKE_NEXT } from './scripts.js'
 
 /** What one node answered to an acquire attempt. */
 export type NodeAttempt = { granted: true; fence: number } | { granted: false; holder: string; pttl: number }
@@ -45,11 +45,15 @@ export class LockNode {
   }
 
   acquire(keys: readonly string[], value: string, ttlMs: number, queue: QueueEntry | undefined): Promise<NodeAttempt> {
-    return this.#deadline('acquire', async () => {
-      if (!isCluster(this.#client)) {
-        // The fence counter sits in the same script: one round trip for lock + token.
-        return parseAttempt(await ACQUIRE.run(this.#client, [...keys, ...keys.map(queueKey), this.#fenceKey], acquireArgs(keys, value, ttlMs, queue, true)))
+    if (!isCluster(this.#client)) {
+      // The fence counter sits in the same script: one round trip for lock + token.
+      const client = this.#client
+      if (keys.length === 1 && queue === undefined) {
+        return this.#deadline('acquire', () => ACQUIRE_ONE.run(client, [keys[0] as string, this.#fenceKey], [value, Math.ceil(ttlMs)]).then(parseOne))
       }
+      return this.#deadline('acquire', () => ACQUIRE.run(client, [...keys, ...keys.map(queueKey), this.#fenceKey], acquireArgs(keys, value, ttlMs, queue, true)).then(parseAttempt))
+    }
+    return this.#deadline('acquire', async () => {
       const taken: string[][] = []
       try {
         for (const group of this.#groups(keys)) {
@@ -80,6 +84,7 @@ export class LockNode {
 
   /** Deletes the keys this owner holds and wakes their next waiters; returns how many it held. */
   release(keys: readonly string[], value: string): Promise<number> {
+    if (!isCluster(this.#client)) return this.#deadline('release', () => this.#release(keys, value))
     return this.#deadline('release', async () => {
       const counts = await Promise.all(this.#groups(keys).map((group) => this.#release(group, value)))
       return counts.reduce((sum, n) => sum + n, 0)
@@ -100,8 +105,8 @@ export class LockNode {
     return this.#deadline('fence', () => RAISE_FENCE.run(this.#client, [this.#fenceKey], [fence]))
   }
 
-  async #release(group: readonly string[], value: string): Promise<number> {
-    return Number(await RELEASE.run(this.#client, [...group, ...group.map(queueKey)], [value, this.#settings.channelPrefix]))
+  #release(group: readonly string[], value: string): Promise<number> {
+    return RELEASE.run(this.#client, [...group, ...group.map(queueKey)], [value, this.#settings.channelPrefix]).then(Number)
   }
 
   async #rollback(groups: readonly string[][], value: string): Promise<void> {
@@ -118,15 +123,20 @@ export class LockNode {
     return [...bySlot.entries()].sort((a, b) => a[0] - b[0]).map(([, group]) => group)
   }
 
-  async #deadline<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  #deadline<T>(operation: string, run: () => Promise<T>): Promise<T> {
     const status = lostConnection(this.#client)
-    if (status !== undefined) throw new Error(`Redis connection is ${status}`)
+    if (status !== undefined) return Promise.reject(new Error(`Redis connection is ${status}`))
     return withDeadline(run(), this.#settings.timeoutMs, `redlockLocker ${operation}`)
   }
 }
 
 function acquireArgs(keys: readonly string[], value: string, ttlMs: number, queue: QueueEntry | undefined, withFence: boolean): (string | number)[] {
   return [value, Math.ceil(ttlMs), withFence ? 1 : 0, queue?.token ?? '', Math.ceil(queue?.ttlMs ?? 0), keys.length, queue?.front ? 1 : 0]
+}
+
+function parseOne(reply: unknown): NodeAttempt {
+  if (!Array.isArray(reply)) return { granted: true, fence: Number(reply) }
+  return { granted: false, holder: String(reply[0]), pttl: Number(reply[1] ?? -1) }
 }
 
 function parseAttempt(reply: unknown): NodeAttempt {

@@ -1,6 +1,6 @@
 import { LockError } from '@perf/core'
 import type { Clock, Lock } from '@perf/core'
-import { emitLockEvent } from './events.js'
+import { emitLockEvent, lockEventsObserved } from './events.js'
 import type { LockNode } from './lock-node.js'
 
 /** What a lock shares with the locker that issued it. */
@@ -21,7 +21,8 @@ export class RedlockLock implements Lock {
   readonly #value: string
   readonly #context: LockContext
   readonly #acquiredAt: number
-  readonly #lossListeners = new Set<(error: LockError) => void>()
+  // Allocated by the first onLost(): most locks are acquired and released without a listener.
+  #lossListeners: Set<(error: LockError) => void> | undefined
   #expiresAt: number
   #state: 'held' | 'released' | 'lost' = 'held'
   #lostError: LockError | undefined
@@ -83,20 +84,38 @@ export class RedlockLock implements Lock {
     const wasValid = this.isHeld
     this.#state = 'released'
     this.#disarm()
-    const results = await Promise.allSettled(this.#context.nodes.map((node) => node.release(this.#keys, this.#value)))
+    const { nodes } = this.#context
+    if (nodes.length === 1) {
+      let held: number
+      try {
+        held = await (nodes[0] as LockNode).release(this.#keys, this.#value)
+      } catch (error) {
+        throw this.#releaseFailed([error])
+      }
+      if (held === 0) throw this.#error('LOCK_NOT_HELD', wasValid ? 'release(): another owner holds it now' : 'release() after it expired')
+      if (lockEventsObserved()) this.#releasedEvent()
+      return
+    }
+    const results = await Promise.allSettled(nodes.map((node) => node.release(this.#keys, this.#value)))
     const held = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0)
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
     if (held === 0 && errors.length === 0) {
       throw this.#error('LOCK_NOT_HELD', wasValid ? 'release(): another owner holds it now' : 'release() after it expired')
     }
-    if (errors.length > this.#context.nodes.length - this.#context.quorum) {
-      emitLockEvent({ type: 'release-failed', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, error: errors[0] })
-      throw new LockError('LOCK_BACKEND_ERROR', `[perf:redis] lock ${this.#names()} release failed (it expires by its TTL): ${describeErrors(errors)}`, {
-        cause: new AggregateError(errors, 'Redis errors'),
-        context: { resources: this.resources, owner: this.owner },
-      })
-    }
+    if (errors.length > this.#context.nodes.length - this.#context.quorum) throw this.#releaseFailed(errors)
+    this.#releasedEvent()
+  }
+
+  #releasedEvent(): void {
     emitLockEvent({ type: 'release', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, durationMs: this.#heldMs() })
+  }
+
+  #releaseFailed(errors: unknown[]): LockError {
+    emitLockEvent({ type: 'release-failed', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, error: errors[0] })
+    return new LockError('LOCK_BACKEND_ERROR', `[perf:redis] lock ${this.#names()} release failed (it expires by its TTL): ${describeErrors(errors)}`, {
+      cause: new AggregateError(errors, 'Redis errors'),
+      context: { resources: this.resources, owner: this.owner },
+    })
   }
 
   /**
@@ -111,17 +130,18 @@ export class RedlockLock implements Lock {
       return () => undefined
     }
     if (this.#state === 'released') return () => undefined
-    this.#lossListeners.add(listener)
+    const listeners = (this.#lossListeners ??= new Set())
+    listeners.add(listener)
     this.#arm()
     return () => {
-      this.#lossListeners.delete(listener)
-      if (this.#lossListeners.size === 0) this.#disarm()
+      listeners.delete(listener)
+      if (listeners.size === 0) this.#disarm()
     }
   }
 
   #arm(): void {
     clearTimeout(this.#watchdog)
-    if (this.#lossListeners.size === 0 || this.#state !== 'held') return
+    if (this.#lossListeners === undefined || this.#lossListeners.size === 0 || this.#state !== 'held') return
     this.#watchdog = setTimeout(() => {
       if (this.#state !== 'held') return
       // Timers may fire a millisecond early: re-arm until the validity has really ended.
@@ -132,9 +152,9 @@ export class RedlockLock implements Lock {
   }
 
   #disarm(): void {
-    clearTimeout(this.#watchdog)
+    if (this.#watchdog !== undefined) clearTimeout(this.#watchdog)
     this.#watchdog = undefined
-    this.#lossListeners.clear()
+    this.#lossListeners?.clear()
   }
 
   #heldMs(): number {
@@ -152,7 +172,7 @@ export class RedlockLock implements Lock {
     this.#state = 'lost'
     this.#lostError = error
     this.#lostEvent()
-    const listeners = [...this.#lossListeners]
+    const listeners = [...(this.#lossListeners ?? [])]
     this.#disarm()
     queueMicrotask(() => listeners.forEach((listener) => listener(error)))
     return error

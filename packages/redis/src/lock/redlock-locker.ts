@@ -7,7 +7,7 @@ import { LockNode, type NodeAttempt, type QueueEntry } from './lock-node.js'
 import { backendError, timeoutError, tooManyWaiters, validityError, type QuorumInfo } from './lock-errors.js'
 import { RedlockLock, type LockContext } from './redlock-lock.js'
 import { abortReason, normalizeResources, parseHolder } from './resources.js'
-import { emitLockEvent } from './events.js'
+import { emitLockEvent, lockEventsObserved } from './events.js'
 import { WakeNotifier, type WaiterHandle } from './wake-notifier.js'
 
 /** Options for {@link redlockLocker}. */
@@ -63,6 +63,8 @@ export class RedlockLocker implements Locker {
   readonly #recheckMs: number
   readonly #clock: Clock
   readonly #onError: (error: unknown) => void
+  readonly #id = randomUUID()
+  #sequence = 0
   #closed = false
 
   constructor(clients: RedisClient | readonly RedisClient[], options: RedlockLockerOptions = {}) {
@@ -96,8 +98,10 @@ export class RedlockLocker implements Locker {
     const names = normalizeResources(resources)
     const ttl = assertTtl(ttlMs)
     const waitMs = opts.waitMs === undefined ? 10_000 : toMs(opts.waitMs, 'waitMs', 'INVALID_ARGUMENT')
-    const owner = opts.owner ?? randomUUID()
-    const value = `${owner}|${randomUUID()}`
+    // Unique per acquisition without a randomUUID per call: this locker's random id and a counter.
+    const nonce = `${this.#id}:${++this.#sequence}`
+    const owner = opts.owner ?? nonce
+    const value = `${owner}|${nonce}`
     const keys = names.map((name) => `${this.#prefix}{${name}}`)
     const startedAt = this.#clock.now()
     const deadline = startedAt + waitMs
@@ -116,7 +120,7 @@ export class RedlockLocker implements Locker {
         front = false
         const outcome = await this.#attempt(names, keys, owner, value, ttl, queue)
         if (outcome instanceof RedlockLock) {
-          emitLockEvent({ type: 'acquire', locker: 'redlock', resources: names, owner, fence: outcome.fence, ttlMs: ttl, durationMs: this.#clock.now() - startedAt })
+          if (lockEventsObserved()) emitLockEvent({ type: 'acquire', locker: 'redlock', resources: names, owner, fence: outcome.fence, ttlMs: ttl, durationMs: this.#clock.now() - startedAt })
           return (lock = outcome)
         }
         if (outcome.kind === 'backend') throw backendError(names, outcome.errors, this.#quorumInfo())
@@ -172,6 +176,7 @@ export class RedlockLocker implements Locker {
   async #attempt(names: readonly string[], keys: readonly string[], owner: string, value: string, ttl: number, queue: QueueEntry | undefined): Promise<RedlockLock | Failure> {
     const { nodes, quorum, clock } = this.#context
     const start = clock.now()
+    if (nodes.length === 1) return this.#attemptOne(nodes[0] as LockNode, start, names, keys, owner, value, ttl, queue)
     const results = await Promise.allSettled(nodes.map((node) => node.acquire(keys, value, ttl, queue)))
     const granted = results.flatMap((r, i) => (r.status === 'fulfilled' && r.value.granted ? [{ node: nodes[i] as LockNode, fence: r.value.fence }] : []))
     const drift = this.#context.drift(ttl)
@@ -189,6 +194,24 @@ export class RedlockLocker implements Locker {
     const held = results.flatMap((r) => (r.status === 'fulfilled' && !r.value.granted ? [r.value] : []))
     if (errors.length > nodes.length - quorum || held.length === 0) return { kind: 'backend', errors }
     return { kind: 'contended', holder: held[0]!.holder, pttl: Math.max(...held.map((h) => h.pttl)), heldOn: held.length }
+  }
+
+  /** {@link #attempt} on a single node: the same outcomes without quorum bookkeeping (the common deployment). */
+  async #attemptOne(node: LockNode, start: number, names: readonly string[], keys: readonly string[], owner: string, value: string, ttl: number, queue: QueueEntry | undefined): Promise<RedlockLock | Failure> {
+    let attempt: NodeAttempt
+    try {
+      attempt = await node.acquire(keys, value, ttl, queue)
+    } catch (error) {
+      // The script may have run and only its reply been lost: free what may be ours.
+      await node.release(keys, value).catch(() => undefined)
+      return { kind: 'backend', errors: [error] }
+    }
+    if (!attempt.granted) return { kind: 'contended', holder: attempt.holder, pttl: attempt.pttl, heldOn: 1 }
+    const { clock } = this.#context
+    const validUntil = start + ttl - this.#context.drift(ttl)
+    if (validUntil > clock.now()) return new RedlockLock(this.#context, names, keys, owner, value, attempt.fence, validUntil)
+    await node.release(keys, value).catch(() => undefined)
+    return { kind: 'validity', elapsed: clock.now() - start }
   }
 
   #leave(handle: WaiterHandle, keys: readonly string[], queued: boolean, acquired: boolean): void {

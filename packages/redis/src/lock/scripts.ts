@@ -14,8 +14,9 @@ export const ACQUIRE = new LuaScript(`
 local n = tonumber(ARGV[6])
 local token = ARGV[4]
 for i = 1, n do
-  local holder = redis.call('GET', KEYS[i])
-  if holder then
+  -- SET NX is the whole uncontended path: one command per key, no read first.
+  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    for j = 1, i - 1 do redis.call('DEL', KEYS[j]) end
     if token ~= '' then
       local queue = KEYS[n + i]
       if not redis.call('LPOS', queue, token) then
@@ -23,15 +24,24 @@ for i = 1, n do
       end
       if redis.call('PTTL', queue) < tonumber(ARGV[5]) then redis.call('PEXPIRE', queue, ARGV[5]) end
     end
-    return { 0, holder, redis.call('PTTL', KEYS[i]) }
+    return { 0, redis.call('GET', KEYS[i]), redis.call('PTTL', KEYS[i]) }
   end
 end
-for i = 1, n do
-  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
-  if token ~= '' then redis.call('LREM', KEYS[n + i], 0, token) end
+if token ~= '' then
+  for i = 1, n do redis.call('LREM', KEYS[n + i], 0, token) end
 end
 if ARGV[3] == '1' then return { 1, redis.call('INCR', KEYS[2 * n + 1]) } end
 return { 1, 0 }
+`)
+
+/**
+ * The uncontended fast path of {@link ACQUIRE}: one key, no wait queue involved (a first attempt),
+ * single node. KEYS: lock key, fence counter. ARGV: value, ttlMs. Replies the fence (an integer)
+ * when taken, {holderValue, holderPttl} when held. Same effect as ACQUIRE with n = 1 and no token.
+ */
+export const ACQUIRE_ONE = new LuaScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end
+return { redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) }
 `)
 
 /**

@@ -2,6 +2,7 @@ import type { Codec, StoreEntry } from '@perf/core'
 import { decodeHeader } from './entry-format.js'
 import { TimeoutError } from '@perf/core'
 import type { RedisClient } from '../internal/client.js'
+import { TickQueue, settleWithin } from '../internal/tick-queue.js'
 import type { StoreLayout } from './layout.js'
 
 /** One read waiting for the next flush. `tags`: the tags the engine expects (a hint). */
@@ -38,27 +39,18 @@ interface Unresolved {
  * hint saves a round trip, it never decides correctness.
  *
  * 100 concurrent cache reads become one command and one reply instead of 100 of each; a single
- * read waits only until the end of the current tick (process.nextTick).
+ * read waits only until the end of the current tick.
  */
 export class ReadBatcher {
-  #queue: PendingRead[] = []
-  #scheduled = false
-  readonly #flush = (): void => this.#run()
+  readonly #queue = new TickQueue<PendingRead>((reads) => this.#run(reads))
 
   constructor(private readonly deps: ReadBatcherDeps) {}
 
   add(read: PendingRead): void {
-    this.#queue.push(read)
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      process.nextTick(this.#flush)
-    }
+    this.#queue.add(read)
   }
 
-  #run(): void {
-    const queue = this.#queue
-    this.#queue = []
-    this.#scheduled = false
+  #run(queue: PendingRead[]): void {
     const { layout } = this.deps
     if (layout.buckets === 0) {
       this.#readBucket(0, queue)
@@ -101,26 +93,15 @@ export class ReadBatcher {
    */
   #mget(keys: string[], reads: readonly PendingRead[], then: (replies: Replies) => void): void {
     const { timeoutMs } = this.deps
-    let settled = false
-    const fail = (error: unknown): void => {
-      if (settled) return
-      settled = true
-      if (timer !== undefined) clearTimeout(timer)
-      for (const read of reads) read.reject(error)
-    }
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => fail(new TimeoutError('TIER_TIMEOUT', `[perf:redis] redisStore.get() did not answer within ${timeoutMs} ms (commandTimeoutMs)`, { context: { timeoutMs } })), timeoutMs)
-        : undefined
-    timer?.unref()
-    ;(this.deps.client.mgetBuffer(keys) as Promise<Replies>).then(
-      (replies) => {
-        if (settled) return
-        settled = true
-        if (timer !== undefined) clearTimeout(timer)
-        then(replies)
+    settleWithin(
+      this.deps.client.mgetBuffer(keys) as Promise<Replies>,
+      timeoutMs,
+      () => new TimeoutError('TIER_TIMEOUT', `[perf:redis] redisStore.get() did not answer within ${timeoutMs} ms (commandTimeoutMs)`, { context: { timeoutMs } }),
+      this.deps.failure,
+      then,
+      (error) => {
+        for (const read of reads) read.reject(error)
       },
-      (error: unknown) => fail(this.deps.failure(error)),
     )
   }
 
