@@ -69,8 +69,9 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     expect(await store.get('missing')).toBeUndefined()
   })
 
-  it('get() with the tags hint is one MGET that also reads the tag invalidation times; without it, tagged entries cost a second MGET', async () => {
-    const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
+  it('get() with the tags hint is one MGET that also reads the tag invalidation times; without it, the first read of a tagged entry costs a second MGET', async () => {
+    const prefix = `t:${randomUUID()}:`
+    const store = redisStore(redis, { prefix })
     await store.set('k', entry('v', Date.now(), 60_000, ['a', 'b', 'c']))
     await store.set('plain', entry('p'))
     await store.invalidateTags(['b'], 1234.5)
@@ -81,6 +82,22 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     expect(await store.get('k', { tags: ['a'] })).toMatchObject({ value: 'v', tagsInvalidatedAt: 1234.5 })
     expect(await store.get('k')).toMatchObject({ value: 'v', tagsInvalidatedAt: 1234.5 })
     expect(await countCommands(() => store.get('plain'))).toEqual({ mget: 1 })
+    // A fresh store (another process) learns a key's tags from its first hint-less read.
+    let mgets = 0
+    const counting = new Proxy(redis, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown
+        if (property === 'mgetBuffer') mgets++
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const fresh = redisStore(counting, { prefix })
+    await fresh.get('k')
+    expect(mgets).toBe(2)
+    await fresh.get('k')
+    expect(mgets).toBe(3)
+    await store.invalidateTags(['c'], 2000)
+    expect(await fresh.get('k')).toMatchObject({ value: 'v', tagsInvalidatedAt: 2000 })
     expect(await countCommands(() => store.get('missing', { tags: ['a'] }))).toEqual({ mget: 1 })
   })
 

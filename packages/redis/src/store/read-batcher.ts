@@ -5,6 +5,8 @@ import type { RedisClient } from '../internal/client.js'
 import { TickQueue, settleWithin } from '../internal/tick-queue.js'
 import type { StoreLayout } from './layout.js'
 
+const MAX_LEARNED_KEYS = 10_000
+
 /** One read waiting for the next flush. `tags`: the tags the engine expects (a hint). */
 export interface PendingRead {
   key: string
@@ -43,11 +45,23 @@ interface Unresolved {
  */
 export class ReadBatcher {
   readonly #queue = new TickQueue<PendingRead>((reads) => this.#run(reads))
+  /**
+   * Tags of tagged entries read without a (complete) hint, by key, so the next read of the key
+   * without a hint (`cache.get()`, `getMany()`) is one round trip again. Bounded; oldest dropped.
+   */
+  readonly #learned = new Map<string, readonly string[]>()
 
   constructor(private readonly deps: ReadBatcherDeps) {}
 
   add(read: PendingRead): void {
+    if (read.tags === undefined && this.#learned.size > 0) read.tags = this.#learned.get(read.key)
     this.#queue.add(read)
+  }
+
+  #learn(key: string, tags: readonly string[]): void {
+    this.#learned.delete(key)
+    this.#learned.set(key, tags)
+    if (this.#learned.size > MAX_LEARNED_KEYS) this.#learned.delete(this.#learned.keys().next().value as string)
   }
 
   #run(queue: PendingRead[]): void {
@@ -142,7 +156,10 @@ export class ReadBatcher {
       }
       entry.tagsInvalidatedAt = latest
       if (complete) read.resolve(entry)
-      else (unresolved ??= []).push({ read, entry, tags })
+      else {
+        this.#learn(read.key, tags)
+        ;(unresolved ??= []).push({ read, entry, tags })
+      }
     }
     if (unresolved !== undefined) this.#completeTags(tagPrefix, unresolved, tagAt)
   }
