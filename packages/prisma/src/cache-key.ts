@@ -9,14 +9,19 @@ export function modelTag(model: string): string {
 }
 
 /**
- * The cache key of a read: model, operation, the canonical digest of its arguments and the schema
- * version, so equal queries share an entry and a changed schema never serves old shapes.
+ * The cache key of a read: model, operation, the canonical digest of its arguments (`part`, from
+ * {@link readKeyPart}) and the schema version, so equal queries share an entry and a changed
+ * schema never serves old shapes.
  */
-export function readKey(schemaVersion: string, model: string, operation: string, args: unknown): string {
+export function readKey(schemaVersion: string, model: string, operation: string, part: string): string {
+  return `prisma:${schemaVersion}:${model}:${operation}:${part}`
+}
+
+/** The part of a read's key that comes from its arguments: equal for equal queries of one operation. */
+export function readKeyPart(args: unknown): string {
   // Short argument lists go in as their canonical text (readable, and no SHA-256 on the hit path).
   const canonical = canonicalize(args ?? null)
-  const part = canonical.length <= MAX_INLINE_ARGS ? canonical : `#${stableKey(args ?? null)}`
-  return `prisma:${schemaVersion}:${model}:${operation}:${part}`
+  return canonical.length <= MAX_INLINE_ARGS ? canonical : `#${stableKey(args ?? null)}`
 }
 
 /** Longest canonical argument text kept verbatim in a key; longer ones are hashed. */

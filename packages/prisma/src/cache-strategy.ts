@@ -1,4 +1,4 @@
-import { PerfError, toMs } from '@perf/core'
+import { PerfError, toMs, type GetOrSetOptions } from '@perf/core'
 
 /**
  * A duration in `cacheStrategy`: a number of SECONDS (as in Prisma Accelerate, so its users can
@@ -91,4 +91,13 @@ export function resolveStrategy(call: CacheStrategy | undefined, model: CacheStr
     swrMs: swr === undefined ? 0 : strategyMs(swr, `${name}.swr`),
     tags: [...(model?.tags ?? []), ...(call?.tags ?? [])],
   }
+}
+
+/** The getOrSet options of a cached read: always with `meta`, whose status the adapter counts and reports. */
+export type CacheEntryOptions = GetOrSetOptions & { meta: true }
+
+/** The getOrSet options for a read under `strategy` with `tags`. */
+export function cacheEntryOptions(strategy: ResolvedStrategy, tags: readonly string[]): CacheEntryOptions {
+  // Built in one shape (no `delete`, no undefined `ttl`): the cache reads these options on every call.
+  return strategy.ttlMs === undefined ? { swr: strategy.swrMs, tags, meta: true } : { ttl: strategy.ttlMs, swr: strategy.swrMs, tags, meta: true }
 }

@@ -1,12 +1,14 @@
 import { createCache, createMonitor, isPerfError, PerfError, type Cache, type CacheStatus, type LoaderContext, type Monitor, type WithMeta } from '@perf/core'
-import { readKey, modelTag, anyRowTag, ALL_TAG } from './cache-key.js'
-import { resolveStrategy, validateStrategy, type ResolvedStrategy } from './cache-strategy.js'
+import { readKey, readKeyPart, modelTag, anyRowTag, ALL_TAG } from './cache-key.js'
+import { cacheEntryOptions, type CacheEntryOptions, type ResolvedStrategy } from './cache-strategy.js'
 import { instrumentPgPool, pgPoolInstrumentation, type PgPoolInstrumentation } from './instrument-pg-pool.js'
 import { ModelGraph, type RuntimeDataModel } from './model-graph.js'
 import { isWriteOperation } from './operations.js'
 import { resolveOptions, type PerfOptions, type ResolvedPerfOptions } from './options.js'
 import { cachedInfo, uncachedInfo } from './perf-info.js'
-import { BoundedMemo, MAX_MEMO_KEYS, splitArgs, type InfoSink, type KeyMemo, type OperationCounters, type OperationParams } from './runtime-types.js'
+import { splitArgs, type InfoSink, type OperationCounters, type OperationParams } from './runtime-types.js'
+import { ReadSites, type KeyMemo } from './read-sites.js'
+import { isTransactionClient } from './read-promise.js'
 import { prismaCodec } from './prisma-codec.js'
 import { QueryRecorder } from './query-recorder.js'
 import { rawInvalidation } from './raw-invalidation.js'
@@ -37,8 +39,10 @@ export class PerfRuntime {
   readonly pg: PgPoolInstrumentation | undefined
   readonly scopes = new TransactionScopes()
   readonly recorder: QueryRecorder
-  /** Per cache key: its tags plan and the SQL that filled it (planning costs more than a cache hit). */
-  private readonly memo = new BoundedMemo<KeyMemo>(MAX_MEMO_KEYS)
+  /** Per model operation: its strategies and, per cache key, its tags plan and the SQL that filled it (planning costs more than a cache hit). */
+  private readonly sites: ReadSites
+  /** Per model delegate: whether it belongs to a transaction client (the check reads through Prisma's proxies). */
+  private readonly transactionContexts = new WeakMap<object, boolean>()
   readonly counters: OperationCounters = {
     reads: 0, cacheHits: 0, cacheMisses: 0, bypassed: 0, writes: 0, raw: 0,
     invalidations: 0, deferredInvalidations: 0, droppedTransactions: 0, failOpen: 0,
@@ -57,6 +61,7 @@ export class PerfRuntime {
     }
     this.graph = new ModelGraph(internals._runtimeDataModel, internals._engineConfig?.inlineSchema)
     this.resolved = resolveOptions(options, this.graph)
+    this.sites = new ReadSites(this.resolved.models)
     this.cache = options.cache ?? createCache({ codec: prismaCodec() })
     this.monitor = options.monitor ?? createMonitor()
     const pool = options.pool
@@ -81,13 +86,12 @@ export class PerfRuntime {
     return isWriteOperation(operation) ? this.write(model, operation, args, params.query, inTransaction) : this.passThrough(model, operation, () => params.query(args))
   }
 
-  private strategyFor(model: string, operation: string, call: unknown): ResolvedStrategy | undefined {
-    if (call === false) return undefined
-    const defaults = this.resolved.models.get(model)
-    const useDefaults = defaults !== undefined && defaults.operations.has(operation)
-    if (call === undefined && !useDefaults) return undefined
-    const perCall = call === undefined ? undefined : validateStrategy(call, 'cacheStrategy')
-    return resolveStrategy(perCall, useDefaults ? defaults : undefined, 'cacheStrategy')
+  /** Whether a model delegate (Prisma's extension context) belongs to an interactive-transaction client. */
+  inTransactionContext(context: AnyClient): boolean {
+    if ((typeof context !== 'object' && typeof context !== 'function') || context === null) return isTransactionClient(context?.$parent)
+    let known = this.transactionContexts.get(context)
+    if (known === undefined) this.transactionContexts.set(context, (known = isTransactionClient(context.$parent)))
+    return known
   }
 
   /**
@@ -96,10 +100,11 @@ export class PerfRuntime {
    * it is given (the adapter's keys removed); it is only called on a miss.
    */
   read(model: string, operation: string, rawArgs: unknown, inTransaction: boolean, run: (args: unknown) => PromiseLike<unknown>, info?: InfoSink): Promise<unknown> {
+    const site = this.sites.get(model, operation)
     const { args, strategy: call } = splitArgs(rawArgs)
     let strategy: ResolvedStrategy | undefined
     try {
-      strategy = this.strategyFor(model, operation, call)
+      strategy = site.strategies.resolve(call)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -109,47 +114,52 @@ export class PerfRuntime {
       info?.(uncachedInfo(strategy ? 'bypass' : 'none'))
       return this.passThrough(model, operation, () => run(args), strategy ? 'bypass' : undefined)
     }
-    const key = readKey(this.graph.schemaVersion, model, operation, args)
-    const memo = this.memo.get(key, () => {
-      const plan = planRead(this.graph, model, args)
-      const derive = plan.derive.length > 0 ? (value: unknown) => deriveTags(this.graph, plan, value) : undefined
-      return { tags: [...plan.tags, ALL_TAG], derive, sql: undefined }
-    })
-    const tags = strategy.tags.length === 0 ? memo.tags : [...memo.tags, ...strategy.tags]
-    return this.cached(model, operation, key, tags, strategy, () => run(args), info, memo)
+    let memo = site.findEquality(args)
+    if (memo === undefined) {
+      const part = readKeyPart(args)
+      memo = site.memos.get(part) ?? this.sites.remember(site, part, this.planKey(model, operation, part, args))
+      site.indexEquality(args, memo)
+    }
+    return this.cached(model, operation, memo.key, entryFor(memo, strategy), run, args, info, memo)
   }
 
-  /** Serves a read through the cache; fails open to the database when the cache cannot hold the value. */
+  private planKey(model: string, operation: string, part: string, args: unknown): KeyMemo {
+    const plan = planRead(this.graph, model, args)
+    const derive = plan.derive.length > 0 ? (value: unknown) => deriveTags(this.graph, plan, value) : undefined
+    return { key: readKey(this.graph.schemaVersion, model, operation, part), tags: [...plan.tags, ALL_TAG], derive, sql: undefined, entry: undefined, entryFor: undefined, field: undefined, value: undefined }
+  }
+
+  /**
+   * Serves a read through the cache; fails open to the database when the cache cannot hold the
+   * value. `run(args)` executes the read on a miss.
+   */
   async cached(
     model: string | undefined,
     operation: string,
     key: string,
-    tags: string[],
-    strategy: ResolvedStrategy,
-    run: () => PromiseLike<unknown>,
+    entry: CacheEntryOptions,
+    run: (args: unknown) => PromiseLike<unknown>,
+    args: unknown,
     info: InfoSink | undefined,
     memo?: KeyMemo,
   ): Promise<unknown> {
     const started = performance.now()
-    const startedAt = Date.now()
     let loaded: { value: unknown; sql?: string } | undefined
     const loader = async (ctx: LoaderContext) => {
-      loaded = await this.recorder.execute(run)
+      loaded = await this.recorder.execute(() => run(args))
       // Included rows are tagged by the keys in the result; the entry's load-start time still orders it against invalidations.
       if (memo?.derive) ctx.addTags(memo.derive(loaded.value))
       return loaded.value
     }
-    // Built in one shape (no `delete`): the cache reads these options on every call.
-    const entry = strategy.ttlMs === undefined ? { swr: strategy.swrMs, tags, meta: true as const } : { ttl: strategy.ttlMs, swr: strategy.swrMs, tags, meta: true as const }
     let result: WithMeta<unknown>
     try {
       result = await this.cache.getOrSet(key, loader, entry)
     } catch (error) {
       if (!isPerfError(error) || !FAIL_OPEN_CODES.has(error.code)) {
-        this.recorder.record({ model, operation, started, startedAt, error, cache: 'miss', sql: loaded?.sql })
+        this.recorder.record({ model, operation, started, error, cache: 'miss', sql: loaded?.sql })
         throw error
       }
-      return this.failOpen(error, model, operation, loaded, run, started, startedAt, info)
+      return this.failOpen(error, model, operation, loaded, () => run(args), started, info)
     }
     const status: CacheStatus = result.meta.status
     if (status === 'miss') {
@@ -159,16 +169,16 @@ export class PerfRuntime {
     info?.(cachedInfo(result.meta))
     // A hit carries the SQL of the miss that filled its entry: one fingerprint per query, hit or miss.
     const sql = status === 'miss' && loaded ? loaded.sql : memo?.sql
-    this.recorder.record({ model, operation, started, startedAt, value: result.value, cache: status, sql })
+    this.recorder.record({ model, operation, started, value: result.value, cache: status, sql })
     return result.value
   }
 
-  private async failOpen(error: PerfError, model: string | undefined, operation: string, loaded: { value: unknown; sql?: string } | undefined, run: () => PromiseLike<unknown>, started: number, startedAt: number, info: InfoSink | undefined): Promise<unknown> {
+  private async failOpen(error: PerfError, model: string | undefined, operation: string, loaded: { value: unknown; sql?: string } | undefined, run: () => PromiseLike<unknown>, started: number, info: InfoSink | undefined): Promise<unknown> {
     this.counters.failOpen++
     this.reportError(error)
     const executed = loaded ?? (await this.recorder.execute(run))
     info?.(uncachedInfo('none'))
-    this.recorder.record({ model, operation, started, startedAt, value: executed.value, cache: 'bypass', sql: executed.sql })
+    this.recorder.record({ model, operation, started, value: executed.value, cache: 'bypass', sql: executed.sql })
     return executed.value
   }
 
@@ -189,15 +199,14 @@ export class PerfRuntime {
   /** Runs an operation uncached and records it. */
   async passThrough(model: string | undefined, operation: string, run: () => PromiseLike<unknown>, cache?: 'bypass'): Promise<unknown> {
     const started = performance.now()
-    const startedAt = Date.now()
     let executed: { value: unknown; sql?: string }
     try {
       executed = await this.recorder.execute(run)
     } catch (error) {
-      this.recorder.record({ model, operation, started, startedAt, error, cache })
+      this.recorder.record({ model, operation, started, error, cache })
       throw error
     }
-    this.recorder.record({ model, operation, started, startedAt, value: executed.value, cache, sql: executed.sql })
+    this.recorder.record({ model, operation, started, value: executed.value, cache, sql: executed.sql })
     return executed.value
   }
 
@@ -258,3 +267,11 @@ export class PerfRuntime {
   }
 }
 
+/** The getOrSet options of a key under `strategy`, built once per key and strategy (the strategy resolver returns one object for equal strategies). */
+function entryFor(memo: KeyMemo, strategy: ResolvedStrategy): CacheEntryOptions {
+  if (memo.entryFor === strategy && memo.entry !== undefined) return memo.entry
+  const entry = cacheEntryOptions(strategy, strategy.tags.length === 0 ? memo.tags : [...memo.tags, ...strategy.tags])
+  memo.entry = entry
+  memo.entryFor = strategy
+  return entry
+}

@@ -1,7 +1,7 @@
 import { PerfError, type HealthReport } from '@perf/core'
 import { Prisma } from '@prisma/client/extension'
 import { ALL_TAG, modelTag, rawKey } from './cache-key.js'
-import { resolveStrategy, validateStrategy } from './cache-strategy.js'
+import { cacheEntryOptions, resolveStrategy, validateStrategy } from './cache-strategy.js'
 import type { InvalidateTarget, PerfApi, PerfClientMethods, PerfModelMethods, PerfStats, RawCacheStrategy, RawQuery } from './extension-types.js'
 import { RAW_EXECUTE_OPERATIONS, RAW_QUERY_OPERATIONS, READ_OPERATIONS, WRITE_OPERATIONS } from './operations.js'
 import { isTransactionClient, PerfReadPromise, readPromiseClass } from './read-promise.js'
@@ -82,7 +82,7 @@ async function queryRawCached(runtime: PerfRuntime, base: AnyClient, caller: Any
   const resolved = resolveStrategy(checked, undefined, 'cacheStrategy')
   const tags = [...checked.tags, ...modelTags, ALL_TAG]
   // The base client: the hook would record the statement a second time.
-  return runtime.cached(undefined, '$queryRaw', rawKey(runtime.graph.schemaVersion, query.sql, query.values), tags, resolved, () => base.$queryRaw(query), undefined)
+  return runtime.cached(undefined, '$queryRaw', rawKey(runtime.graph.schemaVersion, query.sql, query.values), cacheEntryOptions(resolved, tags), () => base.$queryRaw(query), undefined, undefined)
 }
 
 /** Model-level read methods: typed `cacheStrategy`, `withPerfInfo()`, and cache hits without Prisma's request pipeline. */
@@ -93,13 +93,25 @@ function modelMethods(runtime: PerfRuntime): Record<string, unknown> {
     if (!cls) classes.set(model, (cls = readPromiseClass(runtime.graph.relationFields(model))))
     return cls
   }
+  // Per model delegate, as reading `$name` goes through Prisma's proxies on every call.
+  const delegates = new WeakMap<object, { model: string; fluent: typeof PerfReadPromise }>()
+  const describe = (ctx: AnyClient) => {
+    let known = delegates.get(ctx)
+    if (known === undefined) {
+      const model = ctx.$name as string
+      known = { model, fluent: classFor(model) }
+      delegates.set(ctx, known)
+    }
+    return known
+  }
   const methods: Record<string, unknown> = {}
   for (const operation of READ_OPERATIONS) {
+    const fluent = FLUENT.has(operation)
     methods[operation] = function (this: unknown, args?: unknown) {
       const ctx = Prisma.getExtensionContext(this) as AnyClient
-      const model = ctx.$name as string
-      const ReadPromise = FLUENT.has(operation) ? classFor(model) : PerfReadPromise
-      return new ReadPromise(runtime, ctx, model, operation, args)
+      const delegate = describe(ctx)
+      const ReadPromise = fluent ? delegate.fluent : PerfReadPromise
+      return new ReadPromise(runtime, ctx, delegate.model, operation, args)
     }
   }
   return methods

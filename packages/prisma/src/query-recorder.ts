@@ -1,5 +1,6 @@
 import type { Monitor, QueryEvent } from '@perf/core'
 import type { PgPoolInstrumentation } from './instrument-pg-pool.js'
+import { WallClock } from './wall-clock.js'
 
 /** What running one operation produced. */
 export interface Executed<T> {
@@ -19,6 +20,8 @@ function rowCount(value: unknown): number | undefined {
  * QueryEvent per operation with its model, operation, duration, cache status and SQL.
  */
 export class QueryRecorder {
+  readonly #wall = new WallClock()
+
   constructor(
     private readonly monitor: Monitor,
     private readonly pg: PgPoolInstrumentation | undefined,
@@ -33,14 +36,14 @@ export class QueryRecorder {
     return { value, sql: statements.length === 0 ? undefined : statements.join(';\n') }
   }
 
-  /** Records one operation. */
-  record(fields: { model?: string; operation: string; started: number; startedAt: number; value?: unknown; error?: unknown; cache?: QueryEvent['cache']; sql?: string }): void {
+  /** Records one operation that began when `performance.now()` returned `started`. */
+  record(fields: { model?: string; operation: string; started: number; value?: unknown; error?: unknown; cache?: QueryEvent['cache']; sql?: string }): void {
     const event: QueryEvent = {
       source: 'prisma',
       model: fields.model,
       operation: fields.operation,
       durationMs: performance.now() - fields.started,
-      startedAt: fields.startedAt,
+      startedAt: this.#wall.at(fields.started),
       rows: fields.error === undefined ? rowCount(fields.value) : undefined,
       error: fields.error,
       cache: fields.cache,

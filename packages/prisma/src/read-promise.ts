@@ -43,7 +43,7 @@ export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
   }
 
   #run(info?: (info: PerfInfo) => void): Promise<T> {
-    const inTransaction = isTransactionClient(this.context.$parent)
+    const inTransaction = this.runtime.inTransactionContext(this.context)
     return this.runtime.read(this.model, this.operation, this.args, inTransaction, (args) => this.inner(args, inTransaction), info) as Promise<T>
   }
 

@@ -42,32 +42,3 @@ export function splitArgs(args: unknown): { args: unknown; strategy: unknown } {
   const { cacheStrategy, ...rest } = args as Record<string, unknown>
   return { args: rest, strategy: cacheStrategy }
 }
-
-/** What is worked out once per cache key. */
-export interface KeyMemo {
-  /** Tags known before loading (the plan's tags plus ALL_TAG). */
-  tags: string[]
-  /** Row tags of included relations, read off a loaded value. */
-  derive: ((value: unknown) => string[]) | undefined
-  /** The SQL of the last load, for fingerprinting hits. */
-  sql: string | undefined
-}
-
-/** Keys whose plan and SQL are remembered. */
-export const MAX_MEMO_KEYS = 5_000
-
-/** A Map that forgets its oldest entries beyond `max` (insertion order). */
-export class BoundedMemo<V> {
-  private readonly map = new Map<string, V>()
-  constructor(private readonly max: number) {}
-
-  get(key: string, create: () => V): V {
-    let value = this.map.get(key)
-    if (value === undefined) {
-      value = create()
-      this.map.set(key, value)
-      if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
-    }
-    return value
-  }
-}

@@ -36,7 +36,7 @@ export interface MonitorOptions {
   eventLoopDelay?: boolean
   /** Extra stack-frame patterns that are not the call site of an N+1 (your own data-access layer). */
   ignoreStackFrames?: readonly RegExp[]
-  /** Time source. @default systemClock */
+  /** Time source; `record()` reuses a reading of the system clock for up to 1 ms (an injected clock is read every time). @default systemClock */
   clock?: Clock
 }
 

@@ -1,6 +1,8 @@
+import diagnosticsChannel from 'node:diagnostics_channel'
 import { PerfError } from '../errors.js'
 import type { PoolProbe } from '../pool/types.js'
-import { CHANNELS, publish } from '../util/diagnostics.js'
+import { CoarseClock } from '../util/coarse-clock.js'
+import { CHANNELS } from '../util/diagnostics.js'
 import { EventLoopDelay } from './event-loop-delay.js'
 import { fingerprint, hashFingerprint } from './fingerprint.js'
 import { FingerprintTable, type FingerprintStats } from './fingerprint-table.js'
@@ -8,6 +10,7 @@ import { computeHealth } from './health.js'
 import { HealthWindow } from './health-window.js'
 import { Histogram } from './histogram.js'
 import { LruMap } from './lru-map.js'
+import { OperationLabels } from './operation-labels.js'
 import { resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from './monitor-options.js'
 import { ScopeTracker, type ObservedStatement, type ScopeOptions } from './n-plus-one.js'
 import { formatPrometheus } from './prometheus.js'
@@ -66,7 +69,12 @@ const HIT_LIKE: Record<CacheOutcome, boolean> = { hit: true, stale: true, grace:
 class QueryMonitor implements Monitor {
   readonly #o: ResolvedMonitorOptions
   readonly #sqlCache: LruMap<string, string>
+  readonly #labels: OperationLabels
   readonly #table: FingerprintTable
+  /** Held, not looked up per event: `channel(name)` costs a weak-map lookup on every record(). */
+  readonly #queryChannel = diagnosticsChannel.channel(CHANNELS.query)
+  /** The clock record() reads: the system clock is read at most once a millisecond (an injected clock on every call). */
+  readonly #recordClock: CoarseClock
   readonly #latency = new Histogram()
   readonly #window: HealthWindow
   readonly #eventLoop: EventLoopDelay
@@ -85,7 +93,9 @@ class QueryMonitor implements Monitor {
     const o = (this.#o = resolveMonitorOptions(options))
     this.#sqlCache = new LruMap(o.fingerprintCacheSize)
     this.#table = new FingerprintTable(o.maxFingerprints)
+    this.#labels = new OperationLabels(o.maxFingerprints)
     this.#since = o.clock.now()
+    this.#recordClock = new CoarseClock(o.clock)
     this.#window = new HealthWindow(o.windowMs, this.#since)
     this.#eventLoop = new EventLoopDelay(o.eventLoopDelay)
     this.#slow = new SlowLog(o.slowQueryCapacity, o.slowQueryMs, o.maxSqlLength, o.onSlowQuery)
@@ -103,8 +113,8 @@ class QueryMonitor implements Monitor {
     if (this.#closed) return
     const durationMs = typeof event === 'object' && event !== null ? event.durationMs : undefined
     if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs === Number.POSITIVE_INFINITY) this.#invalid(durationMs)
-    publish(CHANNELS.query, event)
-    const now = this.#o.clock.now()
+    if (this.#queryChannel.hasSubscribers) this.#queryChannel.publish(event)
+    const now = this.#recordClock.now()
     const text = this.#fingerprintOf(event)
     const stats = this.#table.get(text) ?? this.#create(text, event)
     const failed = event.error !== undefined && event.error !== null
@@ -213,6 +223,7 @@ class QueryMonitor implements Monitor {
   reset(): void {
     const now = this.#o.clock.now()
     this.#sqlCache.clear()
+    this.#labels.clear()
     this.#table.clear()
     this.#latency.reset()
     this.#window.clear(now)
@@ -227,12 +238,13 @@ class QueryMonitor implements Monitor {
   close(): void {
     this.#closed = true
     this.#eventLoop.close()
+    this.#recordClock.close()
   }
 
   #fingerprintOf(event: QueryEvent): string {
     if (typeof event.fingerprint === 'string') return this.#cap(event.fingerprint)
     const sql = event.sql
-    if (typeof sql !== 'string') return `${event.source}:${event.model ?? '*'}.${event.operation ?? '*'}`
+    if (typeof sql !== 'string') return this.#labels.get(event.source, event.model, event.operation)
     let text = this.#sqlCache.get(sql)
     if (text === undefined) {
       text = this.#cap(fingerprint(sql))
