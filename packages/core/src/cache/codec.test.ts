@@ -42,6 +42,16 @@ describe('createCodec', () => {
     for (const primitive of ['', 'text', 0, 7, true, null]) expect(roundTrip(primitive)).toBe(primitive)
   })
 
+  it('decode() reads a plain Uint8Array, a Buffer and a Buffer view at an offset alike, compressed or not', () => {
+    const value = { name: 'Ada ~ Lovelace', at: new Date(0), tags: ['~d', 'x'] }
+    const squeezing = createCodec({ compressThreshold: 1 })
+    for (const c of [codec, squeezing]) {
+      const bytes = c.encode(value)
+      const inBigger = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3)
+      for (const input of [bytes, new Uint8Array(bytes), inBigger]) expect(c.decode(input)).toEqual(value)
+    }
+  })
+
   it('encode()/decode() round-trip Date (invalid ones too) and BigInt', () => {
     const out = roundTrip({ at: new Date('2024-02-29T23:59:59.999Z'), bad: new Date(Number.NaN), n: -(2n ** 100n) }) as Record<string, unknown>
     expect(out.at).toBeInstanceOf(Date)

@@ -119,6 +119,8 @@ function unframe(bytes: Uint8Array): string {
       context: { version, flags },
     })
   }
+  // A Buffer (what encode() and Redis replies give) decodes without a view allocated per call.
+  if ((flags & FLAG_DEFLATE) === 0 && Buffer.isBuffer(bytes)) return bytes.toString('utf8', 1)
   const body = Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1)
   if ((flags & FLAG_DEFLATE) === 0) return body.toString('utf8')
   try {
