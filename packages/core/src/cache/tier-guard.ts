@@ -75,43 +75,68 @@ export class TierGuard {
     return isThenable(result) ? this.guarded(operation, () => result) : result
   }
 
-  private guarded<T>(operation: string, start: () => MaybePromise<T>): MaybePromise<T | Skipped> {
-    if (this.breaker.state === 'open') return SKIPPED
-    return this.breaker.execute(() => this.withDeadline(operation, start())).then(
-      (value) => value as T,
-      (error: unknown) => {
-        // An open (or busy half-open) breaker is the point of the breaker, not a new failure.
-        if (!isPerfError(error, 'CIRCUIT_OPEN')) this.report(operation, error)
-        return SKIPPED
-      },
-    )
-  }
-
   /**
-   * A plain timer race, not `withTimeout`: a tier call takes no AbortSignal, and this runs on
-   * every L2 call, where an AbortController per call showed up as CPU and GC in profiles.
+   * Breaker admission, the call, its deadline and the outcome in one promise with callbacks: this
+   * runs on every L2 read, where `execute()` + a deadline race + a result mapping (three promise
+   * layers and their closures) showed up as CPU in profiles.
    */
-  private withDeadline<T>(operation: string, pending: MaybePromise<T>): Promise<T> {
-    if (!isThenable(pending)) return Promise.resolve(pending)
-    return new Promise<T>((resolve, reject) => {
+  private guarded<T>(operation: string, start: () => MaybePromise<T>): MaybePromise<T | Skipped> {
+    const breaker = this.breaker
+    if (breaker.state === 'open') return SKIPPED
+    let ticket: number
+    try {
+      ticket = breaker.enter()
+    } catch (error) {
+      // An open (or busy half-open) breaker is the point of the breaker, not a new failure.
+      if (!isPerfError(error, 'CIRCUIT_OPEN')) this.report(operation, error)
+      return SKIPPED
+    }
+    let pending: MaybePromise<T>
+    try {
+      pending = start()
+    } catch (error) {
+      breaker.settle(ticket, true, error)
+      this.report(operation, error)
+      return SKIPPED
+    }
+    if (!isThenable(pending)) {
+      breaker.settle(ticket, false)
+      return pending
+    }
+    return new Promise<T | Skipped>((resolve) => {
+      let settled = false
+      const fail = (error: unknown): void => {
+        breaker.settle(ticket, true, error)
+        this.report(operation, error)
+        resolve(SKIPPED)
+      }
       const timer = setTimeout(() => {
-        reject(
-          new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
-            context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
-          }),
-        )
+        if (settled) return
+        settled = true
+        fail(this.timeoutError(operation))
       }, this.opts.timeoutMs)
       timer.unref?.()
       pending.then(
         (value) => {
+          if (settled) return
+          settled = true
           clearTimeout(timer)
+          breaker.settle(ticket, false)
           resolve(value)
         },
         (error: unknown) => {
+          if (settled) return
+          settled = true
           clearTimeout(timer)
-          reject(error)
+          fail(error)
         },
       )
+    })
+  }
+
+  private timeoutError(operation: string): TimeoutError {
+    return new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
+      context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
     })
   }
 

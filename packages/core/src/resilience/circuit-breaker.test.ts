@@ -37,6 +37,26 @@ describe('CircuitBreaker', () => {
     vi.useRealTimers()
   })
 
+  it('enter()/settle() count like execute(): failures open, a probe after the delay closes, stale tickets are ignored', async () => {
+    const breaker = new CircuitBreaker({ policy: { kind: 'consecutive', threshold: 2 }, halfOpenAfterMs: 1_000 })
+    const stale = breaker.enter()
+    breaker.settle(breaker.enter(), true, new Error('a'))
+    breaker.settle(breaker.enter(), true, new Error('b'))
+    expect(breaker.state).toBe('open')
+    expect(() => breaker.enter()).toThrow(BrokenCircuitError)
+    breaker.settle(stale, true, new Error('late')) // admitted before the circuit opened: not counted again
+    expect(breaker.state).toBe('open')
+    vi.advanceTimersByTime(1_000)
+    const probe = breaker.enter()
+    expect(() => breaker.enter()).toThrow(expect.objectContaining({ code: 'CIRCUIT_OPEN' })) // one probe slot, taken
+    breaker.settle(probe, false)
+    expect(breaker.state).toBe('closed')
+    breaker.settle(breaker.enter(), true, new Error('c'))
+    breaker.settle(breaker.enter(), false) // a success resets the consecutive count
+    breaker.settle(breaker.enter(), true, new Error('d'))
+    expect(breaker.state).toBe('closed')
+  })
+
   it('execute() passes values and errors through while closed', async () => {
     const breaker = new CircuitBreaker()
     await expect(breaker.execute(ok)).resolves.toBe('ok')

@@ -133,6 +133,29 @@ export class CircuitBreaker {
   }
 
   /**
+   * {@link execute} in two halves, for hot paths that settle through callbacks rather than a
+   * promise (the cache's tier guard): admits one call and returns a ticket for {@link settle}.
+   * @internal
+   * @throws BrokenCircuitError (CIRCUIT_OPEN) when open, isolated, or half-open with every probe slot taken
+   */
+  enter(): number {
+    const probe = this.current === 'closed' ? false : this.admit()
+    return this.generation * 2 + (probe ? 1 : 0)
+  }
+
+  /**
+   * Reports how a call admitted by {@link enter} ended: `failed` false for success, else its error.
+   * @internal
+   */
+  settle(ticket: number, failed: boolean, error?: unknown): void {
+    if (Math.floor(ticket / 2) !== this.generation) return
+    const probe = (ticket & 1) === 1
+    if (failed) this.settleError(error, probe, undefined)
+    else if (probe) this.transition('closed', 'probe-succeeded')
+    else this.tracker.success()
+  }
+
+  /**
    * Subscribes to state changes; returns the unsubscribe function.
    * @throws PerfError INVALID_ARGUMENT for an unknown event name
    */
