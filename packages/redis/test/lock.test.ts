@@ -70,11 +70,15 @@ describeIf(ok, 'Redis not available')('redlockLocker', () => {
     await waiter.close()
   })
 
-  it('acquire() wakes the next queued waiter when the first one gave up (no wait for the TTL)', async () => {
+  it.each([
+    ['no keyPrefix', ''],
+    ['clients with an ioredis keyPrefix', `kp:${randomUUID()}:`],
+  ])('acquire() wakes the next queued waiter when the first one gave up (no wait for the TTL): %s', async (_label, keyPrefix) => {
     const resource = `queue:${randomUUID()}`
-    const holder = redlockLocker(a)
-    const quitter = redlockLocker(b)
-    const c = b.duplicate()
+    const [ca, cb] = keyPrefix === '' ? [a, b] : [a.duplicate({ keyPrefix }), b.duplicate({ keyPrefix })]
+    const holder = redlockLocker(ca)
+    const quitter = redlockLocker(cb)
+    const c = cb.duplicate()
     const patient = redlockLocker(c)
     const lock = await holder.acquire(resource, 30_000)
     const controller = new AbortController()
@@ -91,6 +95,10 @@ describeIf(ok, 'Redis not available')('redlockLocker', () => {
     await taken.release()
     await Promise.all([holder.close(), quitter.close(), patient.close()])
     c.disconnect()
+    if (keyPrefix !== '') {
+      ca.disconnect()
+      cb.disconnect()
+    }
   })
 
   it('acquire() still gets the lock within recheckMs when the waiter chosen to be woken has crashed', async () => {

@@ -26,6 +26,16 @@ export function assertClient(client: unknown, component: string, option = 'clien
   return client as RedisClient
 }
 
+/**
+ * The `keyPrefix` option of an ioredis client ('' when none). ioredis adds it to every key passed
+ * as a key argument (KEYS of a script included) but not to keys a script builds itself, to SCAN
+ * patterns or results, or to channels, so code that meets those must account for it.
+ */
+export function clientKeyPrefix(client: RedisClient): string {
+  const prefix = (client as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
+  return typeof prefix === 'string' ? prefix : ''
+}
+
 /** Whether `client` is an ioredis Cluster. */
 export function isCluster(client: RedisClient): client is Cluster {
   return client.isCluster === true

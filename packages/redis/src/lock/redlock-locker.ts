@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { PerfError, runWithLock, systemClock, toMs } from '@perf/core'
 import type { AcquireOptions, Clock, Duration, Lock, Locker, UsingOptions } from '@perf/core'
-import { assertClient, type RedisClient } from '../internal/client.js'
+import { assertClient, clientKeyPrefix, type RedisClient } from '../internal/client.js'
 import { assertFinite, assertPrefix, assertWholeNumber } from '../internal/validate.js'
 import { LockNode, type NodeAttempt, type QueueEntry } from './lock-node.js'
 import { backendError, timeoutError, tooManyWaiters, validityError, type QuorumInfo } from './lock-errors.js'
@@ -84,7 +84,11 @@ export class RedlockLocker implements Locker {
     const channelPrefix = `${this.#prefix}w:`
     this.#nodes = list.map((client) => new LockNode(client, { prefix: this.#prefix, channelPrefix, timeoutMs }))
     this.#context = { nodes: this.#nodes, quorum, clock: this.#clock, drift: (ttlMs) => ttlMs * driftFactor + driftMs }
-    this.#notifier = new WakeNotifier(list, lockerId, channelPrefix + lockerId, this.#onError, (key) => this.#passOn([key]))
+    // Wake-ups name the lock key as Redis stores it, with the client's ioredis keyPrefix in front;
+    // passing it on as a key argument would get that prefix added a second time.
+    const stored = clientKeyPrefix(list[0] as RedisClient)
+    const unprefixed = (key: string): string => (stored !== '' && key.startsWith(stored) ? key.slice(stored.length) : key)
+    this.#notifier = new WakeNotifier(list, lockerId, channelPrefix + lockerId, this.#onError, (key) => this.#passOn([unprefixed(key)]))
   }
 
   /**

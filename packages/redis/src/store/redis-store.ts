@@ -1,11 +1,11 @@
 import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
 import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry } from '@perf/core'
 import type { Redis } from 'ioredis'
-import { assertClient, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
+import { assertClient, clientKeyPrefix, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { groupBySlot } from '../internal/slot.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
-import { StoreLayout, entryKeyOf } from './layout.js'
+import { StoreLayout, entryKeyOf, escapeGlob } from './layout.js'
 import { DELETE_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
 import { encodeEntry } from './entry-format.js'
 import { ReadBatcher } from './read-batcher.js'
@@ -60,6 +60,8 @@ export class RedisStore implements CacheStore {
   readonly #timeoutMs: number
   readonly #clock: Clock
   readonly #reads: ReadBatcher
+  /** The client's own ioredis `keyPrefix` (applied by ioredis to every key we pass, not to SCAN results). */
+  readonly #clientPrefix: string
   #closed = false
 
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
@@ -73,6 +75,7 @@ export class RedisStore implements CacheStore {
     this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
     this.name = options.name ?? 'redis'
     this.#clock = options.clock ?? systemClock
+    this.#clientPrefix = clientKeyPrefix(this.#client)
     this.#reads = new ReadBatcher({
       layout: this.#layout,
       codec: this.#codec,
@@ -104,8 +107,8 @@ export class RedisStore implements CacheStore {
     const bucket = this.#layout.bucketOf(key)
     const layout = this.#layout
     const keys = [layout.entryKey(key, bucket), layout.tombKey(key, bucket), layout.metaKey(bucket)]
-    const args = [payload, time(entry.createdAt), time(entry.expiresAt), px, layout.tagPrefix(bucket), ...(tags ?? [])]
-    await this.#call('set', SET_ENTRY.run(this.#client, keys, args))
+    if (tags !== undefined) for (const tag of tags) keys.push(layout.tagPrefix(bucket) + tag)
+    await this.#call('set', SET_ENTRY.run(this.#client, keys, [payload, time(entry.createdAt), time(entry.expiresAt), px]))
   }
 
   async delete(keys: readonly string[], at: number = this.#clock.now()): Promise<number> {
@@ -133,7 +136,7 @@ export class RedisStore implements CacheStore {
       this.#layout.bucketIds.map((bucket) =>
         this.#call(
           'invalidateTags',
-          INVALIDATE_TAGS.run(this.#client, [this.#layout.metaKey(bucket)], [time(at), time(now), MIN_TAG_TTL_MS, this.#layout.tagPrefix(bucket), ...tags]),
+          INVALIDATE_TAGS.run(this.#client, [this.#layout.metaKey(bucket), ...tags.map((tag) => this.#layout.tagPrefix(bucket) + tag)], [time(at), time(now), MIN_TAG_TTL_MS]),
         ),
       ),
     )
@@ -150,7 +153,8 @@ export class RedisStore implements CacheStore {
   async clear(prefix?: string): Promise<void> {
     this.#assertUsable('clear')
     const nodes: Redis[] = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client]
-    const pattern = this.#layout.scanPattern(prefix)
+    // SCAN sees the keys as stored: with the client's own keyPrefix in front, which UNLINK adds again.
+    const pattern = escapeGlob(this.#clientPrefix) + this.#layout.scanPattern(prefix)
     await Promise.all(nodes.map((node) => this.#clearNode(node, pattern, prefix)))
   }
 
@@ -163,11 +167,16 @@ export class RedisStore implements CacheStore {
   async #clearNode(node: Redis, pattern: string, keyPrefix: string | undefined): Promise<void> {
     let cursor = '0'
     do {
-      const [next, found] = await this.#call('clear', node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000))
+      const [next, stored] = await this.#call('clear', node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000))
       cursor = next
+      const client = this.#clientPrefix.length
       // The glob can over-match keys containing '}e:'; keep only true entry keys of this prefix.
-      const doomed = keyPrefix === undefined ? found : found.filter((key) => entryKeyOf(this.#layout, key)?.startsWith(keyPrefix))
-      for (const group of groupBySlot(doomed, (key) => key)) await this.#call('clear', node.unlink(...group))
+      const doomed = keyPrefix === undefined ? stored : stored.filter((key) => entryKeyOf(this.#layout, key.slice(client))?.startsWith(keyPrefix))
+      // UNLINK through this node connection gets the node's own keyPrefix added again (a Cluster's
+      // node connections may not carry the Cluster's): strip exactly that.
+      const own = clientKeyPrefix(node).length
+      const names = own === 0 ? doomed : doomed.map((key) => key.slice(own))
+      for (const group of groupBySlot(names, (key) => key)) await this.#call('clear', node.unlink(...group))
     } while (cursor !== '0')
   }
 

@@ -11,9 +11,10 @@ import { LuaScript } from '../internal/script.js'
 
 /**
  * Writes one entry unless a tombstone newer than its createdAt exists (no stale write-back).
- * KEYS[1]: entry, KEYS[2]: its tombstone, KEYS[3]: bucket meta (max expiresAt written).
- * ARGV: payload, createdAt, expiresAt, px, tagPrefix, tags... Keeps each existing tag record
- * alive at least as long as the entry. Returns 1 written, 0 refused.
+ * KEYS[1]: entry, KEYS[2]: its tombstone, KEYS[3]: bucket meta (max expiresAt written), KEYS[4..]:
+ * the records of the entry's tags. ARGV: payload, createdAt, expiresAt, px. Keeps each existing tag
+ * record alive at least as long as the entry. Returns 1 written, 0 refused. (Every key is passed
+ * in KEYS, never built in the script: ioredis applies a client's `keyPrefix` to KEYS only.)
  */
 export const SET_ENTRY = new LuaScript(`
 local tomb = redis.call('GET', KEYS[2])
@@ -22,10 +23,9 @@ local px = tonumber(ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', px)
 local maxExpires = tonumber(redis.call('GET', KEYS[3]) or '0')
 if tonumber(ARGV[3]) > maxExpires then redis.call('SET', KEYS[3], ARGV[3], 'PX', px) end
-for i = 6, #ARGV do
-  local tagKey = ARGV[5] .. ARGV[i]
-  local left = redis.call('PTTL', tagKey)
-  if left > 0 and left < px then redis.call('PEXPIRE', tagKey, px) end
+for i = 4, #KEYS do
+  local left = redis.call('PTTL', KEYS[i])
+  if left > 0 and left < px then redis.call('PEXPIRE', KEYS[i], px) end
 end
 return 1
 `)
@@ -48,20 +48,19 @@ return existed
 `)
 
 /**
- * Records tag invalidation times (never moving one backwards). KEYS[1]: bucket meta.
- * ARGV: at, now, minTtlMs, tagPrefix, tags... Each record lives until every entry written so far
- * in the bucket has expired (meta holds their max expiresAt), and at least minTtlMs.
+ * Records tag invalidation times (never moving one backwards). KEYS[1]: bucket meta, KEYS[2..]:
+ * tag records. ARGV: at, now, minTtlMs. Each record lives until every entry written so far in the
+ * bucket has expired (meta holds their max expiresAt), and at least minTtlMs.
  */
 export const INVALIDATE_TAGS = new LuaScript(`
 local maxExpires = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = math.max(maxExpires - tonumber(ARGV[2]), tonumber(ARGV[3]))
-for i = 5, #ARGV do
-  local tagKey = ARGV[4] .. ARGV[i]
-  local current = redis.call('GET', tagKey)
+for i = 2, #KEYS do
+  local current = redis.call('GET', KEYS[i])
   local at = ARGV[1]
   if current and tonumber(current) > tonumber(at) then at = current end
-  local left = redis.call('PTTL', tagKey)
-  redis.call('SET', tagKey, at, 'PX', math.ceil(math.max(ttl, left)))
+  local left = redis.call('PTTL', KEYS[i])
+  redis.call('SET', KEYS[i], at, 'PX', math.ceil(math.max(ttl, left)))
 end
-return #ARGV - 4
+return #KEYS - 1
 `)
