@@ -116,6 +116,18 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     expect(results[4]?.tagsInvalidatedAt).toBe(0)
   })
 
+  it('a burst of 1,200 concurrent get() calls is cut into MGETs of at most 500 keys, each read answered', async () => {
+    const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
+    const keys = Array.from({ length: 1_200 }, (_, i) => `k${i}`)
+    await Promise.all(keys.filter((_, i) => i % 2 === 0).map((key) => store.set(key, entry(`value-${key}`))))
+    let results: (StoreEntry | undefined)[] = []
+    const commands = await countCommands(async () => {
+      results = await Promise.all(keys.map((key) => store.get(key)))
+    })
+    expect(commands).toEqual({ mget: 3 })
+    expect(results.map((e) => e?.value)).toEqual(keys.map((key, i) => (i % 2 === 0 ? `value-${key}` : undefined)))
+  })
+
   it('getMany() reads 50 keys in one MGET, in order, undefined for misses', async () => {
     const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)

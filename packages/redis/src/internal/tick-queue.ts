@@ -10,10 +10,20 @@ export class TickQueue<T> {
     const items = this.#items
     this.#items = []
     this.#scheduled = false
-    this.flush(items)
+    // Bounded batches: one huge command (or script) would hold the single-threaded server for
+    // everyone else; a few hundred items already amortise the per-command cost.
+    if (items.length <= this.maxBatch) this.flush(items)
+    else for (let i = 0; i < items.length; i += this.maxBatch) this.flush(items.slice(i, i + this.maxBatch))
   }
 
-  constructor(private readonly flush: (items: T[]) => void) {}
+  /**
+   * @param flush receives the items of one tick, at most `maxBatch` at a time, in the order added
+   * @param maxBatch most items handed to one `flush` call
+   */
+  constructor(
+    private readonly flush: (items: T[]) => void,
+    private readonly maxBatch = Number.POSITIVE_INFINITY,
+  ) {}
 
   add(item: T): void {
     this.#items.push(item)

@@ -55,6 +55,9 @@ end
 return out
 `)
 
+/** Checks per script call: a script blocks Redis while it runs (~4 µs per check), so a burst is cut into calls of at most this many. */
+export const MAX_CHECKS_PER_SCRIPT = 100
+
 /** One consume() waiting for its batch. */
 interface PendingCheck {
   key: string
@@ -78,7 +81,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string
   readonly #timeoutMs: number
   readonly #intervalUs: number
-  readonly #checks = new TickQueue<PendingCheck>((checks) => this.#flush(checks))
+  readonly #checks = new TickQueue<PendingCheck>((checks) => this.#flush(checks), MAX_CHECKS_PER_SCRIPT)
 
   constructor(client: RedisClient, options: RedisRateLimiterOptions) {
     this.#client = assertClient(client, 'redisRateLimiter')
