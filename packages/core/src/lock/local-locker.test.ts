@@ -154,7 +154,26 @@ describe('LocalLocker', () => {
       fences.push(lock.fence)
       await lock.release()
     }
-    expect(fences).toEqual([1, 2, 3, 4, 5])
+    const first = fences[0] as number
+    expect(fences).toEqual([first, first + 1, first + 2, first + 3, first + 4])
+  })
+
+  it('a locker created later (a restarted process) issues fences above every fence of the earlier one', async () => {
+    let now = 1_700_000_000_000
+    const clock = { now: () => now }
+    const before = new LocalLocker({ clock })
+    let last = 0
+    for (let i = 0; i < 500; i++) {
+      const lock = await before.acquire('account:1', 1_000)
+      last = lock.fence
+      await lock.release()
+    }
+    now += 1 // one millisecond later, the process restarts
+    const after = new LocalLocker({ clock })
+    const lock = await after.acquire('account:1', 1_000)
+    expect(lock.fence).toBeGreaterThan(last)
+    expect(Number.isSafeInteger(lock.fence)).toBe(true)
+    await lock.release()
   })
 
   it('acquire() rejects with LOCK_CONTENDED once maxWaiters wait for a resource', async () => {
@@ -258,7 +277,7 @@ describe('LocalLocker', () => {
       await locker.acquire('r', 100, { owner: 'o3' })
       await vi.advanceTimersByTimeAsync(100)
       expect(events.map((e) => e.type)).toEqual(['acquire', 'extend', 'timeout', 'release', 'acquire', 'lost'])
-      expect(events[0]).toMatchObject({ type: 'acquire', locker: 'unit', resources: ['r'], owner: 'o1', fence: 1, ttlMs: 1_000 })
+      expect(events[0]).toMatchObject({ type: 'acquire', locker: 'unit', resources: ['r'], owner: 'o1', fence: lock.fence, ttlMs: 1_000 })
       expect(events[2]).toMatchObject({ type: 'timeout', owner: 'o2', resource: 'r', holder: 'o1', durationMs: 10 })
       expect(events[5]).toMatchObject({ type: 'lost', owner: 'o3', reason: 'expired', durationMs: 100 })
     } finally {

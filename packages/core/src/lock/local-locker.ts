@@ -51,7 +51,12 @@ export class LocalLocker implements Locker {
   private readonly ready: Acquisition[] = []
   private readonly controls: LockControls
   private draining = false
-  private lastFence = 0
+  /**
+   * Fences start at the wall-clock time in µs (ms × 1000), not at 1: a restarted process (or a
+   * second locker) then issues fences above the ones issued before it, as long as the earlier one
+   * averaged under 1,000 locks per millisecond, so a fence kept next to data survives restarts.
+   */
+  private lastFence: number
   private lastSeq = 0
   private lastOwner = 0
   private readonly ownerPrefix = randomUUID().slice(0, 8)
@@ -60,6 +65,7 @@ export class LocalLocker implements Locker {
   /** @throws PerfError INVALID_OPTION naming the bad option */
   constructor(options: LocalLockerOptions = {}) {
     this.options = resolveLocalLockerOptions(options)
+    this.lastFence = Math.max(0, Math.floor(this.options.clock.now())) * 1000
     this.controls = {
       isHeld: (acq) => acq.state === 'held' && this.options.clock.now() < acq.expiresAt,
       extend: (acq, ttlMs) => this.extend(acq, ttlMs),
