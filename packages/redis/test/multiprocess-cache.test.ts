@@ -115,9 +115,16 @@ describeIf(ok, 'Redis or redis-server binary not available')('createCache across
       const polled = await pool.collect('polled', 10_000, [1, 2, 3])
       for (const p of polled) {
         expect(p.reads as number).toBeGreaterThan(20)
-        expect((p.lastOldAt as number) - (written!.startedWall as number)).toBeLessThanOrEqual(LOCAL_MAX_AGE_MS)
+        // The guarantee, measured exactly inside the reading process: its local copy (taken before
+        // the write) is never served once it is localMaxAgeMs old.
+        expect(p.lastOldAge as number).toBeLessThan(LOCAL_MAX_AGE_MS)
+        // The same seen from the write: across processes the wall clock has 1 ms resolution.
+        expect((p.lastOldAt as number) - (written!.startedWall as number)).toBeLessThanOrEqual(LOCAL_MAX_AGE_MS + 1)
       }
-      console.log(`[multi-process bus down] old value last served ${polled.map((p) => Math.round((p.lastOldAt as number) - (written!.startedWall as number))).join(' / ')} ms after the write began (bound ${LOCAL_MAX_AGE_MS} ms)`)
+      console.log(
+        `[multi-process bus down] old value last served ${polled.map((p) => Math.round((p.lastOldAt as number) - (written!.startedWall as number))).join(' / ')} ms after the write began, ` +
+          `from local copies ${polled.map((p) => (p.lastOldAge as number).toFixed(1)).join(' / ')} ms old (bound ${LOCAL_MAX_AGE_MS} ms)`,
+      )
     } finally {
       busServer.resume()
     }

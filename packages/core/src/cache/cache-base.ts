@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { PerfError } from '../errors.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { CHANNELS } from '../util/diagnostics.js'
-import { CoarseClock } from '../util/coarse-clock.js'
+import { COARSE_RESOLUTION_MS, CoarseClock } from '../util/coarse-clock.js'
 import { toMs } from '../util/duration.js'
 import { assertInt } from '../util/validate.js'
 import { createCodec } from './codec.js'
@@ -187,10 +187,12 @@ export abstract class CacheBase {
   protected async writeTiers(fullKey: string, entry: StoreEntry, upTo = this.tiers.length): Promise<TierGuard[]> {
     const pending: Promise<unknown>[] = []
     const skipped: TierGuard[] = []
+    // With a shared tier, a local copy lives at most localMaxAgeMs, minus the coarse clock's
+    // resolution (L1 freshness is checked against it and it may lag by that much).
+    const localUntil = this.hasShared ? this.clock.now() + this.localMaxAge - Math.min(COARSE_RESOLUTION_MS, this.localMaxAge / 2) : Number.POSITIVE_INFINITY
     for (let i = 0; i < upTo; i++) {
       const tier = this.tiers[i] as TierGuard
-      const local = !tier.shared && this.hasShared && entry.expiresAt > this.clock.now() + this.localMaxAge
-      const toWrite = local ? this.capLocal(entry) : entry
+      const toWrite = !tier.shared && entry.expiresAt > localUntil ? capLocal(entry, localUntil) : entry
       const result = tier.call('set', (s) => s.set(fullKey, toWrite))
       if (result === SKIPPED) skipped.push(tier)
       else if (typeof (result as Promise<unknown>)?.then === 'function') {
@@ -199,11 +201,6 @@ export abstract class CacheBase {
     }
     if (pending.length > 0) await Promise.all(pending)
     return skipped
-  }
-
-  private capLocal(entry: StoreEntry): StoreEntry {
-    const expiresAt = this.clock.now() + this.localMaxAge
-    return { ...entry, expiresAt, staleAt: Math.min(entry.staleAt, expiresAt) }
   }
 
   /** Builds the entry for a value whose load began at `createdAt`. */
@@ -311,4 +308,9 @@ export abstract class CacheBase {
       hitRatio: reads === 0 ? 0 : served / reads,
     }
   }
+}
+
+/** `entry` ending at `until` (a local copy of a shared entry). */
+function capLocal(entry: StoreEntry, until: number): StoreEntry {
+  return { ...entry, expiresAt: until, staleAt: Math.min(entry.staleAt, until) }
 }

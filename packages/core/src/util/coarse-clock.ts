@@ -6,8 +6,9 @@ import { systemClock, type Clock } from './clock.js'
  */
 const NATIVE_NOW = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date.now : undefined
 
-/** How long a reading is reused, ms. */
-const RESOLUTION_MS = 1
+/** How long a reading is reused, ms: a coarse reading may be this much behind the real time. */
+export const COARSE_RESOLUTION_MS = 1
+const RESOLUTION_MS = COARSE_RESOLUTION_MS
 /** Reads served from one reading at most, so a long chain of microtasks (no timer can fire) still sees time move. */
 const MAX_REUSE = 256
 

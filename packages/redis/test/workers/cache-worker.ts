@@ -73,9 +73,13 @@ on('stampede', async ({ key, concurrency }) => {
   send({ type: 'stampede-done', loads, distinct: [...new Set(values)] })
 })
 
+// When this process last took its copy of the watched key (precise clock, this process only).
+let filledAt = 0
+
 on('fill', async ({ key }) => {
   watched = String(key)
   old = await cache.get(String(key))
+  filledAt = now()
   send({ type: 'filled', value: old as string })
 })
 
@@ -89,18 +93,24 @@ on('write', async ({ key, value }) => {
   send({ type: 'written', started, startedWall, t0, readYourWrite: readBack === value })
 })
 
-// Reads every `intervalMs` for `durationMs`; reports the last time (Date.now) the old value was served.
+// Reads every `intervalMs` for `durationMs`; reports the last time the old value was served, on
+// the wall clock (Date.now, comparable across processes to the millisecond) and on this process's
+// precise clock, with the time it took its copy (so the age of the copy it served is exact).
 on('poll', async ({ key, durationMs, intervalMs }) => {
   const until = now() + Number(durationMs)
   let lastOldAt = 0
+  let lastOldAge = 0
   let reads = 0
   while (now() < until) {
     const value = await cache.get(String(key))
     reads++
-    if (JSON.stringify(value) === JSON.stringify(old)) lastOldAt = Date.now()
+    if (JSON.stringify(value) === JSON.stringify(old)) {
+      lastOldAt = Date.now()
+      lastOldAge = now() - filledAt
+    }
     await new Promise((r) => setTimeout(r, Number(intervalMs)))
   }
-  send({ type: 'polled', lastOldAt, reads })
+  send({ type: 'polled', lastOldAt, lastOldAge, reads })
 })
 
 onExit(async () => {
