@@ -1,7 +1,7 @@
 import { PerfError, isPerfError, toMs } from '@perf/core'
 import type { BusHandlers, BusMessage, Duration, InvalidationBus } from '@perf/core'
 import type { Cluster, Redis } from 'ioredis'
-import { assertClient, closeConnection, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
+import { assertClient, closeConnection, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { assertName } from '../internal/validate.js'
 import { decodeMessage, encodeMessage } from './wire.js'
@@ -70,13 +70,12 @@ export class RedisBus implements InvalidationBus {
 
   async publish(message: BusMessage): Promise<void> {
     if (this.#closed) throw new PerfError('CACHE_CLOSED', '[perf:redis] redisBus.publish() called after close()')
-    const status = lostConnection(this.#client)
-    if (status !== undefined) throw new PerfError('TIER_FAILED', `[perf:redis] redisBus.publish(): Redis connection is ${status}`, { context: { status } })
+    const lost = lostConnectionError(this.#client, 'redisBus.publish()')
+    if (lost !== undefined) throw lost
     try {
       await withDeadline(this.#client.publish(this.#channel, encodeMessage(message)), this.#timeoutMs, 'redisBus.publish()')
     } catch (err) {
-      if (err instanceof PerfError) throw err
-      throw new PerfError('TIER_FAILED', `[perf:redis] redisBus.publish() failed: ${(err as Error).message}`, { cause: err })
+      throw redisFailure('redisBus.publish()', err)
     }
   }
 

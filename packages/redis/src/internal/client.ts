@@ -55,6 +55,19 @@ export function lostConnection(client: RedisClient): string | undefined {
   return DEAD_STATES.has(client.status) ? client.status : undefined
 }
 
+/** TIER_FAILED saying `what` cannot run because the client lost its connection; undefined while it is usable. */
+export function lostConnectionError(client: RedisClient, what: string, context: Record<string, unknown> = {}): PerfError | undefined {
+  const status = lostConnection(client)
+  if (status === undefined) return undefined
+  return new PerfError('TIER_FAILED', `[perf:redis] ${what}: Redis connection is ${status}`, { context: { ...context, status } })
+}
+
+/** A failed Redis call of `what` as TIER_FAILED with the driver error as cause; PerfErrors pass through. */
+export function redisFailure(what: string, err: unknown, context?: Record<string, unknown>): PerfError {
+  if (err instanceof PerfError) return err
+  return new PerfError('TIER_FAILED', `[perf:redis] ${what} failed: ${(err as Error).message}`, { cause: err, context })
+}
+
 /**
  * Closes a connection this package opened: QUIT when connected (bounded by `timeoutMs`), else a
  * plain disconnect, so closing never waits on a dead Redis (a QUIT would sit in the offline queue).

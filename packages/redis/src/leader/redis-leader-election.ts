@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { PerfError, systemClock, toMs } from '@perf/core'
 import type { Clock, Duration, LeaderElection, LeaderElectionEvents } from '@perf/core'
-import { assertClient, lostConnection, type RedisClient } from '../internal/client.js'
+import { assertClient, lostConnectionError, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { assertFinite, assertName, assertPrefix } from '../internal/validate.js'
 import { CAMPAIGN, RENEW, RESIGN } from './scripts.js'
@@ -216,8 +216,8 @@ export class RedisLeaderElection implements LeaderElection {
   }
 
   async #call<T>(run: () => Promise<T>): Promise<T> {
-    const status = lostConnection(this.#client)
-    if (status !== undefined) throw new PerfError('TIER_FAILED', `[perf:redis] redisLeaderElection: Redis connection is ${status}`)
+    const lost = lostConnectionError(this.#client, 'redisLeaderElection')
+    if (lost !== undefined) throw lost
     return withDeadline(run(), this.#timeoutMs, 'redisLeaderElection')
   }
 }

@@ -1,10 +1,10 @@
-import { PerfError, TimeoutError, toMs } from '@perf/core'
+import { PerfError, toMs } from '@perf/core'
 import type { Duration, RateLimiter, RateLimitResult } from '@perf/core'
-import { assertClient, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
-import { withDeadline } from '../internal/deadline.js'
+import { assertClient, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
+import { settleWithin, withDeadline } from '../internal/deadline.js'
 import { LuaScript } from '../internal/script.js'
 import { groupBySlot } from '../internal/slot.js'
-import { TickQueue, settleWithin } from '../internal/tick-queue.js'
+import { TickQueue } from '../internal/tick-queue.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
 
 /** Options for {@link redisRateLimiter}. */
@@ -113,8 +113,8 @@ export class RedisRateLimiter implements RateLimiter {
       })
     }
     const stateKey = this.#key(key)
-    const status = lostConnection(this.#client)
-    if (status !== undefined) throw new PerfError('TIER_FAILED', `[perf:redis] redisRateLimiter.consume(): Redis connection is ${status}`)
+    const lost = lostConnectionError(this.#client, 'redisRateLimiter.consume()')
+    if (lost !== undefined) throw lost
     return stateKey
   }
 
@@ -136,12 +136,11 @@ export class RedisRateLimiter implements RateLimiter {
       keys[i] = check.key
       args[i + 1] = check.cost * this.#intervalUs
     }
-    const timeoutMs = this.#timeoutMs
     settleWithin(
       CONSUME.run(this.#client, keys, args) as Promise<number[]>,
-      timeoutMs,
-      () => new TimeoutError('TIER_TIMEOUT', `[perf:redis] redisRateLimiter.consume() did not answer within ${timeoutMs} ms (commandTimeoutMs)`, { context: { timeoutMs } }),
-      (err) => failure('consume', err),
+      this.#timeoutMs,
+      'redisRateLimiter.consume()',
+      (err) => redisFailure('redisRateLimiter.consume()', err),
       (replies) => {
         for (let i = 0; i < checks.length; i++) {
           const check = checks[i] as PendingCheck
@@ -183,19 +182,15 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const status = lostConnection(this.#client)
-    if (status !== undefined) throw new PerfError('TIER_FAILED', `[perf:redis] redisRateLimiter.${operation}(): Redis connection is ${status}`)
+    const what = `redisRateLimiter.${operation}()`
+    const lost = lostConnectionError(this.#client, what)
+    if (lost !== undefined) throw lost
     try {
-      return await withDeadline(run(), this.#timeoutMs, `redisRateLimiter.${operation}()`)
+      return await withDeadline(run(), this.#timeoutMs, what)
     } catch (err) {
-      throw failure(operation, err)
+      throw redisFailure(what, err)
     }
   }
-}
-
-function failure(operation: string, err: unknown): PerfError {
-  if (err instanceof PerfError) return err
-  return new PerfError('TIER_FAILED', `[perf:redis] redisRateLimiter.${operation}() failed: ${(err as Error).message}`, { cause: err })
 }
 
 function clamp(remaining: number, limit: number): number {

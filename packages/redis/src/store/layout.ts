@@ -48,6 +48,18 @@ export class StoreLayout {
   }
 }
 
+/** Groups `items` by the bucket of `keyOf(item)`, keeping their order inside each bucket. */
+export function groupByBucket<T>(layout: StoreLayout, items: readonly T[], keyOf: (item: T) => string): Map<number, T[]> {
+  const groups = new Map<number, T[]>()
+  for (const item of items) {
+    const bucket = layout.bucketOf(keyOf(item))
+    const group = groups.get(bucket)
+    if (group === undefined) groups.set(bucket, [item])
+    else group.push(item)
+  }
+  return groups
+}
+
 /** Escapes Redis glob metacharacters so SCAN MATCH treats `value` literally. */
 export function escapeGlob(value: string): string {
   return value.replace(/[*?[\]\\]/g, (ch) => `\\${ch}`)

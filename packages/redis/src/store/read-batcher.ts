@@ -1,9 +1,9 @@
 import type { Codec, StoreEntry } from '@perf/core'
 import { decodeHeader } from './entry-format.js'
-import { TimeoutError } from '@perf/core'
 import type { RedisClient } from '../internal/client.js'
-import { TickQueue, settleWithin } from '../internal/tick-queue.js'
-import type { StoreLayout } from './layout.js'
+import { settleWithin } from '../internal/deadline.js'
+import { TickQueue } from '../internal/tick-queue.js'
+import { groupByBucket, type StoreLayout } from './layout.js'
 
 const MAX_LEARNED_KEYS = 10_000
 /** Reads per MGET: ~500 keys cost Redis ~0.1 ms, so a burst of reads never holds it for long. */
@@ -68,18 +68,8 @@ export class ReadBatcher {
 
   #run(queue: PendingRead[]): void {
     const { layout } = this.deps
-    if (layout.buckets === 0) {
-      this.#readBucket(0, queue)
-      return
-    }
-    const groups = new Map<number, PendingRead[]>()
-    for (const read of queue) {
-      const bucket = layout.bucketOf(read.key)
-      const group = groups.get(bucket)
-      if (group === undefined) groups.set(bucket, [read])
-      else group.push(read)
-    }
-    for (const [bucket, group] of groups) this.#readBucket(bucket, group)
+    if (layout.buckets === 0) this.#readBucket(0, queue)
+    else for (const [bucket, group] of groupByBucket(layout, queue, (read) => read.key)) this.#readBucket(bucket, group)
   }
 
   #readBucket(bucket: number, reads: PendingRead[]): void {
@@ -108,17 +98,9 @@ export class ReadBatcher {
    * back with the replies; a failure or the deadline rejects every read of the batch.
    */
   #mget(keys: string[], reads: readonly PendingRead[], then: (replies: Replies) => void): void {
-    const { timeoutMs } = this.deps
-    settleWithin(
-      this.deps.client.mgetBuffer(keys) as Promise<Replies>,
-      timeoutMs,
-      () => new TimeoutError('TIER_TIMEOUT', `[perf:redis] redisStore.get() did not answer within ${timeoutMs} ms (commandTimeoutMs)`, { context: { timeoutMs } }),
-      this.deps.failure,
-      then,
-      (error) => {
-        for (const read of reads) read.reject(error)
-      },
-    )
+    settleWithin(this.deps.client.mgetBuffer(keys) as Promise<Replies>, this.deps.timeoutMs, 'redisStore.get()', this.deps.failure, then, (error) => {
+      for (const read of reads) read.reject(error)
+    })
   }
 
   #deliver(tagPrefix: string, reads: PendingRead[], replies: Replies, tagAt: Map<string, number> | undefined): void {

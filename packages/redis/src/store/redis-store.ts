@@ -1,11 +1,11 @@
 import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
 import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry } from '@perf/core'
 import type { Redis } from 'ioredis'
-import { assertClient, clientKeyPrefix, isCluster, lostConnection, type RedisClient } from '../internal/client.js'
+import { assertClient, clientKeyPrefix, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { groupBySlot } from '../internal/slot.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
-import { StoreLayout, entryKeyOf, escapeGlob } from './layout.js'
+import { StoreLayout, entryKeyOf, escapeGlob, groupByBucket } from './layout.js'
 import { DELETE_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
 import { encodeEntry } from './entry-format.js'
 import { ReadBatcher } from './read-batcher.js'
@@ -81,7 +81,7 @@ export class RedisStore implements CacheStore {
       codec: this.#codec,
       client: this.#client,
       timeoutMs: this.#timeoutMs,
-      failure: (err) => this.#failure('get', err),
+      failure: (err) => redisFailure('redisStore.get()', err, { operation: 'get' }),
     })
   }
 
@@ -114,7 +114,7 @@ export class RedisStore implements CacheStore {
   async delete(keys: readonly string[], at: number = this.#clock.now()): Promise<number> {
     this.#assertUsable('delete')
     if (keys.length === 0) return 0
-    const groups = this.#byBucket(keys, (key) => key)
+    const groups = groupByBucket(this.#layout, keys, (key) => key)
     const layout = this.#layout
     const counts = await Promise.all(
       [...groups].map(([bucket, group]) => {
@@ -180,17 +180,6 @@ export class RedisStore implements CacheStore {
     } while (cursor !== '0')
   }
 
-  #byBucket<T>(items: readonly T[], keyOf: (item: T) => string): Map<number, T[]> {
-    const groups = new Map<number, T[]>()
-    for (const item of items) {
-      const bucket = this.#layout.bucketOf(keyOf(item))
-      const group = groups.get(bucket)
-      if (group) group.push(item)
-      else groups.set(bucket, [item])
-    }
-    return groups
-  }
-
   #encode(key: string, value: unknown): Buffer {
     let bytes: Uint8Array
     try {
@@ -214,22 +203,15 @@ export class RedisStore implements CacheStore {
 
   #unusable(operation: string): PerfError | undefined {
     if (this.#closed) return new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
-    const status = lostConnection(this.#client)
-    if (status === undefined) return undefined
-    return new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}(): Redis connection is ${status}`, { context: { operation, status } })
+    return lostConnectionError(this.#client, `redisStore.${operation}()`, { operation })
   }
 
   async #call<T>(operation: string, promise: Promise<T>): Promise<T> {
     try {
       return await withDeadline(promise, this.#timeoutMs, `redisStore.${operation}()`)
     } catch (err) {
-      throw this.#failure(operation, err)
+      throw redisFailure(`redisStore.${operation}()`, err, { operation })
     }
-  }
-
-  #failure(operation: string, err: unknown): PerfError {
-    if (err instanceof PerfError) return err
-    return new PerfError('TIER_FAILED', `[perf:redis] redisStore.${operation}() failed: ${(err as Error).message}`, { cause: err, context: { operation } })
   }
 }
 
