@@ -1,5 +1,5 @@
 import { PerfError } from '../errors.js'
-import { abortError } from '../util/abort.js'
+import { abortError, sleep } from '../util/abort.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { optionalMs, type Duration } from '../util/duration.js'
 import { assertFunction, assertInt } from '../util/validate.js'
@@ -123,7 +123,8 @@ export async function retry<T>(fn: (context: RetryContext) => T | PromiseLike<T>
       const delayMs = p.backoff.delay(attempt)
       if (elapsedMs + delayMs > p.maxElapsedMs) throw exhausted(error, attempt, elapsedMs, p, 'maxElapsedMs')
       p.onRetry?.({ error, attempt, delayMs, elapsedMs })
-      await wait(delayMs, p.signal)
+      // A ref'd timer: someone awaits this retry, and an unref'd one would let a script exit mid-backoff.
+      await sleep(delayMs, p.signal, { what: 'retry()', keepAlive: true })
     }
   }
 }
@@ -137,20 +138,3 @@ function exhausted(error: unknown, attempts: number, elapsedMs: number, p: Resol
   })
 }
 
-/**
- * Like util `sleep` but the timer stays ref'd: someone is awaiting this retry, and an unref'd
- * timer would let a script exit in the middle of its backoff.
- */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(abortError(signal as AbortSignal, 'retry()'))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}

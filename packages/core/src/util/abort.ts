@@ -13,20 +13,23 @@ export function abortError(signal: AbortSignal, what: string): Error {
 }
 
 /**
- * Resolves after `ms` milliseconds (timer unref'd); rejects early if `signal` fires.
+ * Resolves after `ms` milliseconds; rejects early (at once if already fired) when `signal` fires.
+ * The timer is unref'd unless `keepAlive`: a wait someone awaits (a retry's backoff) must keep a
+ * script alive, a background one must not.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal, options: { what?: string; keepAlive?: boolean } = {}): Promise<void> {
+  const what = options.what ?? 'sleep'
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal, 'sleep'))
+    if (signal?.aborted) return reject(abortError(signal, what))
     const onAbort = (): void => {
       clearTimeout(timer)
-      reject(abortError(signal as AbortSignal, 'sleep'))
+      reject(abortError(signal as AbortSignal, what))
     }
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
-    timer.unref?.()
+    if (options.keepAlive !== true) timer.unref?.()
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
