@@ -1,22 +1,17 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from './setup/database.js'
-import { wrap } from './setup/harness.js'
-import { seedBlog } from './setup/seed.js'
+import { postgresAvailable, type TestDatabase } from './setup/database.js'
+import type { wrap } from './setup/harness.js'
+import { freshBlog, type BlogIds } from './setup/seed.js'
 
 const available = await postgresAvailable()
 const ttl = { ttl: 60 }
 
 describe.skipIf(!available)('perf() invalidation', () => {
   let tdb: TestDatabase | undefined
-  let ids: Awaited<ReturnType<typeof seedBlog>>
+  let ids: BlogIds
   let w: ReturnType<typeof wrap>
   // A fresh schema per test: each test writes.
-  beforeEach(async () => {
-    await tdb?.drop()
-    tdb = await createTestDatabase()
-    ids = await seedBlog(tdb.createClient().prisma)
-    w = wrap(tdb)
-  })
+  beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb)))
   afterAll(async () => tdb?.drop())
 
   const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) => (await p.withPerfInfo()).info.status

@@ -1,23 +1,19 @@
 import { isPerfError } from '@perf/core'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { Prisma } from './generated/client.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from './setup/database.js'
-import { wrap } from './setup/harness.js'
-import { seedBlog } from './setup/seed.js'
+import { postgresAvailable, type TestDatabase } from './setup/database.js'
+import type { wrap } from './setup/harness.js'
+import { freshBlog, type BlogIds } from './setup/seed.js'
 
 const available = await postgresAvailable()
 const ttl = { ttl: 60 }
 
 describe.skipIf(!available)('perf() and raw SQL', () => {
   let tdb: TestDatabase | undefined
-  let ids: Awaited<ReturnType<typeof seedBlog>>
+  let ids: BlogIds
   let w: ReturnType<typeof wrap>
-  beforeEach(async () => {
-    await tdb?.drop()
-    tdb = await createTestDatabase()
-    ids = await seedBlog(tdb.createClient().prisma)
-    w = wrap(tdb, { rawTables: { audit_log: [] } })
-  })
+  // A fresh schema per test: each test writes.
+  beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb, { rawTables: { audit_log: [] } })))
   afterAll(async () => tdb?.drop())
 
   const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) => (await p.withPerfInfo()).info.status

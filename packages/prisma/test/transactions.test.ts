@@ -1,24 +1,20 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { createCache, createMonitor } from '@perf/core'
 import { perf, prismaCodec } from '../src/index.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from './setup/database.js'
+import { postgresAvailable, type TestDatabase } from './setup/database.js'
 import { GatedPool } from './setup/gated-pool.js'
-import { wrap } from './setup/harness.js'
-import { seedBlog } from './setup/seed.js'
+import type { wrap } from './setup/harness.js'
+import { freshBlog, type BlogIds } from './setup/seed.js'
 
 const available = await postgresAvailable()
 const ttl = { ttl: 60 }
 
 describe.skipIf(!available)('perf() and transactions', () => {
   let tdb: TestDatabase | undefined
-  let ids: Awaited<ReturnType<typeof seedBlog>>
+  let ids: BlogIds
   let w: ReturnType<typeof wrap>
-  beforeEach(async () => {
-    await tdb?.drop()
-    tdb = await createTestDatabase()
-    ids = await seedBlog(tdb.createClient().prisma)
-    w = wrap(tdb)
-  })
+  // A fresh schema per test: each test writes.
+  beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb)))
   afterAll(async () => tdb?.drop())
 
   const tagName = async () => (await w.db.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }).withPerfInfo())

@@ -1,4 +1,6 @@
 import { Prisma, type PrismaClient } from '../generated/client.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+import { wrap } from './harness.js'
 
 /** A user with every scalar type, a profile, two posts with tags and comments. */
 export async function seedBlog(prisma: PrismaClient) {
@@ -24,4 +26,18 @@ export async function seedBlog(prisma: PrismaClient) {
   const second = await prisma.post.create({ data: { title: 'Second', authorId: alice.id, tags: { connect: [{ id: tech.id }] } } })
   await prisma.comment.create({ data: { body: 'Nice', postId: first.id, authorId: bob.id } })
   return { alice, bob, news, tech, first, second }
+}
+
+/** The ids `seedBlog` returns. */
+export type BlogIds = Awaited<ReturnType<typeof seedBlog>>
+
+/**
+ * A fresh schema for one test that writes: drops `previous` (the last test's), creates and seeds a
+ * new one, and wraps a client with `perf(options)`.
+ */
+export async function freshBlog(previous: TestDatabase | undefined, options?: Parameters<typeof wrap>[1]): Promise<{ tdb: TestDatabase; ids: BlogIds; w: ReturnType<typeof wrap> }> {
+  await previous?.drop()
+  const tdb = await createTestDatabase()
+  const ids = await seedBlog(tdb.createClient().prisma)
+  return { tdb, ids, w: wrap(tdb, options) }
 }
