@@ -2,6 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { describe, expect, it } from 'vitest'
 import { isPerfError, type PerfError } from '../errors.js'
 import { BatchLoader, type BatchLoaderOptions } from './batch-loader.js'
+import { rejection } from '../__tests__/errors.js'
 
 /** A loader whose batch function echoes its keys and records every call. */
 function idLoader<K, C = K>(options?: BatchLoaderOptions<K, K, C>): [BatchLoader<K, K, C>, K[][]] {
@@ -14,15 +15,6 @@ function idLoader<K, C = K>(options?: BatchLoaderOptions<K, K, C>): [BatchLoader
 }
 
 const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('BatchLoader', () => {
   it('load() coalesces the loads of one tick into one batch call', async () => {
@@ -147,9 +139,9 @@ describe('BatchLoader', () => {
       return Promise.resolve(keys.map((k) => (k % 2 === 0 ? k : new Error(`Odd: ${k}`))))
     })
     const [one, two] = [loader.load(1), loader.load(2)]
-    expect(((await rejectionOf(one)) as Error).message).toBe('Odd: 1')
+    expect(((await rejection(one)) as Error).message).toBe('Odd: 1')
     expect(await two).toBe(2)
-    expect(((await rejectionOf(loader.load(1))) as Error).message).toBe('Odd: 1')
+    expect(((await rejection(loader.load(1))) as Error).message).toBe('Odd: 1')
     expect(calls).toEqual([[1, 2]])
   })
 
@@ -160,10 +152,10 @@ describe('BatchLoader', () => {
       calls.push([...keys])
       return Promise.reject(failure)
     })
-    const errors = await Promise.all([rejectionOf(loader.load(1)), rejectionOf(loader.load(2))])
+    const errors = await Promise.all([rejection(loader.load(1)), rejection(loader.load(2))])
     expect(errors).toEqual([failure, failure])
     expect(errors[0]).toBe(failure)
-    await rejectionOf(loader.load(1))
+    await rejection(loader.load(1))
     expect(calls).toEqual([[1, 2], [1]])
   })
 
@@ -171,7 +163,7 @@ describe('BatchLoader', () => {
     const loader = new BatchLoader<number, number>(() => {
       throw new Error('boom')
     })
-    const error = (await rejectionOf(loader.load(1))) as TypeError
+    const error = (await rejection(loader.load(1))) as TypeError
     expect(error).toBeInstanceOf(TypeError)
     expect(error.message).toContain('threw synchronously instead of returning a Promise: Error: boom')
     expect((error.cause as Error).message).toBe('boom')
@@ -186,7 +178,7 @@ describe('BatchLoader', () => {
       },
       { name: 'users' },
     )
-    const errors = await Promise.all([rejectionOf(loader.load(1)), rejectionOf(loader.load(2)), rejectionOf(loader.load(3))])
+    const errors = await Promise.all([rejection(loader.load(1)), rejection(loader.load(2)), rejection(loader.load(3))])
     const error = errors[0] as PerfError
     expect(error).toBeInstanceOf(Error)
     expect(isPerfError(error, 'BATCH_RESULT_INVALID')).toBe(true)
@@ -196,7 +188,7 @@ describe('BatchLoader', () => {
     expect(errors[1]).toBe(error)
     expect(errors[2]).toBe(error)
     // A failed batch is not memoized: the next load calls the batch function again.
-    await rejectionOf(loader.load(1))
+    await rejection(loader.load(1))
     expect(calls).toEqual([[1, 2, 3], [1]])
   })
 
@@ -204,7 +196,7 @@ describe('BatchLoader', () => {
     const noPromise = new BatchLoader<number, number>((() => [1]) as never)
     const notArray = new BatchLoader<number, number>((async () => null) as never)
     for (const loader of [noPromise, notArray]) {
-      const error = await rejectionOf(loader.load(1))
+      const error = await rejection(loader.load(1))
       expect(isPerfError(error, 'BATCH_RESULT_INVALID')).toBe(true)
       expect((error as Error).message).toContain('(unnamed)')
     }
@@ -260,7 +252,7 @@ describe('BatchLoader', () => {
     const [loader, calls] = idLoader<number>()
     loader.prime(1, new Error('Error: 1'))
     await nextMacrotask()
-    expect(((await rejectionOf(loader.load(1))) as Error).message).toBe('Error: 1')
+    expect(((await rejection(loader.load(1))) as Error).message).toBe('Error: 1')
     expect(calls).toEqual([])
   })
 

@@ -4,6 +4,7 @@ import { AdaptiveBatchSize } from './adaptive-batch-size.js'
 import { backoff } from './backoff.js'
 import { batches } from './batches.js'
 import type { BatchProgress } from './batches-options.js'
+import { rejection } from '../__tests__/errors.js'
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -26,15 +27,6 @@ function counter(): { source: Generator<number>; state: { pulled: number; closed
     }
   }
   return { source: generate(), state }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('batches', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { PerfError, isPerfError } from '../errors.js'
+import { thrown } from '../__tests__/errors.js'
 import { type CodecClass, createCodec } from './codec.js'
 
 class Money {
@@ -16,16 +16,6 @@ const money: CodecClass<Money, { cents: bigint; currency: string }> = {
   type: Money,
   encode: (m) => ({ cents: m.cents, currency: m.currency }),
   decode: (json) => new Money(json.cents, json.currency),
-}
-
-function failure(fn: () => unknown): PerfError {
-  try {
-    fn()
-  } catch (error) {
-    if (isPerfError(error)) return error
-    throw error
-  }
-  throw new Error('expected a PerfError')
 }
 
 function bytesOf(header: number, text: string): Uint8Array {
@@ -127,21 +117,21 @@ describe('createCodec', () => {
 
   it('register() adds a class after creation and refuses duplicates and malformed entries', () => {
     const late = createCodec()
-    expect(failure(() => late.encode(new Money(1n, 'X'))).code).toBe('UNSERIALIZABLE_VALUE')
+    expect(thrown(() => late.encode(new Money(1n, 'X'))).code).toBe('UNSERIALIZABLE_VALUE')
     expect(late.register(money)).toBe(late)
     expect(late.decode(late.encode(new Money(1n, 'X')))).toEqual(new Money(1n, 'X'))
-    expect(failure(() => late.register(money)).code).toBe('INVALID_OPTION')
-    expect(failure(() => late.register({ ...money, name: 'Other' })).code).toBe('INVALID_OPTION')
-    expect(failure(() => late.register({ ...money, name: '' })).code).toBe('INVALID_OPTION')
-    expect(failure(() => late.register({ ...money, name: 'NoEncode', encode: undefined as never })).code).toBe('INVALID_OPTION')
-    expect(failure(() => createCodec({ classes: [{ ...money, type: {} as never }] })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => late.register(money)).code).toBe('INVALID_OPTION')
+    expect(thrown(() => late.register({ ...money, name: 'Other' })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => late.register({ ...money, name: '' })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => late.register({ ...money, name: 'NoEncode', encode: undefined as never })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => createCodec({ classes: [{ ...money, type: {} as never }] })).code).toBe('INVALID_OPTION')
   })
 
   it('createCodec() rejects malformed options with INVALID_OPTION', () => {
-    expect(failure(() => createCodec({ compressThreshold: -1 })).code).toBe('INVALID_OPTION')
-    expect(failure(() => createCodec({ maxBytes: 0 })).code).toBe('INVALID_OPTION')
-    expect(failure(() => createCodec({ classes: money as never })).code).toBe('INVALID_OPTION')
-    expect(failure(() => createCodec('x' as never)).code).toBe('INVALID_OPTION')
+    expect(thrown(() => createCodec({ compressThreshold: -1 })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => createCodec({ maxBytes: 0 })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => createCodec({ classes: money as never })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => createCodec('x' as never)).code).toBe('INVALID_OPTION')
   })
 
   it('encode() writes a 1-byte header: wire version 1 and no flags', () => {
@@ -169,41 +159,41 @@ describe('createCodec', () => {
 
   it('encode() throws VALUE_TOO_LARGE beyond maxBytes, measured after compression', () => {
     const limited = createCodec({ maxBytes: 100 })
-    const error = failure(() => limited.encode('x'.repeat(200)))
+    const error = thrown(() => limited.encode('x'.repeat(200)))
     expect(error.code).toBe('VALUE_TOO_LARGE')
     expect(error.message).toContain('maxBytes=100')
     expect(createCodec({ maxBytes: 100, compressThreshold: 50 }).encode('x'.repeat(200)).byteLength).toBeLessThanOrEqual(100)
   })
 
   it('encode() throws UNSERIALIZABLE_VALUE naming the path of functions and symbols', () => {
-    const fn = failure(() => codec.encode({ user: { callback: () => 1 } }))
+    const fn = thrown(() => codec.encode({ user: { callback: () => 1 } }))
     expect(fn.code).toBe('UNSERIALIZABLE_VALUE')
     expect(fn.message).toContain('value.user.callback is a function')
     expect(fn.context.path).toBe('value.user.callback')
-    expect(failure(() => codec.encode([1, { 'odd key': Symbol('s') }])).message).toContain('value[1]["odd key"] is a symbol')
-    expect(failure(() => codec.encode(() => 1)).message).toContain('value is a function')
-    expect(failure(() => codec.encode(new Map([['k', { f: () => 1 }]]))).message).toContain('value.get("k").f is a function')
-    expect(failure(() => codec.encode(new Set([1, Symbol('x')]))).message).toContain('value.values()[1] is a symbol')
+    expect(thrown(() => codec.encode([1, { 'odd key': Symbol('s') }])).message).toContain('value[1]["odd key"] is a symbol')
+    expect(thrown(() => codec.encode(() => 1)).message).toContain('value is a function')
+    expect(thrown(() => codec.encode(new Map([['k', { f: () => 1 }]]))).message).toContain('value.get("k").f is a function')
+    expect(thrown(() => codec.encode(new Set([1, Symbol('x')]))).message).toContain('value.values()[1] is a symbol')
   })
 
   it('encode() throws UNSERIALIZABLE_VALUE for unregistered classes, WeakMap and Promise', () => {
     class Secret {}
-    expect(failure(() => codec.encode({ s: new Secret() })).message).toMatch(/value\.s is an instance of Secret/)
-    expect(failure(() => codec.encode({ w: new WeakMap() })).message).toMatch(/value\.w is an instance of WeakMap/)
+    expect(thrown(() => codec.encode({ s: new Secret() })).message).toMatch(/value\.s is an instance of Secret/)
+    expect(thrown(() => codec.encode({ w: new WeakMap() })).message).toMatch(/value\.w is an instance of WeakMap/)
     const promise = Promise.resolve(1)
-    expect(failure(() => codec.encode([promise])).message).toMatch(/value\[0\] is an instance of Promise/)
-    expect(failure(() => codec.encode(new DataView(new ArrayBuffer(1)))).code).toBe('UNSERIALIZABLE_VALUE')
+    expect(thrown(() => codec.encode([promise])).message).toMatch(/value\[0\] is an instance of Promise/)
+    expect(thrown(() => codec.encode(new DataView(new ArrayBuffer(1)))).code).toBe('UNSERIALIZABLE_VALUE')
   })
 
   it('encode() throws UNSERIALIZABLE_VALUE for cycles, shallow and deeper than the cheap check', () => {
     const shallow: Record<string, unknown> = { a: { b: {} } }
     ;(shallow.a as { b: Record<string, unknown> }).b.back = shallow
-    expect(failure(() => codec.encode(shallow)).message).toContain('value.a.b.back is a circular reference')
+    expect(thrown(() => codec.encode(shallow)).message).toContain('value.a.b.back is a circular reference')
     const root: Record<string, unknown> = {}
     let node = root
     for (let i = 0; i < 100; i++) node = node.next = {}
     node.loop = root
-    const deep = failure(() => codec.encode(root))
+    const deep = thrown(() => codec.encode(root))
     expect(deep.code).toBe('UNSERIALIZABLE_VALUE')
     expect(deep.message).toMatch(/value(\.next){100}\.loop is a circular reference/)
   })
@@ -216,7 +206,7 @@ describe('createCodec', () => {
     expect(roundTrip(chain)).toEqual(chain)
     let tooDeep: unknown = 'end'
     for (let i = 0; i < 1100; i++) tooDeep = [tooDeep]
-    expect(failure(() => codec.encode(tooDeep)).message).toContain('nested deeper than 1000 levels')
+    expect(thrown(() => codec.encode(tooDeep)).message).toContain('nested deeper than 1000 levels')
   })
 
   it('decode() turns __proto__ and constructor keys into own properties and never touches a prototype', () => {
@@ -274,15 +264,15 @@ describe('createCodec', () => {
       bytesOf(0x11, 'not deflate data'),
       'string' as never,
     ]
-    for (const bytes of cases) expect(failure(() => codec.decode(bytes)).code).toBe('DECODE_FAILED')
-    expect(failure(() => codec.decode(bytesOf(0x10, '{"~c":["Unknown",1]}'))).message).toContain('class "Unknown" is not registered')
+    for (const bytes of cases) expect(thrown(() => codec.decode(bytes)).code).toBe('DECODE_FAILED')
+    expect(thrown(() => codec.decode(bytesOf(0x10, '{"~c":["Unknown",1]}'))).message).toContain('class "Unknown" is not registered')
   })
 
   it('decode() reports a registered class whose decode throws as DECODE_FAILED', () => {
     const strict = createCodec({
       classes: [{ ...money, decode: () => { throw new Error('bad money') } }],
     })
-    const error = failure(() => strict.decode(strict.encode(new Money(1n, 'X'))))
+    const error = thrown(() => strict.decode(strict.encode(new Money(1n, 'X'))))
     expect(error.code).toBe('DECODE_FAILED')
     expect(error.message).toContain('bad money')
   })
@@ -343,17 +333,17 @@ describe('createCodec().clone', () => {
   })
 
   it('clone() throws UNSERIALIZABLE_VALUE with the path for functions, symbols, cycles and unregistered classes', () => {
-    expect(failure(() => codec.clone({ user: { callback: () => 1 } })).message).toContain('value.user.callback is a function')
-    expect(failure(() => codec.clone(Symbol('s'))).code).toBe('UNSERIALIZABLE_VALUE')
-    expect(failure(() => codec.clone([new WeakMap()])).message).toContain('value[0] is an instance of WeakMap')
+    expect(thrown(() => codec.clone({ user: { callback: () => 1 } })).message).toContain('value.user.callback is a function')
+    expect(thrown(() => codec.clone(Symbol('s'))).code).toBe('UNSERIALIZABLE_VALUE')
+    expect(thrown(() => codec.clone([new WeakMap()])).message).toContain('value[0] is an instance of WeakMap')
     const cyclic: Record<string, unknown> = { list: [] }
     ;(cyclic.list as unknown[]).push(cyclic)
-    expect(failure(() => codec.clone(cyclic)).message).toContain('value.list[0] is a circular reference')
+    expect(thrown(() => codec.clone(cyclic)).message).toContain('value.list[0] is a circular reference')
     const root: Record<string, unknown> = {}
     let node = root
     for (let i = 0; i < 80; i++) node = node.next = {}
     node.loop = root
-    expect(failure(() => codec.clone(root)).code).toBe('UNSERIALIZABLE_VALUE')
+    expect(thrown(() => codec.clone(root)).code).toBe('UNSERIALIZABLE_VALUE')
   })
 
   it('clone() copies shared references and chains deeper than the cheap cycle check', () => {

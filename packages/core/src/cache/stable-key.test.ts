@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isPerfError } from '../errors.js'
 import { canonicalize, stableKey } from './stable-key.js'
-
-function errorOf(fn: () => unknown): { code?: string; message: string } {
-  try {
-    fn()
-  } catch (error) {
-    if (isPerfError(error)) return error
-    throw error
-  }
-  throw new Error('expected a PerfError')
-}
+import { thrown } from '../__tests__/errors.js'
 
 describe('stableKey', () => {
   it('stableKey() ignores object key order at every depth', () => {
@@ -83,15 +73,15 @@ describe('stableKey', () => {
   })
 
   it('stableKey() throws UNSERIALIZABLE_VALUE naming the path for functions, symbols, cycles and promises', () => {
-    const fn = errorOf(() => stableKey({ where: { id: () => 1 } }))
+    const fn = thrown(() => stableKey({ where: { id: () => 1 } }))
     expect(fn.code).toBe('UNSERIALIZABLE_VALUE')
     expect(fn.message).toContain('value.where.id is a function')
-    expect(errorOf(() => stableKey([Symbol('s')])).message).toContain('value[0] is a symbol')
+    expect(thrown(() => stableKey([Symbol('s')])).message).toContain('value[0] is a symbol')
     const cyclic: Record<string, unknown> = { a: {} }
     ;(cyclic.a as Record<string, unknown>).back = cyclic
-    expect(errorOf(() => stableKey(cyclic)).message).toContain('value.a.back is a circular reference')
-    expect(errorOf(() => stableKey({ p: Promise.resolve() })).message).toContain('value.p is a Promise')
-    expect(errorOf(() => stableKey(new Set([new WeakMap()]))).code).toBe('UNSERIALIZABLE_VALUE')
+    expect(thrown(() => stableKey(cyclic)).message).toContain('value.a.back is a circular reference')
+    expect(thrown(() => stableKey({ p: Promise.resolve() })).message).toContain('value.p is a Promise')
+    expect(thrown(() => stableKey(new Set([new WeakMap()]))).code).toBe('UNSERIALIZABLE_VALUE')
   })
 
   it('stableKey() accepts shared references and deep chains', () => {

@@ -1,32 +1,15 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BrokenCircuitError, isPerfError, type PerfError } from '../errors.js'
+import { rejection } from '../__tests__/errors.js'
+import { deferred } from '../cache/__tests__/helpers.js'
 import { CircuitBreaker, type CircuitStateChange } from './circuit-breaker.js'
 
 const ok = (): Promise<string> => Promise.resolve('ok')
 const boom = (): Promise<never> => Promise.reject(new Error('boom'))
 
-async function rejection(promise: Promise<unknown>): Promise<PerfError> {
-  try {
-    await promise
-  } catch (err) {
-    return err as PerfError
-  }
-  throw new Error('expected a rejection')
-}
-
 async function fail(breaker: CircuitBreaker, times: number): Promise<void> {
   for (let i = 0; i < times; i++) await breaker.execute(boom).catch(() => undefined)
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
 }
 
 describe('CircuitBreaker', () => {

@@ -1,15 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TimeoutError, isPerfError, type PerfError } from '../errors.js'
+import { TimeoutError, isPerfError } from '../errors.js'
+import { rejection } from '../__tests__/errors.js'
 import { withTimeout } from './with-timeout.js'
-
-async function rejection(promise: Promise<unknown>): Promise<PerfError> {
-  try {
-    await promise
-  } catch (err) {
-    return err as PerfError
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('withTimeout', () => {
   beforeEach(() => {
