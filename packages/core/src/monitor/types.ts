@@ -1,3 +1,4 @@
+import type { PoolStats } from '../pool/types.js'
 import type { HistogramSummary } from './histogram.js'
 
 /** One database operation, as adapters report it to a monitor. */
@@ -116,14 +117,8 @@ export interface ScopeInfo {
 }
 
 /** A pool's state plus its utilization (active / max). */
-export interface PoolHealth {
+export interface PoolHealth extends PoolStats {
   name: string
-  total: number
-  idle: number
-  active: number
-  waiting: number
-  max: number
-  min: number
   /** active / max, from 0 to 1. */
   utilization: number
 }
