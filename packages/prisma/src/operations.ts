@@ -37,7 +37,6 @@ export const RAW_QUERY_OPERATIONS = ['$queryRaw', '$queryRawUnsafe', '$queryRawT
 
 const READS: ReadonlySet<string> = new Set(READ_OPERATIONS)
 const WRITES: ReadonlySet<string> = new Set(WRITE_OPERATIONS)
-const RAW: ReadonlySet<string> = new Set([...RAW_EXECUTE_OPERATIONS, ...RAW_QUERY_OPERATIONS])
 
 /** Whether `operation` is a model read (cacheable). */
 export function isReadOperation(operation: string): operation is ReadOperation {
@@ -47,11 +46,6 @@ export function isReadOperation(operation: string): operation is ReadOperation {
 /** Whether `operation` is a model write (invalidating). */
 export function isWriteOperation(operation: string): operation is WriteOperation {
   return WRITES.has(operation)
-}
-
-/** Whether `operation` runs raw SQL (`$executeRaw`, `$queryRaw`, ...). */
-export function isRawOperation(operation: string): boolean {
-  return RAW.has(operation)
 }
 
 /** Deletes remove rows other tables may reference, so referential actions can change those tables too. */

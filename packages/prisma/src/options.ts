@@ -2,7 +2,7 @@ import { PerfError, type Cache, type Monitor } from '@perf/core'
 import { validateStrategy, type ModelCacheOptions } from './cache-strategy.js'
 import type { PgPoolInstrumentation } from './instrument-pg-pool.js'
 import type { ModelGraph } from './model-graph.js'
-import { READ_OPERATIONS } from './operations.js'
+import { READ_OPERATIONS, isReadOperation } from './operations.js'
 import type { PgPoolLike } from './pg-pool-probe.js'
 
 /** Options of {@link perf}. Every field is validated when the extension is created. */
@@ -95,7 +95,7 @@ export function resolveOptions(options: PerfOptions, graph: ModelGraph): Resolve
     if (value === false) continue
     const strategy = validateStrategy(value, `models.${name}`, ['operations']) as ModelCacheOptions
     const operations = strategy.operations ?? READ_OPERATIONS
-    if (!Array.isArray(operations) || operations.some((op) => !(READ_OPERATIONS as readonly string[]).includes(op))) {
+    if (!Array.isArray(operations) || operations.some((op) => !isReadOperation(op))) {
       throw invalid(`models.${name}.operations`, `an array of read operations (${READ_OPERATIONS.join(', ')})`)
     }
     models.set(model, { ...strategy, operations: new Set<string>(operations) })
