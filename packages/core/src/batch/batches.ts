@@ -1,5 +1,5 @@
 import { PerfError } from '../errors.js'
-import { abortError } from '../util/abort.js'
+import { throwIfAborted } from '../util/abort.js'
 import { CHANNELS, publish } from '../util/diagnostics.js'
 import { AdaptiveBatchSize } from './adaptive-batch-size.js'
 import {
@@ -62,7 +62,7 @@ class BatchRun<T> {
       signal?.removeEventListener('abort', onAbort)
       if (!this.#exhausted) await this.#closeSource()
     }
-    if (signal?.aborted) throw abortError(signal, 'batches()')
+    throwIfAborted(signal, 'batches()')
     if (this.#hasFatal) throw this.#fatal
     return { processed: this.#done, failed: this.#failures, batches: this.#nextIndex }
   }

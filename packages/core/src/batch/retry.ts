@@ -1,5 +1,5 @@
 import { PerfError } from '../errors.js'
-import { abortError, sleep } from '../util/abort.js'
+import { sleep, throwIfAborted } from '../util/abort.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { optionalMs, type Duration } from '../util/duration.js'
 import { assertFunction, assertInt } from '../util/validate.js'
@@ -111,12 +111,12 @@ export async function retry<T>(fn: (context: RetryContext) => T | PromiseLike<T>
   const p = resolvePolicy(policy)
   const started = p.clock.now()
   for (let attempt = 1; ; attempt++) {
-    if (p.signal?.aborted) throw abortError(p.signal, 'retry()')
+    throwIfAborted(p.signal, 'retry()')
     try {
       return await fn({ attempt, signal: p.signal })
     } catch (error) {
       // An abort that surfaces through fn is the caller cancelling, not a failure to retry.
-      if (p.signal?.aborted) throw abortError(p.signal, 'retry()')
+      throwIfAborted(p.signal, 'retry()')
       if (p.retryable !== undefined && !p.retryable(error, attempt)) throw error
       const elapsedMs = p.clock.now() - started
       if (attempt >= p.maxAttempts) throw exhausted(error, attempt, elapsedMs, p, 'maxAttempts')

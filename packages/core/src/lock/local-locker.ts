@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import { PerfError } from '../errors.js'
-import { abortError } from '../util/abort.js'
+import { abortError, throwIfAborted } from '../util/abort.js'
 import { CHANNELS, publish } from '../util/diagnostics.js'
 import { toMs } from '../util/duration.js'
 import { type Acquisition, createAcquisition } from './acquisition.js'
@@ -81,7 +81,7 @@ export class LocalLocker implements Locker {
   async acquire(resources: string | readonly string[], ttlMs: number, opts: AcquireOptions = {}): Promise<Lock> {
     if (this.closed) throw closedError(COMPONENT, 'acquire()')
     const acq = this.createAcquisition(resources, ttlMs, opts)
-    if (acq.signal?.aborted) throw abortError(acq.signal, 'acquire()')
+    throwIfAborted(acq.signal, 'acquire()')
     const granted = new Promise<Lock>((resolve, reject) => {
       acq.resolve = resolve
       acq.reject = reject

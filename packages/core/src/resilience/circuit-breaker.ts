@@ -1,5 +1,5 @@
 import { BrokenCircuitError, PerfError } from '../errors.js'
-import { abortError } from '../util/abort.js'
+import { throwIfAborted } from '../util/abort.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { CHANNELS, publish } from '../util/diagnostics.js'
 import { optionalMs, type Duration } from '../util/duration.js'
@@ -116,7 +116,7 @@ export class CircuitBreaker {
    * @throws BrokenCircuitError (CIRCUIT_OPEN) when open, isolated, or half-open with every probe slot taken
    */
   async execute<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal?: AbortSignal): Promise<Awaited<T>> {
-    if (signal?.aborted) throw abortError(signal, `circuit "${this.name}" call`)
+    throwIfAborted(signal, `circuit "${this.name}" call`)
     const probe = this.current === 'closed' ? false : this.admit()
     const generation = this.generation
     try {

@@ -56,7 +56,7 @@ return out
 `)
 
 /** Checks per script call: a script blocks Redis while it runs (~4 µs per check), so a burst is cut into calls of at most this many. */
-export const MAX_CHECKS_PER_SCRIPT = 100
+const MAX_CHECKS_PER_SCRIPT = 100
 
 /** One consume() waiting for its batch. */
 interface PendingCheck {

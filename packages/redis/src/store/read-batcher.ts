@@ -7,7 +7,7 @@ import { groupByBucket, type StoreLayout } from './layout.js'
 
 const MAX_LEARNED_KEYS = 10_000
 /** Reads per MGET: ~500 keys cost Redis ~0.1 ms, so a burst of reads never holds it for long. */
-export const MAX_READS_PER_MGET = 500
+const MAX_READS_PER_MGET = 500
 
 /** One read waiting for the next flush. `tags`: the tags the engine expects (a hint). */
 export interface PendingRead {
