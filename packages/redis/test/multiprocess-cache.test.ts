@@ -100,8 +100,14 @@ describeIf(ok, 'Redis or redis-server binary not available')('createCache across
 
   it(`(b) with the bus hung, no process serves the old value longer than localMaxAgeMs=${LOCAL_MAX_AGE_MS} after the write`, async () => {
     const key = `row:${randomUUID()}`
+    const readers = [1, 2, 3]
+    // Watch the key before the first write and wait for its invalidation everywhere, so no late
+    // message of that write can drop (and restart) a reader's local copy during the test.
+    pool.send({ type: 'fill', key })
+    await pool.collect('filled', 10_000)
     pool.send({ type: 'write', key, value: 'old' }, 0)
     await pool.collect('written', 10_000, [0])
+    await pool.collect('invalidated', 10_000, readers)
     pool.send({ type: 'fill', key })
     expect((await pool.collect('filled', 10_000)).map((f) => f.value)).toEqual(Array(PROCESSES).fill('old'))
     busServer.pause() // publishes time out, nothing is delivered, the connection looks alive
@@ -112,7 +118,7 @@ describeIf(ok, 'Redis or redis-server binary not available')('createCache across
       pool.send({ type: 'write', key, value: 'new' }, 0)
       const [written] = await pool.collect('written', 10_000, [0])
       expect(written!.readYourWrite).toBe(true)
-      const polled = await pool.collect('polled', 10_000, [1, 2, 3])
+      const polled = await pool.collect('polled', 10_000, readers)
       for (const p of polled) {
         expect(p.reads as number).toBeGreaterThan(20)
         // The guarantee, measured exactly inside the reading process: its local copy (taken before

@@ -40,7 +40,9 @@ const timedBus: InvalidationBus = {
           const meta = got?.meta
           const servedOld = JSON.stringify(value) === JSON.stringify(old)
           // A failing run explains itself: what this process saw, and what Redis holds now.
-          const debug = servedOld ? { meta, at: message.at, events: events.slice(-10), redis: await redis.hgetall(`perf:${scope}:e:app:${key}`) } : undefined
+          // (The stored entry's header line; never fails the worker: it is diagnostics only.)
+          const stored = servedOld ? await redis.get(`perf:${scope}:e:app:${key}`).then((raw) => raw?.split('\n')[0], (err: Error) => `unreadable: ${err.message}`) : undefined
+          const debug = servedOld ? { meta, at: message.at, events: events.slice(-10), redis: stored } : undefined
           send({ type: 'invalidated', t1, servedOld, debug })
         })
       },
