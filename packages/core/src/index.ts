@@ -11,7 +11,8 @@ export { CHANNELS } from './util/diagnostics.js'
 export type { ChannelName } from './util/diagnostics.js'
 
 // cache
-export { Cache, createCache } from './cache/cache.js'
+export { createCache } from './cache/cache.js'
+export type { Cache } from './cache/cache.js'
 export { MemoryStore } from './cache/memory-store.js'
 export type { MemoryStoreOptions, MemoryStoreStats } from './cache/memory-store.js'
 export { createCodec } from './cache/codec.js'
@@ -38,6 +39,7 @@ export type {
   ReadHint,
   StoreCapabilities,
   StoreEntry,
+  StoreRead,
   StoreStats,
   WarmEntry,
   WithMeta,

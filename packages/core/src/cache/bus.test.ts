@@ -84,7 +84,7 @@ describe('Cache bus with a failing shared write', () => {
     expect(await b.get('k')).toBe('v1')
     // @see multiprocess test (b): the write stalls, the engine fails open and publishes the invalidation
     const realSet = l2.set.bind(l2)
-    l2.set = () => new Promise<void>(() => undefined)
+    l2.set = () => new Promise<boolean>(() => undefined)
     await a.set('k', 'v2')
     l2.set = realSet
     expect(await b.get('k')).not.toBe('v1')

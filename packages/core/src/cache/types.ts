@@ -6,14 +6,18 @@ import type { Locker } from '../lock/types.js'
 export type MaybePromise<T> = T | Promise<T>
 
 /**
- * One cached entry as a tier holds it. All times are milliseconds since the epoch.
- * `createdAt` is the moment the load that produced the value *began*, so an invalidation that
- * lands while a slow load is in flight is never undone by that load's result.
+ * One cached entry as a tier holds it. Times are milliseconds since the epoch on the clock of the
+ * instance that wrote the entry; they drive TTLs only. Ordering against invalidations uses
+ * `createdAt` in local tiers (this process's monotonic clock) and `version` in versioned shared
+ * tiers, never two machines' clocks.
  */
 export interface StoreEntry {
   /** The cached value. In-memory tiers hold it as is; tiers that serialize run it through their codec. */
   value: unknown
-  /** When the load that produced this value began. */
+  /**
+   * When the load that produced this value began (so an invalidation that lands while a slow load
+   * is in flight is never undone by its result). Local tiers order by it.
+   */
   createdAt: number
   /** Fresh until this time; stale (servable within swr/grace) after it. */
   staleAt: number
@@ -22,30 +26,48 @@ export interface StoreEntry {
   /** Tags this entry belongs to. */
   tags?: readonly string[]
   /**
-   * Filled by tiers with `capabilities.tags`: the latest invalidation time of any of the
-   * entry's tags, read together with the entry (one round trip). Not written by the engine.
+   * Versioned tiers only: the tier's version when the load began, as {@link CacheStore.read}
+   * returned it. Absent on a direct `cache.set()`: the tier then writes at a new version.
    */
-  tagsInvalidatedAt?: number
+  version?: string
 }
 
 /**
  * What the engine expects an entry to carry, passed to {@link CacheStore.get} so a tier that
- * stores tag invalidation times apart from entries can fetch both in one round trip. Only a
- * hint: a tier must still honour tags the entry carries that the hint does not name.
+ * stores tag records apart from entries can fetch both in one round trip. Only a hint: a tier
+ * must still honour tags the entry carries that the hint does not name.
  */
 export interface ReadHint {
   /** The (namespace-scoped) tags the caller would store the entry with. */
   tags?: readonly string[]
 }
 
+/** What a versioned tier's {@link CacheStore.read} returns. */
+export interface StoreRead {
+  /** The entry, or undefined when absent, expired or invalidated. */
+  entry: StoreEntry | undefined
+  /** The tier's version at the moment of the read: opaque, passed back in `StoreEntry.version`. */
+  version: string
+}
+
 /** What a {@link CacheStore} can do; the engine makes up for what is missing. */
 export interface StoreCapabilities {
-  /** The tier persists tag invalidation times itself (shared across processes) and fills `tagsInvalidatedAt` on reads. */
+  /**
+   * The tier records tag invalidations and namespace clears itself (shared across processes) and
+   * never returns an entry they invalidated.
+   */
   tags: boolean
   /** The tier is shared between processes (e.g. Redis). Shared tiers are the source of truth for L1 refills. */
   shared: boolean
   /** The tier serializes values (the engine need not clone what it reads from it). */
   serializes: boolean
+  /**
+   * The tier orders writes against invalidations with versions of its own (implements `read`, and
+   * `set` honours `entry.version`): how a shared tier keeps invalidation correct across machines
+   * whose clocks disagree. See docs/writing-an-adapter.md.
+   * @default false
+   */
+  versioned?: boolean
 }
 
 /**
@@ -60,25 +82,29 @@ export interface CacheStore {
   /** What the tier supports. */
   readonly capabilities: StoreCapabilities
   /**
-   * Reads one entry; `undefined` when absent or physically expired. `hint` says what the engine
-   * expects the entry to carry (tiers may ignore it; see {@link ReadHint}).
+   * Reads one entry; `undefined` when absent, physically expired or (tiers with `capabilities.tags`)
+   * invalidated. `hint` says what the engine expects the entry to carry (see {@link ReadHint}).
    */
   get(key: string, hint?: ReadHint): MaybePromise<StoreEntry | undefined>
+  /**
+   * Versioned tiers: like `get`, and the tier's version at the same moment (one round trip). A
+   * `set` of an entry carrying that version must be refused when the key, one of the entry's tags
+   * or a cleared prefix of the key was invalidated after it.
+   */
+  read?(key: string, hint?: ReadHint): Promise<StoreRead>
   /** Reads many entries in one round trip; the result has the same length and order as `keys`. */
   getMany(keys: readonly string[]): MaybePromise<(StoreEntry | undefined)[]>
-  /** Writes one entry; the tier keeps it at least until `entry.expiresAt`. */
-  set(key: string, entry: StoreEntry): MaybePromise<void>
   /**
-   * Deletes keys; returns how many existed. `at` is the invalidation time: shared tiers may keep
-   * a short tombstone so that a `set` whose `createdAt` is older than `at` is refused.
+   * Writes one entry; the tier keeps it at least until `entry.expiresAt`. Versioned tiers return
+   * false when they refused it (an invalidation came after `entry.version`).
    */
-  delete(keys: readonly string[], at?: number): MaybePromise<number>
+  set(key: string, entry: StoreEntry): MaybePromise<void | boolean>
+  /** Deletes keys; returns how many existed. Versioned tiers also refuse older loads' writes of them. */
+  delete(keys: readonly string[]): MaybePromise<number>
   /** Removes every entry whose key starts with `prefix` (all entries when omitted). */
   clear(prefix?: string): MaybePromise<void>
-  /** Tiers with `capabilities.tags`: records that `tags` were invalidated at time `at`. */
-  invalidateTags?(tags: readonly string[], at: number): MaybePromise<void>
-  /** Tiers with `capabilities.tags`: the invalidation time of each tag (0 when never invalidated). */
-  getTagInvalidations?(tags: readonly string[]): MaybePromise<number[]>
+  /** Tiers with `capabilities.tags`: records that `tags` were invalidated now; entries carrying them are misses from then on. */
+  invalidateTags?(tags: readonly string[]): MaybePromise<void>
   /** Approximate statistics of the tier itself. */
   stats?(): StoreStats
   /** Releases timers and connections the tier opened itself. */
@@ -107,7 +133,11 @@ export interface Codec {
   clone(value: unknown): unknown
 }
 
-/** A message on the invalidation bus. `source` identifies the sending cache instance. */
+/**
+ * A message on the invalidation bus. `source` identifies the sending cache instance. `at` is the
+ * sender's clock when it sent the message: informational only (receivers order by their own
+ * clock at receipt, since two machines' clocks cannot be compared).
+ */
 export type BusMessage =
   | { type: 'delete'; namespace: string; keys: readonly string[]; at: number; source: string }
   | { type: 'tags'; namespace: string; tags: readonly string[]; at: number; source: string }
@@ -239,6 +269,8 @@ export type CacheEvent =
   | { type: 'tier-error'; tier: string; operation: string; error: unknown; namespace: string }
   | { type: 'bus-error'; error: unknown; namespace: string }
   | { type: 'bus-gap'; namespace: string }
+  /** A retry of invalidations whose shared part had failed: `landed` whether it went through, `pending` what is left. */
+  | { type: 'invalidation-retry'; landed: boolean; pending: number; namespace: string }
   | { type: 'lock-error'; key: string; error: unknown; namespace: string }
 
 /** Options for {@link createCache}. */
@@ -306,4 +338,6 @@ export interface CacheStats {
   entries: number
   /** (fresh + stale + grace hits) / (hits + misses); 0 when nothing was read. */
   hitRatio: number
+  /** Invalidations (keys, tags, clears, bus messages) whose shared part failed and is being retried. */
+  pendingInvalidations: number
 }

@@ -46,38 +46,62 @@ async function failing(tests: Collected[], filter: string): Promise<string[]> {
   return failed
 }
 
-/** A correct store with tags, answering asynchronously: MemoryStore plus tag invalidation times. */
+/**
+ * A correct versioned store with tags, answering asynchronously: MemoryStore plus one counter
+ * that orders deletes, tag invalidations and clears (the Redis store's design in miniature).
+ */
 class TaggedStore implements CacheStore {
   readonly name = 'tagged'
-  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false }
+  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false, versioned: true }
   protected readonly inner = new MemoryStore()
-  protected readonly tagTimes = new Map<string, number>()
+  protected readonly records = new Map<string, number>()
+  protected readonly versions = new Map<string, number>()
+  protected clock = 0
 
   async get(key: string) {
-    const entry = this.inner.get(key)
-    return entry && this.fill(entry)
+    return this.valid(key)
+  }
+  async read(key: string) {
+    return { entry: this.valid(key), version: String(this.clock) }
   }
   async getMany(keys: readonly string[]) {
-    return this.inner.getMany(keys).map((entry) => entry && this.fill(entry))
+    return keys.map((key) => this.valid(key))
   }
   async set(key: string, entry: StoreEntry) {
+    let v: number
+    if (entry.version === undefined) {
+      v = ++this.clock
+      this.records.set(`d:${key}`, v)
+    } else {
+      v = Number(entry.version)
+      if (this.newest(key, entry.tags) > v) return false
+    }
     this.inner.set(key, entry)
+    this.versions.set(key, v)
+    return true
   }
   async delete(keys: readonly string[]) {
+    const stamp = ++this.clock
+    for (const key of keys) this.records.set(`d:${key}`, stamp)
     return this.inner.delete(keys)
   }
   async clear(prefix?: string) {
+    this.records.set(`x:${prefix ?? ''}`, ++this.clock)
     this.inner.clear(prefix)
   }
-  async invalidateTags(tags: readonly string[], at: number) {
-    for (const tag of tags) this.tagTimes.set(tag, Math.max(at, this.tagTimes.get(tag) ?? 0))
+  async invalidateTags(tags: readonly string[]) {
+    const stamp = ++this.clock
+    for (const tag of tags) this.records.set(`t:${tag}`, stamp)
   }
-  async getTagInvalidations(tags: readonly string[]) {
-    return tags.map((tag) => this.tagTimes.get(tag) ?? 0)
+  protected newest(key: string, tags: readonly string[] | undefined): number {
+    let max = this.records.get(`d:${key}`) ?? 0
+    for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
+    for (const [name, stamp] of this.records) if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
+    return max
   }
-  private fill(entry: StoreEntry): StoreEntry {
-    const times = (entry.tags ?? []).map((tag) => this.tagTimes.get(tag) ?? 0)
-    return { ...entry, tagsInvalidatedAt: Math.max(0, ...times) }
+  private valid(key: string): StoreEntry | undefined {
+    const entry = this.inner.get(key)
+    return entry !== undefined && this.newest(key, entry.tags) <= (this.versions.get(key) ?? 0) ? entry : undefined
   }
 }
 
@@ -99,14 +123,16 @@ describe('cacheStoreSuite', () => {
     expect(skipped).toEqual([
       'cacheStoreSuite(memory) > bytes > bytes bound (skipped: no boundedFactory option was given)',
       'cacheStoreSuite(memory) > tags > tag invalidation (skipped: the store declares capabilities.tags = false)',
+      'cacheStoreSuite(memory) > versions > versioned writes (skipped: the store does not declare capabilities.versioned = true)',
     ])
     const withoutSkip = collect((runner) => cacheStoreSuite(runner, () => new MemoryStore()), false)
-    expect(withoutSkip.filter((t) => t.name.includes('(skipped:')).length).toBe(2)
+    expect(withoutSkip.filter((t) => t.name.includes('(skipped:')).length).toBe(3)
   })
 
   it('passes against a correct asynchronous store with tags', async () => {
-    const tests = suiteOf(async () => new TaggedStore(), { capabilities: { tags: true } })
-    expect(tests.filter((t) => t.name.includes('> tags >')).length).toBeGreaterThanOrEqual(5)
+    const tests = suiteOf(async () => new TaggedStore(), { capabilities: { tags: true, versioned: true } })
+    expect(tests.filter((t) => t.name.includes('> tags >')).length).toBeGreaterThanOrEqual(4)
+    expect(tests.filter((t) => t.name.includes('> versions >')).length).toBeGreaterThanOrEqual(8)
     expect(await failing(tests, '')).toEqual([])
   })
 
@@ -157,7 +183,7 @@ describe('cacheStoreSuite', () => {
     expect(await failing(tests, '> bytes >')).toHaveLength(2)
   })
 
-  it('catches a store that mixes up keys under concurrency and a tag store that moves times backwards', async () => {
+  it('catches a store that mixes up keys under concurrency and a versioned store that accepts stale loads', async () => {
     class LastWriteWins extends MemoryStore {
       private last: StoreEntry | undefined
       override set(key: string, entry: StoreEntry) {
@@ -169,12 +195,13 @@ describe('cacheStoreSuite', () => {
       }
     }
     expect(await failing(suiteOf(() => new LastWriteWins()), '200 parallel')).toHaveLength(1)
-    class Overwrites extends TaggedStore {
-      override async invalidateTags(tags: readonly string[], at: number) {
-        for (const tag of tags) this.tagTimes.set(tag, at)
+    class Unordered extends TaggedStore {
+      // Accepts every load's write: the race the versions exist to close.
+      protected override newest(): number {
+        return 0
       }
     }
-    const tests = suiteOf(() => new Overwrites(), { capabilities: { tags: true } })
-    expect(await failing(tests, 'keeps the latest time')).toHaveLength(1)
+    const tests = suiteOf(() => new Unordered(), { capabilities: { tags: true, versioned: true } })
+    expect(await failing(tests, 'is refused')).toHaveLength(3)
   })
 })

@@ -8,6 +8,7 @@ import { type CacheStoreFactory, type CacheStoreSuiteOptions, createSuiteContext
 import { getManyTests } from './cache-store-suite/get-many.js'
 import { tagsTests } from './cache-store-suite/tags.js'
 import { ttlTests } from './cache-store-suite/ttl.js'
+import { versionsTests } from './cache-store-suite/versions.js'
 import type { TestRunner } from './runner.js'
 
 export type { CacheStoreFactory, CacheStoreSuiteOptions } from './cache-store-suite/context.js'
@@ -15,7 +16,7 @@ export type { CacheStoreFactory, CacheStoreSuiteOptions } from './cache-store-su
 /**
  * Registers the conformance tests every `CacheStore` must pass: basic get/set/delete, ttl (real
  * short waits), getMany, clear, bytes bound (with `boundedFactory`), concurrency, tags (with
- * `capabilities.tags`) and close. Each test gets a fresh store from `factory` and unique keys,
+ * `capabilities.tags`), versions (with `capabilities.versioned`) and close. Each test gets a fresh store from `factory` and unique keys,
  * and closes the store afterwards. Groups that do not apply are skipped visibly with the reason.
  *
  * Two call forms: `cacheStoreSuite(name, factory, runner, options?)` and
@@ -54,6 +55,7 @@ export function cacheStoreSuite(
     bytesTests(ctx)
     concurrencyTests(ctx)
     tagsTests(ctx)
+    versionsTests(ctx)
     closeTests(ctx)
   })
 }

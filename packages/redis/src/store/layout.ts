@@ -2,7 +2,8 @@ import { hash32 } from '../internal/slot.js'
 
 /**
  * Where a store's keys live. Without buckets (single node): `<prefix>e:<key>` (entry),
- * `<prefix>d:<key>` (tombstone), `<prefix>t:<tag>` (tag invalidation time), `<prefix>m` (meta).
+ * `<prefix>d:<key>` (tombstone), `<prefix>t:<tag>` (tag invalidation stamp), `<prefix>c` (clock), `<prefix>x` (namespace clears),
+ * `<prefix>m` (meta).
  * With N buckets (Cluster): `<prefix>{b}e:<key>` etc., so an entry, its tombstone, the tag records
  * it reads and its bucket's meta key share one hash slot and a read stays one MGET. Tag records
  * are written to every bucket; entries spread over the N slots.
@@ -39,6 +40,16 @@ export class StoreLayout {
 
   metaKey(bucket: number): string {
     return `${this.prefix}${this.#tags[bucket]}m`
+  }
+
+  /** The bucket's clock: the last stamp issued there (scripts.ts). */
+  clockKey(bucket: number): string {
+    return `${this.prefix}${this.#tags[bucket]}c`
+  }
+
+  /** The bucket's namespace clears: JSON `{ prefix: stamp }`. */
+  clearsKey(bucket: number): string {
+    return `${this.prefix}${this.#tags[bucket]}x`
   }
 
   /** SCAN pattern for entries whose key starts with `keyPrefix` (every key of the store when undefined). */

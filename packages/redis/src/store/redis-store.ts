@@ -1,13 +1,13 @@
 import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
-import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry } from '@perf/core'
+import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry, StoreRead } from '@perf/core'
 import type { Redis } from 'ioredis'
 import { assertClient, clientKeyPrefix, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { groupBySlot } from '../internal/slot.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
 import { StoreLayout, entryKeyOf, escapeGlob, groupByBucket } from './layout.js'
-import { DELETE_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
-import { encodeEntry } from './entry-format.js'
+import { CLEAR_PREFIX, DELETE_ENTRIES, INVALIDATE_TAGS, SET_ENTRY } from './scripts.js'
+import { headerRest } from './entry-format.js'
 import { ReadBatcher } from './read-batcher.js'
 
 /** Options for {@link redisStore}. */
@@ -18,7 +18,13 @@ export interface RedisStoreOptions {
   codec?: Codec
   /** Largest encoded value accepted, in bytes; larger values throw VALUE_TOO_LARGE before anything is written. @default 8_388_608 (8 MiB) */
   maxValueBytes?: number
-  /** How long a deleted key refuses writes of values whose load began before the delete, in ms. 0 disables. @default 5000 */
+  /**
+   * How long a deleted key keeps a tombstone, in ms. A load whose write reaches Redis more than
+   * half of this after its read, while something else in its bucket was invalidated meanwhile,
+   * is not written (it can no longer be checked); its caller still gets the value. 0: no
+   * tombstones, so such writes are refused whenever anything in the bucket changed.
+   * @default 5000
+   */
   tombstoneMs?: Duration
   /** Deadline of each Redis call in ms, so a default-configured client cannot hang a read. 0 disables. @default 250 */
   commandTimeoutMs?: Duration
@@ -35,15 +41,16 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_MAX_VALUE_BYTES = 8 * 1024 * 1024
-// Tag records outlive every entry that may carry the tag; this is the floor when no entry was seen.
-const MIN_TAG_TTL_MS = 60_000
+// Tag and clear records outlive every entry that may carry the tag; this is the floor when no entry was seen.
+const MIN_RECORD_MS = 60_000
 
 /**
  * A {@link CacheStore} on Redis (the shared L2 tier). Reads are plain MGETs: the reads issued in
- * one tick (concurrent gets, getMany) share one MGET per hash slot, and the invalidation times of
- * the tags the engine expects ride in the same MGET. Writes and deletes are one Lua call each
- * (tombstones refuse stale write-backs). TTLs are kept by Redis; tag invalidation times are stored
- * in Redis so every instance sees them.
+ * one tick (concurrent gets, getMany) share one MGET per hash slot, with the bucket's clock and
+ * the records of the tags the engine expects. Writes, deletes, tag invalidations and clears are
+ * one Lua call each. Invalidations are ordered by stamps Redis issues (scripts.ts), never by any
+ * client's clock: a write whose load began before an invalidation of its key, tags or namespace
+ * is refused, however close together they were and whatever the clients' clocks say.
  *
  * @example
  * const redis = new Redis(failFastOptions({ host: '127.0.0.1' }))
@@ -51,12 +58,14 @@ const MIN_TAG_TTL_MS = 60_000
  */
 export class RedisStore implements CacheStore {
   readonly name: string
-  readonly capabilities: StoreCapabilities = { tags: true, shared: true, serializes: true }
+  readonly capabilities: StoreCapabilities = { tags: true, shared: true, serializes: true, versioned: true }
   readonly #client: RedisClient
   readonly #layout: StoreLayout
   readonly #codec: Codec
   readonly #maxValueBytes: number
   readonly #tombstoneMs: number
+  /** How old a load's version may be for its write to be checked record by record (half the tombstone life, in µs). */
+  readonly #windowUs: number
   readonly #timeoutMs: number
   readonly #clock: Clock
   readonly #reads: ReadBatcher
@@ -72,6 +81,7 @@ export class RedisStore implements CacheStore {
     this.#codec = options.codec ?? createCodec()
     this.#maxValueBytes = assertWholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', 1, Number.MAX_SAFE_INTEGER, 'redisStore')
     this.#tombstoneMs = toMs(options.tombstoneMs ?? 5_000, 'tombstoneMs', 'INVALID_OPTION')
+    this.#windowUs = this.#tombstoneMs * 500
     this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
     this.name = options.name ?? 'redis'
     this.#clock = options.clock ?? systemClock
@@ -91,71 +101,88 @@ export class RedisStore implements CacheStore {
     return new Promise((resolve, reject) => this.#reads.add({ key, tags: hint?.tags, resolve, reject }))
   }
 
+  /** The entry and the store's version at the read, in one MGET (see {@link StoreRead}). */
+  read(key: string, hint?: ReadHint): Promise<StoreRead> {
+    const unusable = this.#unusable('get')
+    if (unusable !== undefined) return Promise.reject(unusable)
+    return new Promise((resolve, reject) => this.#reads.add({ key, tags: hint?.tags, resolve: (entry, version) => resolve({ entry, version }), reject }))
+  }
+
   getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
     const unusable = this.#unusable('getMany')
     if (unusable !== undefined) return Promise.reject(unusable)
     return Promise.all(keys.map((key) => new Promise<StoreEntry | undefined>((resolve, reject) => this.#reads.add({ key, tags: undefined, resolve, reject }))))
   }
 
-  async set(key: string, entry: StoreEntry): Promise<void> {
+  /**
+   * Writes one entry. With `entry.version` (what {@link read} returned when the load began) the
+   * write is refused, and false returned, when the key, one of the entry's tags or its namespace
+   * was invalidated after that version. Without it, the entry is written at a new stamp that also
+   * refuses every older load of the key.
+   * @throws PerfError VALUE_TOO_LARGE, UNSERIALIZABLE_VALUE (nothing is written)
+   */
+  async set(key: string, entry: StoreEntry): Promise<boolean> {
     this.#assertUsable('set')
-    const value = this.#encode(key, entry.value)
+    const body = this.#encode(key, entry.value)
     const px = Math.ceil(entry.expiresAt - this.#clock.now())
-    if (px <= 0) return // already expired: writing it would only be deleted again
+    if (px <= 0) return false // already expired: writing it would only be deleted again
     const tags = entry.tags !== undefined && entry.tags.length > 0 ? entry.tags : undefined
-    const payload = encodeEntry(entry, value, tags === undefined ? '' : JSON.stringify(tags))
     const bucket = this.#layout.bucketOf(key)
     const layout = this.#layout
-    const keys = [layout.entryKey(key, bucket), layout.tombKey(key, bucket), layout.metaKey(bucket)]
+    const keys = [layout.entryKey(key, bucket), layout.tombKey(key, bucket), layout.metaKey(bucket), layout.clockKey(bucket), layout.clearsKey(bucket)]
     if (tags !== undefined) for (const tag of tags) keys.push(layout.tagPrefix(bucket) + tag)
-    await this.#call('set', SET_ENTRY.run(this.#client, keys, [payload, time(entry.createdAt), time(entry.expiresAt), px]))
+    const rest = headerRest(entry, tags === undefined ? '' : JSON.stringify(tags))
+    const args = [entry.version ?? '', rest, body, px, key, this.#windowUs, this.#tombstoneMs]
+    return Number(await this.#call('set', SET_ENTRY.run(this.#client, keys, args))) === 1
   }
 
-  async delete(keys: readonly string[], at: number = this.#clock.now()): Promise<number> {
+  async delete(keys: readonly string[]): Promise<number> {
     this.#assertUsable('delete')
     if (keys.length === 0) return 0
-    const groups = groupByBucket(this.#layout, keys, (key) => key)
     const layout = this.#layout
     const counts = await Promise.all(
-      [...groups].map(([bucket, group]) => {
-        const entries = group.map((key) => layout.entryKey(key, bucket))
-        if (this.#tombstoneMs <= 0) return this.#call('delete', this.#client.del(...entries))
-        const tombs = group.map((key) => layout.tombKey(key, bucket))
-        return this.#call('delete', DELETE_ENTRIES.run(this.#client, [...entries, ...tombs], [time(at), this.#tombstoneMs]))
+      [...groupByBucket(layout, keys, (key) => key)].map(([bucket, group]) => {
+        const names = [layout.clockKey(bucket), ...group.map((key) => layout.entryKey(key, bucket)), ...group.map((key) => layout.tombKey(key, bucket))]
+        return this.#call('delete', DELETE_ENTRIES.run(this.#client, names, [this.#tombstoneMs]))
       }),
     )
     return counts.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
-  async invalidateTags(tags: readonly string[], at: number): Promise<void> {
+  async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#assertUsable('invalidateTags')
     if (tags.length === 0) return
-    const now = this.#clock.now()
-    // Every bucket gets the record, so the entry-side read stays inside one slot.
+    const layout = this.#layout
+    // Every bucket gets the record (and a new stamp), so the entry-side read stays inside one slot.
     await Promise.all(
-      this.#layout.bucketIds.map((bucket) =>
+      layout.bucketIds.map((bucket) =>
         this.#call(
           'invalidateTags',
-          INVALIDATE_TAGS.run(this.#client, [this.#layout.metaKey(bucket), ...tags.map((tag) => this.#layout.tagPrefix(bucket) + tag)], [time(at), time(now), MIN_TAG_TTL_MS]),
+          INVALIDATE_TAGS.run(this.#client, [layout.clockKey(bucket), layout.metaKey(bucket), ...tags.map((tag) => layout.tagPrefix(bucket) + tag)], [MIN_RECORD_MS]),
         ),
       ),
     )
   }
 
-  async getTagInvalidations(tags: readonly string[]): Promise<number[]> {
-    this.#assertUsable('getTagInvalidations')
-    if (tags.length === 0) return []
-    const prefix = this.#layout.tagPrefix(0)
-    const values = await this.#call('getTagInvalidations', this.#client.mget(tags.map((tag) => prefix + tag)))
-    return values.map((value) => (value === null ? 0 : Number(value)))
-  }
-
-  async clear(prefix?: string): Promise<void> {
+  /**
+   * Removes every entry whose key starts with `prefix`: first a record in every bucket that makes
+   * them misses at once (and refuses older loads), then SCAN + UNLINK to free their memory.
+   */
+  async clear(prefix = ''): Promise<void> {
     this.#assertUsable('clear')
+    const layout = this.#layout
+    await Promise.all(
+      layout.bucketIds.map((bucket) =>
+        this.#call('clear', CLEAR_PREFIX.run(this.#client, [layout.clockKey(bucket), layout.metaKey(bucket), layout.clearsKey(bucket)], [prefix, MIN_RECORD_MS])),
+      ),
+    )
     const nodes: Redis[] = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client]
     // SCAN sees the keys as stored: with the client's own keyPrefix in front, which UNLINK adds again.
-    const pattern = escapeGlob(this.#clientPrefix) + this.#layout.scanPattern(prefix)
-    await Promise.all(nodes.map((node) => this.#clearNode(node, pattern, prefix)))
+    // Clearing the whole store also drops its records and clocks: a load that read before finds
+    // no clock at its write and is refused (scripts.ts), so nothing older can come back.
+    const scanned = prefix === '' ? undefined : prefix
+    const pattern = escapeGlob(this.#clientPrefix) + this.#layout.scanPattern(scanned)
+    await Promise.all(nodes.map((node) => this.#clearNode(node, pattern, scanned)))
   }
 
   /** Marks the store closed; the client belongs to the caller and stays open. */
@@ -213,11 +240,6 @@ export class RedisStore implements CacheStore {
       throw redisFailure(`redisStore.${operation}()`, err, { operation })
     }
   }
-}
-
-// Exact decimal text of a time: fractional milliseconds order same-millisecond events.
-function time(ms: number): string {
-  return String(ms)
 }
 
 /**

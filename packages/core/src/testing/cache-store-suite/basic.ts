@@ -40,7 +40,7 @@ export function basicTests(ctx: SuiteContext): void {
       await store.set(names.key('a'), entryOf(1))
       await store.set(names.key('b'), entryOf(2))
       await store.set(names.key('c'), entryOf(3))
-      expect(await store.delete([names.key('a'), names.key('b'), names.key('missing')], Date.now())).toBe(2)
+      expect(await store.delete([names.key('a'), names.key('b'), names.key('missing')])).toBe(2)
       expect(await store.get(names.key('a'))).toBeUndefined()
       expect(await store.get(names.key('b'))).toBeUndefined()
       expect((await store.get(names.key('c')))?.value).toBe(3)

@@ -3,9 +3,9 @@ import { skipWithReason } from '../runner.js'
 import type { Names, SuiteContext } from './context.js'
 import { entryOf } from './context.js'
 
-type TagStore = CacheStore & Required<Pick<CacheStore, 'invalidateTags' | 'getTagInvalidations'>>
+type TagStore = CacheStore & Required<Pick<CacheStore, 'invalidateTags'>>
 
-/** Tag invalidation times, for stores with `capabilities.tags`. */
+/** Tag invalidation, for stores with `capabilities.tags`: the store itself never returns an invalidated entry. */
 export function tagsTests(ctx: SuiteContext): void {
   const { runner, capabilities } = ctx
   const { expect } = runner
@@ -24,43 +24,42 @@ export function tagsTests(ctx: SuiteContext): void {
           )
         }
         expect(typeof store.invalidateTags).toBe('function')
-        expect(typeof store.getTagInvalidations).toBe('function')
         await body(store as TagStore, names)
       })
 
-    test('getTagInvalidations() returns 0 for tags never invalidated', async (store, names) => {
-      expect(await store.getTagInvalidations([names.tag('a'), names.tag('b')])).toEqual([0, 0])
+    test('invalidateTags() makes get() and getMany() miss every entry carrying the tag, and only those', async (store, names) => {
+      await store.set(names.key('a'), entryOf('A', { tags: [names.tag('x'), names.tag('y')] }))
+      await store.set(names.key('b'), entryOf('B', { tags: [names.tag('y')] }))
+      await store.set(names.key('c'), entryOf('C', { tags: [names.tag('z')] }))
+      await store.set(names.key('d'), entryOf('D'))
+      await store.invalidateTags([names.tag('y')])
+      expect(await store.get(names.key('a'))).toBeUndefined()
+      expect(await store.get(names.key('b'))).toBeUndefined()
+      expect((await store.get(names.key('c')))?.value).toBe('C')
+      const many = await store.getMany([names.key('a'), names.key('b'), names.key('c'), names.key('d')])
+      expect(many.map((e) => e?.value)).toEqual([undefined, undefined, 'C', 'D'])
     })
 
-    test('invalidateTags() records the time; getTagInvalidations() returns it per tag in order', async (store, names) => {
-      const at = Date.now()
-      await store.invalidateTags([names.tag('a'), names.tag('b')], at)
-      expect(await store.getTagInvalidations([names.tag('b'), names.tag('never'), names.tag('a')])).toEqual([at, 0, at])
-    })
-
-    test('invalidateTags() keeps the latest time when an older invalidation arrives later', async (store, names) => {
-      const at = Date.now()
-      await store.invalidateTags([names.tag('a')], at)
-      await store.invalidateTags([names.tag('a')], at - 1000)
-      expect(await store.getTagInvalidations([names.tag('a')])).toEqual([at])
-    })
-
-    test('get() and getMany() fill tagsInvalidatedAt with the latest invalidation of the entry tags', async (store, names) => {
-      const at = Date.now()
-      await store.set(names.key('k'), entryOf('v', { createdAt: at - 5000, tags: [names.tag('a'), names.tag('b')] }))
-      await store.invalidateTags([names.tag('a')], at - 100)
-      await store.invalidateTags([names.tag('b')], at)
-      await store.invalidateTags([names.tag('unrelated')], at + 100)
-      expect((await store.get(names.key('k')))?.tagsInvalidatedAt).toBe(at)
-      const [read] = await store.getMany([names.key('k')])
-      expect(read?.tagsInvalidatedAt).toBe(at)
-    })
-
-    test('get() leaves tagsInvalidatedAt unset or 0 while no tag of the entry was invalidated', async (store, names) => {
-      await store.set(names.key('k'), entryOf('v', { tags: [names.tag('fresh')] }))
+    test('an entry written after its tag was invalidated is readable', async (store, names) => {
+      await store.invalidateTags([names.tag('t')])
+      await store.set(names.key('k'), entryOf('after', { tags: [names.tag('t')] }))
       const read = await store.get(names.key('k'))
-      expect(read?.value).toBe('v')
-      expect(read?.tagsInvalidatedAt ?? 0).toBe(0)
+      expect(read?.value).toBe('after')
+      expect(read?.tags).toEqual([names.tag('t')])
+    })
+
+    test('get() with a hint naming other tags still honours the tags the entry carries', async (store, names) => {
+      await store.set(names.key('k'), entryOf('v', { tags: [names.tag('real')] }))
+      await store.invalidateTags([names.tag('real')])
+      expect(await store.get(names.key('k'), { tags: [names.tag('other')] })).toBeUndefined()
+    })
+
+    test('invalidating a tag twice, or a tag no entry carries, is harmless', async (store, names) => {
+      await store.invalidateTags([names.tag('never')])
+      await store.invalidateTags([names.tag('never')])
+      await store.set(names.key('k'), entryOf('v', { tags: [names.tag('kept')] }))
+      await store.invalidateTags([names.tag('never')])
+      expect((await store.get(names.key('k')))?.value).toBe('v')
     })
   })
 }

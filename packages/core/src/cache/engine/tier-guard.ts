@@ -1,7 +1,7 @@
-import { PerfError, TimeoutError, isPerfError } from '../errors.js'
-import { CircuitBreaker } from '../resilience/circuit-breaker.js'
-import type { Clock } from '../util/clock.js'
-import type { CacheStore, MaybePromise } from './types.js'
+import { PerfError, TimeoutError, isPerfError } from '../../errors.js'
+import { CircuitBreaker } from '../../resilience/circuit-breaker.js'
+import type { Clock } from '../../util/clock.js'
+import type { CacheStore, MaybePromise } from '../types.js'
 
 /** Returned instead of a result when a tier was skipped (breaker open, deadline, error). */
 export const SKIPPED: unique symbol = Symbol('perf.cache.tier-skipped')
@@ -20,6 +20,14 @@ export interface TierGuardOptions {
   onError(tier: string, operation: string, error: unknown): void
 }
 
+/**
+ * Errors about the caller's value, not the tier's health: they fail that call (reported, the tier
+ * skipped for it) but never count toward opening the tier's breaker.
+ */
+function isCallerError(error: unknown): boolean {
+  return isPerfError(error, 'VALUE_TOO_LARGE') || isPerfError(error, 'UNSERIALIZABLE_VALUE')
+}
+
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
@@ -36,6 +44,8 @@ export class TierGuard {
   readonly shared: boolean
   readonly serializes: boolean
   readonly supportsTags: boolean
+  /** Shared tier that orders writes with versions of its own (`read`, `entry.version`). */
+  readonly versioned: boolean
   /** In-process tier that answers synchronously: the engine may read it without the guard's promise machinery. */
   readonly direct: boolean
   private readonly breaker: CircuitBreaker
@@ -48,6 +58,7 @@ export class TierGuard {
     this.shared = store.capabilities.shared
     this.serializes = store.capabilities.serializes
     this.supportsTags = store.capabilities.tags
+    this.versioned = store.capabilities.versioned === true && typeof store.read === 'function'
     this.direct = !this.shared && !this.serializes
     this.breaker = new CircuitBreaker({
       name: `cache-tier:${store.name}`,
@@ -95,7 +106,7 @@ export class TierGuard {
     try {
       pending = start()
     } catch (error) {
-      breaker.settle(ticket, true, error)
+      breaker.settle(ticket, !isCallerError(error), error)
       this.report(operation, error)
       return SKIPPED
     }
@@ -106,7 +117,7 @@ export class TierGuard {
     return new Promise<T | Skipped>((resolve) => {
       let settled = false
       const fail = (error: unknown): void => {
-        breaker.settle(ticket, true, error)
+        breaker.settle(ticket, !isCallerError(error), error)
         this.report(operation, error)
         resolve(SKIPPED)
       }

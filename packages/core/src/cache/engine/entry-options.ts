@@ -1,6 +1,6 @@
-import { PerfError } from '../errors.js'
-import { toMs, type Duration } from '../util/duration.js'
-import type { EntryOptions, GetOrSetOptions } from './types.js'
+import { PerfError } from '../../errors.js'
+import { toMs, type Duration } from '../../util/duration.js'
+import type { EntryOptions, GetOrSetOptions } from '../types.js'
 
 /** Per-call options after validation, all in milliseconds. */
 export interface ResolvedOptions {

@@ -1,8 +1,7 @@
-import { TimeoutError } from '../errors.js'
-import { withTimeout } from '../resilience/with-timeout.js'
-import { abortError } from '../util/abort.js'
-import type { Clock } from '../util/clock.js'
-import type { Loader, LoaderContext } from './types.js'
+import { TimeoutError } from '../../errors.js'
+import { withTimeout } from '../../resilience/with-timeout.js'
+import { abortError } from '../../util/abort.js'
+import type { Loader, LoaderContext } from '../types.js'
 
 /** One load in progress, shared by every caller of its key. */
 export interface Flight {
@@ -10,6 +9,8 @@ export interface Flight {
   /** When the load began (the entry's createdAt). */
   readonly startedAt: number
   readonly tags: readonly string[] | undefined
+  /** Versioned shared tiers' versions when the load began, by tier index: its write to such a tier carries them. */
+  versions: readonly (string | undefined)[] | undefined
   /** Set when the key, a tag or the namespace was invalidated during the load: its result is not cached. */
   invalidated: boolean
   readonly controller: AbortController
@@ -25,8 +26,6 @@ export class Flights {
   static readonly SOFT_TIMEOUT: unique symbol = Symbol('perf.cache.soft-timeout')
   private readonly map = new Map<string, Flight>()
 
-  constructor(private readonly clock: Clock) {}
-
   get(fullKey: string): Flight | undefined {
     return this.map.get(fullKey)
   }
@@ -35,8 +34,14 @@ export class Flights {
     return this.map.size
   }
 
-  start(fullKey: string, tags: readonly string[] | undefined, startedAt: number, run: (flight: Flight) => Promise<unknown>): Flight {
-    const flight: Flight = { fullKey, startedAt, tags, invalidated: false, controller: new AbortController(), promise: Promise.resolve() }
+  start(
+    fullKey: string,
+    tags: readonly string[] | undefined,
+    startedAt: number,
+    versions: readonly (string | undefined)[] | undefined,
+    run: (flight: Flight) => Promise<unknown>,
+  ): Flight {
+    const flight: Flight = { fullKey, startedAt, tags, versions, invalidated: false, controller: new AbortController(), promise: Promise.resolve() }
     this.map.set(fullKey, flight)
     flight.promise = run(flight).finally(() => {
       if (this.map.get(fullKey) === flight) this.map.delete(fullKey)
@@ -123,10 +128,5 @@ export class Flights {
   private detach(flight: Flight): void {
     flight.invalidated = true
     this.map.delete(flight.fullKey)
-  }
-
-  /** Current time, for callers that only hold the registry. */
-  now(): number {
-    return this.clock.now()
   }
 }

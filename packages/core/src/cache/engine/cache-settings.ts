@@ -1,0 +1,68 @@
+import { PerfError } from '../../errors.js'
+import { toMs } from '../../util/duration.js'
+import { assertInt } from '../../util/validate.js'
+import type { CacheOptions } from '../types.js'
+import { baseOptions, type OptionDefaults } from './entry-options.js'
+
+/** Matches a UTF-16 surrogate that is not part of a pair (such strings collide once encoded as UTF-8). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (text) => !LONE_SURROGATE.test(text)
+
+/**
+ * Validates {@link CacheOptions} once and resolves every default, so the engine's parts read
+ * plain numbers. @throws PerfError INVALID_OPTION naming the option
+ */
+export function cacheSettings(options: CacheOptions) {
+  const namespace = options.namespace ?? 'perf'
+  if (typeof namespace !== 'string' || namespace.length === 0 || namespace.includes(':')) {
+    throw new PerfError('INVALID_OPTION', `[perf:cache] option "namespace" must be a non-empty string without ':', got ${JSON.stringify(namespace)}`, {
+      context: { option: 'namespace' },
+    })
+  }
+  const duration = (value: CacheOptions[keyof CacheOptions], fallback: string | number, name: string): number => toMs((value ?? fallback) as string | number, name, 'INVALID_OPTION')
+  const maxStale = duration(options.maxStaleMs, '1h', 'maxStaleMs')
+  const defaults: OptionDefaults = {
+    ttl: duration(options.defaultTtl, '1m', 'defaultTtl'),
+    swr: Math.min(duration(options.defaultSwr, 0, 'defaultSwr'), maxStale),
+    grace: Math.min(duration(options.defaultGrace, 0, 'defaultGrace'), maxStale),
+    jitter: duration(options.jitter, 0, 'jitter'),
+    failureBackoff: duration(options.failureBackoff, '1s', 'failureBackoff'),
+    maxStale,
+  }
+  const maxKeyLength = assertInt(options.maxKeyLength ?? 1024, 'maxKeyLength', 1)
+  return {
+    namespace,
+    defaults,
+    base: baseOptions(defaults),
+    maxTags: assertInt(options.maxTags ?? 100_000, 'maxTags', 1),
+    localMaxAgeMs: options.localMaxAgeMs === undefined ? Number.POSITIVE_INFINITY : duration(options.localMaxAgeMs, 0, 'localMaxAgeMs'),
+    lockWaitMs: duration(options.lockWaitMs, '5s', 'lockWaitMs'),
+    lockTtlMs: duration(options.lockTtlMs, '10s', 'lockTtlMs'),
+    guard: {
+      timeoutMs: duration(options.tierTimeout, '250ms', 'tierTimeout'),
+      breakerThreshold: assertInt(options.tierBreakerThreshold ?? 3, 'tierBreakerThreshold', 1),
+      breakerCooldownMs: duration(options.tierCooldownMs, '2s', 'tierCooldownMs'),
+    },
+    /** Validates a user key. @throws PerfError INVALID_KEY, KEY_TOO_LONG */
+    assertKey(key: unknown): string {
+      if (typeof key !== 'string' || key.length === 0) {
+        throw new PerfError('INVALID_KEY', `[perf:cache] key must be a non-empty string, got ${key === '' ? 'an empty string' : typeof key}`, { context: { key } })
+      }
+      if (key.length > maxKeyLength) {
+        throw new PerfError('KEY_TOO_LONG', `[perf:cache] key is ${key.length} characters, more than maxKeyLength=${maxKeyLength}`, {
+          context: { length: key.length, maxKeyLength },
+        })
+      }
+      if (!isWellFormed(key)) {
+        throw new PerfError('INVALID_KEY', `[perf:cache] key ${JSON.stringify(key)} holds a lone UTF-16 surrogate; it would collide with other keys once stored as UTF-8`, {
+          context: { key },
+        })
+      }
+      return key
+    },
+  }
+}

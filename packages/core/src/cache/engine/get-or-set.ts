@@ -1,0 +1,268 @@
+import { PerfError, isPerfError } from '../../errors.js'
+import type { CoarseClock } from '../../util/coarse-clock.js'
+import type { Clock } from '../../util/clock.js'
+import { toMs } from '../../util/duration.js'
+import type { Lock, Locker } from '../../lock/types.js'
+import type { CacheMeta, CacheStatus, GetOrSetOptions, Loader, ReadHint, StoreEntry, WithMeta } from '../types.js'
+import type { CacheEvents } from './cache-events.js'
+import { checkOptions, resolveOptions, type OptionDefaults, type ResolvedOptions } from './entry-options.js'
+import { Flights, type Flight } from './flights.js'
+import type { Isolation } from './isolation.js'
+import type { LocalOrder } from './local-order.js'
+import type { Found, TierStack } from './tier-stack.js'
+import type { TierGuard } from './tier-guard.js'
+
+/** What get-or-set works with; the engine owns each part. */
+export interface GetOrSetParts {
+  namespace: string
+  prefix: string
+  clock: Clock
+  /** For the hit path's freshness check only (may lag ~1 ms); ordering uses `order`. */
+  coarseClock: CoarseClock
+  tiers: TierStack
+  order: LocalOrder
+  flights: Flights
+  isolation: Isolation
+  events: CacheEvents
+  defaults: OptionDefaults
+  base: ResolvedOptions
+  lock: { locker: Locker; waitMs: number; ttlMs: number } | undefined
+  /** Validates a user key and returns it with the namespace. @throws PerfError */
+  fullKey(key: string): string
+  /** Tags as tiers and the bus see them (namespace-scoped). */
+  scope(tags: readonly string[]): string[]
+  /** Notes an entry's lifetime (pending invalidations live as long as the longest). */
+  sawLifetime(ms: number): void
+}
+
+/**
+ * The cache-aside algorithm, in the order it runs:
+ *
+ * 1. fresh in L1 → served without a promise chain of its own (the hit path);
+ * 2. read through the tiers (shared ones also say at which version the read happened);
+ * 3. fresh there → served (and copied into faster tiers);
+ * 4. stale within `swr` → served, refreshed in the background;
+ * 5. otherwise join the load in flight for the key or start one (single-flight, optionally across
+ *    processes with a lock); while it runs, a stale value within `grace` answers a soft timeout
+ *    or a failing loader;
+ * 6. the loaded value is written back only if nothing invalidated it meanwhile: locally by this
+ *    process's order, in shared tiers by the versions step 2 read.
+ */
+export class GetOrSet {
+  /** Keys whose last load failed: until when the loader is not called again while a grace value exists. */
+  private readonly failedUntil = new Map<string, number>()
+
+  constructor(private readonly p: GetOrSetParts) {}
+
+  run<T>(key: string, loader: Loader<T>, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
+    let fullKey: string
+    try {
+      fullKey = this.p.fullKey(key)
+      checkOptions(options)
+      if (typeof loader !== 'function') throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getOrSet() needs a loader function')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (options?.forceRefresh !== true) {
+      const entry = this.freshL1(fullKey)
+      if (entry !== undefined) return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
+    }
+    return this.slow(key, fullKey, loader, resolveOptions(options, this.p.defaults, this.p.base), options)
+  }
+
+  /**
+   * Fast path: a fresh entry from a synchronous L1, read with no resolved options, closures or
+   * awaits. Undefined when L1 is asynchronous, misses, or holds something stale or invalidated.
+   */
+  freshL1(fullKey: string): StoreEntry | undefined {
+    const l1 = this.p.tiers.l1
+    if (!l1.direct) return undefined
+    let entry: StoreEntry | undefined
+    try {
+      entry = l1.store.get(fullKey) as StoreEntry | undefined
+    } catch (error) {
+      l1.report('get', error)
+      return undefined
+    }
+    if (entry === undefined || typeof (entry as unknown as Promise<unknown>).then === 'function') return undefined
+    return entry.staleAt > this.p.coarseClock.now() && this.p.order.isValid(entry) ? entry : undefined
+  }
+
+  private async slow<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
+    const wantMeta = options?.meta === true
+    // The load "begins" before any tier is read: an invalidation issued after this call can never
+    // be undone by what this call loads.
+    const startedAt = this.p.order.stamp()
+    const hint = this.readHint(o.tags)
+    const lookup = await this.p.tiers.read(fullKey, hint, startedAt, 0)
+    // A forced refresh still reads: shared tiers must say at which version the load began.
+    const found = options?.forceRefresh === true ? undefined : lookup.found
+    const now = this.p.clock.now()
+    if (found !== undefined && found.entry.staleAt > now) return this.served<T>(fullKey, 'hit', found, wantMeta)
+    const staleFor = found === undefined ? Number.POSITIVE_INFINITY : now - found.entry.staleAt
+    if (found !== undefined && staleFor < o.swr) {
+      this.joinable(fullKey) ?? this.startFlight(key, fullKey, loader, o, found.entry, startedAt, lookup.versions)
+      return this.served<T>(fullKey, 'stale', found, wantMeta)
+    }
+    const inGrace = found !== undefined && staleFor < o.grace
+    if (inGrace && (this.failedUntil.get(fullKey) ?? 0) > now) return this.served<T>(fullKey, 'grace', found, wantMeta)
+
+    this.p.events.counters.misses++
+    if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
+    const flight = this.joinable(fullKey) ?? this.startFlight(key, fullKey, loader, o, found?.entry, startedAt, lookup.versions)
+    const servable = found !== undefined && staleFor < Math.max(o.swr, o.grace)
+    try {
+      const soft = servable && o.timeout !== undefined ? o.timeout : undefined
+      const value = await this.p.flights.wait(flight, soft, options?.signal)
+      if (value === Flights.SOFT_TIMEOUT) return this.served<T>(fullKey, 'stale', found as Found, wantMeta)
+      const out = this.p.isolation.output<T>(value)
+      return wantMeta ? { value: out, meta: this.meta('miss', 'loader', fullKey, undefined) } : out
+    } catch (error) {
+      if (inGrace && !isAbort(error, options?.signal)) return this.served<T>(fullKey, 'grace', found, wantMeta, error)
+      throw error
+    }
+  }
+
+  /** Counts, reports and shapes a value served from a tier. */
+  served<T>(fullKey: string, status: 'hit' | 'stale' | 'grace', found: Found, wantMeta: boolean, error?: unknown): T | WithMeta<T> {
+    const c = this.p.events.counters
+    if (status === 'hit') c.hits[found.tier] = (c.hits[found.tier] ?? 0) + 1
+    else if (status === 'stale') c.staleHits++
+    else c.graceHits++
+    const tier = (this.p.tiers.guards[found.tier] as TierGuard).name
+    if (this.p.events.observed) this.p.events.emit({ type: status, key: fullKey.slice(this.p.prefix.length), tier, namespace: this.p.namespace })
+    const value = this.p.isolation.output<T>(found.entry.value)
+    return wantMeta ? { value, meta: this.meta(status, tier, fullKey, found.entry, error) } : value
+  }
+
+  meta(status: CacheStatus, tier: string, key: string, entry: StoreEntry | undefined, error?: unknown): CacheMeta {
+    const now = this.p.clock.now()
+    const meta: CacheMeta = {
+      status,
+      tier,
+      key,
+      ageMs: entry === undefined ? 0 : Math.max(0, now - entry.createdAt),
+      ttlRemainingMs: entry === undefined ? 0 : entry.staleAt - now,
+    }
+    if (error !== undefined) meta.error = error
+    return meta
+  }
+
+  /** What a shared tier is told to expect (so it can read the tags' records in the same round trip). */
+  readHint(tags: readonly string[] | undefined): ReadHint | undefined {
+    return tags !== undefined && tags.length > 0 && this.p.tiers.hasShared ? { tags: this.p.scope(tags) } : undefined
+  }
+
+  /**
+   * The load in flight for a key, unless an invalidation landed after it began (possible when the
+   * invalidation came between a caller's call and its flight's start): then a new load is due.
+   */
+  private joinable(fullKey: string): Flight | undefined {
+    const flight = this.p.flights.get(fullKey)
+    if (flight === undefined) return undefined
+    if (this.p.order.mayWrite(fullKey, flight.startedAt, flight.tags)) return flight
+    this.p.flights.invalidateKeys([fullKey])
+    return undefined
+  }
+
+  private startFlight<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, stale: StoreEntry | undefined, startedAt: number, versions: Flight['versions']): Flight {
+    const tags = o.tags === undefined ? undefined : this.p.scope(o.tags)
+    return this.p.flights.start(fullKey, tags, startedAt, versions, (flight) => this.load(key, fullKey, loader, o, stale, flight))
+  }
+
+  /** One load: optional distributed lock, the loader with its hard timeout, then the write-back. */
+  private async load<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, stale: StoreEntry | undefined, flight: Flight): Promise<unknown> {
+    let lock: Lock | undefined
+    try {
+      if (this.p.lock !== undefined && this.p.tiers.hasShared) {
+        lock = await this.acquireFlightLock(key, fullKey, o)
+        if (lock !== undefined) {
+          // Another process may have filled it while we waited; a later read is also a later version.
+          const shared = this.p.tiers.guards.findIndex((t) => t.shared)
+          const filled = await this.p.tiers.read(fullKey, this.readHint(o.tags), flight.startedAt, shared)
+          if (filled.found !== undefined && filled.found.entry.staleAt > this.p.clock.now()) return filled.found.entry.value
+          if (filled.versions !== undefined) flight.versions = mergeVersions(flight.versions, filled.versions)
+        }
+      }
+      let ttl = o.ttl
+      let tags = o.tags
+      let skip = false
+      const started = this.p.clock.now()
+      let value: unknown
+      try {
+        value = await this.p.flights.run(flight, o.hardTimeout, fullKey, (signal) => ({
+          key,
+          signal,
+          stale: stale?.value,
+          setTtl: (t) => {
+            ttl = toMs(t, 'ttl')
+          },
+          addTags: (more) => {
+            tags = [...(tags ?? []), ...more]
+          },
+          skip: () => {
+            skip = true
+          },
+        }), loader)
+      } catch (error) {
+        this.loadFailed(key, fullKey, o, error)
+        throw error
+      }
+      this.p.events.counters.loads++
+      this.failedUntil.delete(fullKey)
+      if (this.p.events.observed) this.p.events.emit({ type: 'load', key, durationMs: this.p.clock.now() - started, namespace: this.p.namespace })
+      const stored = this.p.isolation.input(value)
+      if (!skip && !flight.invalidated) {
+        const entry = makeEntry(stored, flight.startedAt, o, ttl, tags === undefined ? undefined : this.p.scope(tags))
+        this.p.sawLifetime(entry.expiresAt - entry.createdAt)
+        if (this.p.order.mayWrite(fullKey, entry.createdAt, entry.tags)) await this.p.tiers.write(fullKey, entry, flight.versions)
+      }
+      return stored
+    } finally {
+      if (lock !== undefined) lock.release().catch((error: unknown) => this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace }))
+    }
+  }
+
+  private loadFailed(key: string, fullKey: string, o: ResolvedOptions, error: unknown): void {
+    this.p.events.counters.loadErrors++
+    if (o.failureBackoff > 0) {
+      this.failedUntil.delete(fullKey)
+      this.failedUntil.set(fullKey, this.p.clock.now() + o.failureBackoff)
+      // Bounded: the oldest throttles go first.
+      if (this.failedUntil.size > 10_000) this.failedUntil.delete(this.failedUntil.keys().next().value as string)
+    }
+    this.p.events.emit({ type: 'load-error', key, error, namespace: this.p.namespace })
+  }
+
+  /** Distributed single-flight: efficiency only, so any lock failure means "load it ourselves". */
+  private async acquireFlightLock(key: string, fullKey: string, o: ResolvedOptions): Promise<Lock | undefined> {
+    const lock = this.p.lock as NonNullable<GetOrSetParts['lock']>
+    try {
+      return await lock.locker.acquire(`${this.p.namespace}:sf:${fullKey.slice(this.p.prefix.length)}`, o.hardTimeout ?? lock.ttlMs, { waitMs: lock.waitMs })
+    } catch (error) {
+      if (!isPerfError(error, 'LOCK_TIMEOUT')) this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace })
+      return undefined
+    }
+  }
+}
+
+/** Builds the entry for a value whose load began at `createdAt` (`tags` already scoped). */
+export function makeEntry(value: unknown, createdAt: number, o: ResolvedOptions, ttl: number, tags: readonly string[] | undefined): StoreEntry {
+  const jitter = o.jitter > 0 ? Math.random() * o.jitter : 0
+  const staleAt = createdAt + ttl + jitter
+  const entry: StoreEntry = { value, createdAt, staleAt, expiresAt: staleAt + Math.max(o.swr, o.grace) }
+  if (tags !== undefined && tags.length > 0) entry.tags = tags
+  return entry
+}
+
+function mergeVersions(older: Flight['versions'], newer: readonly (string | undefined)[]): (string | undefined)[] {
+  const out = [...(older ?? [])]
+  newer.forEach((v, i) => {
+    if (v !== undefined) out[i] = v
+  })
+  return out
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (error === signal.reason || isPerfError(error, 'ABORTED'))
+}
