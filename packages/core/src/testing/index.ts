@@ -6,6 +6,12 @@
  * import { describe, it, expect, beforeEach, afterEach } from 'vitest'
  * import { cacheStoreSuite } from '@perf/core/testing'
  * cacheStoreSuite('redisStore', () => redisStore(redis), { describe, it, expect, beforeEach, afterEach })
+ *
+ * Also fault injection for any `CacheStore` (`chaosStore`).
+ *
+ * @example
+ * const chaos = chaosStore(new MemoryStore())
+ * chaos.fail('set', { times: 3 }).hang('get')
  */
 export type { TestRunner } from './runner.js'
 export { skipWithReason } from './runner.js'
@@ -15,3 +21,14 @@ export { lockerSuite } from './locker-suite.js'
 export type { LockerCapabilities, LockerFactory, LockerSuiteOptions } from './locker-suite.js'
 export { rateLimiterSuite } from './rate-limiter-suite.js'
 export type { RateLimiterFactory, RateLimiterSuiteOptions } from './rate-limiter-suite.js'
+export { chaosStore } from './chaos-store.js'
+export type { ChaosStore, ChaosStoreOptions } from './chaos-store.js'
+export type {
+  ChaosCorruptOptions,
+  ChaosErrorOptions,
+  ChaosFault,
+  ChaosOperation,
+  ChaosOperationStats,
+  ChaosScheduleOptions,
+  ChaosStats,
+} from './chaos-schedule.js'
