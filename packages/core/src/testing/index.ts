@@ -7,11 +7,13 @@
  * import { cacheStoreSuite } from '@perf/core/testing'
  * cacheStoreSuite('redisStore', () => redisStore(redis), { describe, it, expect, beforeEach, afterEach })
  *
- * Also fault injection for any `CacheStore` (`chaosStore`).
+ * Also fault injection for any `CacheStore` (`chaosStore`) and the skip-or-fail policy for tests
+ * that need a real service (`requireService`, `PERF_REQUIRE_SERVICES=1`).
  *
  * @example
  * const chaos = chaosStore(new MemoryStore())
  * chaos.fail('set', { times: 3 }).hang('get')
+ * const ok = await requireService('Redis at 127.0.0.1:6379', () => redisPing(6379), { scope: '[my-adapter tests]' })
  */
 export type { TestRunner } from './runner.js'
 export { skipWithReason } from './runner.js'
@@ -32,3 +34,5 @@ export type {
   ChaosScheduleOptions,
   ChaosStats,
 } from './chaos-schedule.js'
+export { redisPing, requireService, serviceMissing, servicesRequired, tcpReachable } from './services.js'
+export type { RequireServiceOptions } from './services.js'
