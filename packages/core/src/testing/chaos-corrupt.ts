@@ -35,7 +35,7 @@ function cyclic(): unknown {
  * the tier had none). Kept as data so a failing test can name the variant that broke the engine.
  */
 export const corruptions: readonly { name: string; make: (entry: StoreEntry) => unknown }[] = [
-  { name: 'createdAt is a string', make: (e) => ({ ...e, createdAt: new Date(e.createdAt).toISOString() }) },
+  { name: 'createdAt is a string', make: (e) => ({ ...e, createdAt: new Date(e.createdAt).toString() }) },
   { name: 'staleAt is NaN', make: (e) => ({ ...e, staleAt: Number.NaN }) },
   { name: 'expiresAt is Infinity', make: (e) => ({ ...e, expiresAt: Number.POSITIVE_INFINITY }) },
   { name: 'expiresAt is negative', make: (e) => ({ ...e, expiresAt: -1 }) },
