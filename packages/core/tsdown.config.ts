@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  platform: 'node',
-  target: 'node20',
-  clean: true,
-  sourcemap: true,
-})
+export default packageConfig({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' })

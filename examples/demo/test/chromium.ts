@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process'
+import { serviceMissing } from '@perf/core/testing'
 import { chromium, type Browser } from 'playwright-core'
-
-const REQUIRED = process.env.PERF_REQUIRE_SERVICES === '1'
 
 function which(name: string): string | undefined {
   try {
@@ -18,19 +17,19 @@ function which(name: string): string | undefined {
 export function findChromium(): string | undefined {
   const found = process.env.CHROMIUM_PATH ?? which('chromium') ?? which('chromium-browser')
   if (found) return found
+  let reason = 'apt-get install -y chromium, or set CHROMIUM_PATH'
   if (process.getuid?.() === 0 && which('apt-get')) {
     try {
       console.warn('[demo tests] chromium not found: installing it with apt-get (needs network)')
       execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 })
       execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
     } catch (error) {
-      if (REQUIRED) throw new Error(`[demo tests] chromium is required (PERF_REQUIRE_SERVICES=1) and apt-get install failed: ${String(error)}`)
+      reason = `apt-get install failed: ${String(error)}`
     }
     const installed = which('chromium')
     if (installed) return installed
   }
-  if (REQUIRED) throw new Error('[demo tests] chromium is required (PERF_REQUIRE_SERVICES=1) but not installed: apt-get install -y chromium')
-  console.warn('\n[demo tests] SKIPPING browser checks: no chromium (apt-get install -y chromium, or set CHROMIUM_PATH). PERF_REQUIRE_SERVICES=1 makes this a failure.\n')
+  serviceMissing('chromium', reason, { scope: '[demo tests]', skipping: 'browser checks' })
   return undefined
 }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createCache, createMonitor, MemoryStore, type CacheStore } from '@perf/core'
+import { serviceMissing } from '@perf/core/testing'
 import { perf, prismaCodec } from '@perf/prisma'
 import { createRedisClient, redisBus, redisStore } from '@perf/redis'
 import { PrismaPg } from '@prisma/adapter-pg'
@@ -15,9 +16,14 @@ import { Prisma, PrismaClient } from './generated/client.js'
 
 const url = process.env.DATABASE_URL
 if (!url) {
-  const required = process.env.PERF_REQUIRE_SERVICES === '1'
-  console.error(`[quickstart] ${required ? 'FAILED' : 'SKIPPED'}: set DATABASE_URL to a PostgreSQL database (e.g. postgresql://postgres@127.0.0.1:5432/test)`)
-  process.exit(required ? 1 : 0)
+  // The smoke run skips without a database (exit 0), and fails under PERF_REQUIRE_SERVICES=1 (exit 1).
+  try {
+    serviceMissing('PostgreSQL', 'set DATABASE_URL to a PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/test', { scope: '[quickstart]', skipping: 'the quickstart' })
+    process.exit(0)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
 }
 
 const schema = `perf_quickstart_${randomBytes(4).toString('hex')}`

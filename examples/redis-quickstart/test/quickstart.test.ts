@@ -1,26 +1,11 @@
-import net from 'node:net'
+import { requireService, tcpReachable } from '@perf/core/testing'
 import { describe, expect, it } from 'vitest'
 import { quickstart } from '../src/quickstart.js'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const { hostname, port } = new URL(url)
 
-async function reachable(): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) })
-    const done = (ok: boolean): void => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(2_000, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
-}
-
-const ok = await reachable()
-if (!ok && process.env.PERF_REQUIRE_SERVICES === '1') throw new Error(`[redis-quickstart] Redis at ${url} is not available and PERF_REQUIRE_SERVICES=1`)
-if (!ok) console.warn(`\n⚠️  [redis-quickstart] Redis at ${url} is not available: SKIPPING the quickstart test\n`)
+const ok = await requireService(`Redis at ${url}`, () => tcpReachable(hostname, Number(port || 6379)), { scope: '[redis-quickstart]', skipping: 'the quickstart test', attempts: 1 })
 
 describe.skipIf(!ok)('examples/redis-quickstart', () => {
   it('runs every step against a real Redis and each step shows what it says', async () => {

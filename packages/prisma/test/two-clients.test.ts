@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createCache, createMonitor, MemoryStore } from '@perf/core'
+import { requireService } from '@perf/core/testing'
 import { createRedisClient, redisBus, redisStore } from '@perf/redis'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,17 +10,14 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from './setu
 import { seedBlog } from './setup/seed.js'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const REQUIRED = process.env.PERF_REQUIRE_SERVICES === '1'
 
-async function redisAvailable(): Promise<boolean> {
+const redisAvailable = (): Promise<boolean> => requireService(`Redis at ${REDIS_URL}`, ping, { scope: '[perf:prisma tests]', skipping: 'two-client tests', attempts: 1 })
+
+async function ping(): Promise<boolean> {
   const probe = createRedisClient(REDIS_URL)
   try {
     await probe.ping()
     return true
-  } catch (error) {
-    if (REQUIRED) throw new Error(`[perf:prisma tests] Redis is required (PERF_REQUIRE_SERVICES=1) but ${REDIS_URL} is unreachable: ${String(error)}`)
-    console.warn(`\n[perf:prisma tests] SKIPPING two-client tests: Redis at ${REDIS_URL} is unreachable (${String(error)}).\n`)
-    return false
   } finally {
     probe.disconnect()
   }

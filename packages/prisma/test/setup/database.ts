@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { requireService } from '@perf/core/testing'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { PrismaClient } from '../generated/client.js'
 
 /** The PostgreSQL the integration tests use. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
-const REQUIRED = process.env.PERF_REQUIRE_SERVICES === '1'
 
 /**
  * Whether PostgreSQL answers. Without it the suites skip loudly; with PERF_REQUIRE_SERVICES=1 a
  * missing database is an error (CI).
  */
-export async function postgresAvailable(): Promise<boolean> {
+export function postgresAvailable(): Promise<boolean> {
+  return requireService(`PostgreSQL at ${DATABASE_URL}`, selectOne, { scope: '[perf:prisma tests]', skipping: 'integration tests', attempts: 1 })
+}
+
+async function selectOne(): Promise<boolean> {
   const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
   try {
     await client.connect()
     await client.query('SELECT 1')
     return true
-  } catch (error) {
-    if (REQUIRED) throw new Error(`[perf:prisma tests] PostgreSQL is required (PERF_REQUIRE_SERVICES=1) but ${DATABASE_URL} is unreachable: ${String(error)}`)
-    console.warn(`\n[perf:prisma tests] SKIPPING integration tests: PostgreSQL at ${DATABASE_URL} is unreachable (${String(error)}). Set PERF_REQUIRE_SERVICES=1 to fail instead.\n`)
-    return false
   } finally {
     await client.end().catch(() => undefined)
   }
