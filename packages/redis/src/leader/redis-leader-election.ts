@@ -36,9 +36,16 @@ type Listener<E extends keyof LeaderElectionEvents> = (payload: LeaderElectionEv
 
 /**
  * Leader election on a Redis lease: `SET NX PX` to take it, Lua to renew and resign by owner, and a
- * term from `INCR` that grows with every election (use it as a fencing token). The leader trusts
- * its lease only until `start + leaseMs − drift` on its own clock, which ends before Redis can hand
- * the lease to anyone else, so two leaders never hold overlapping valid leases.
+ * term that grows with every election (use it as a fencing token). The leader trusts its lease only
+ * until `start + leaseMs − drift` on its own clock, which ends before Redis can hand the lease to
+ * anyone else, so two leaders never hold overlapping valid leases while Redis keeps the lease key.
+ *
+ * Terms are `max(last term + 1, Redis server TIME in µs)` (~1.8e15, below 2^53; store them in a
+ * bigint column), so they keep growing when Redis restarts without persistence or a failover loses
+ * the counter. Such a restart also drops the lease: a new leader can then be elected at once, while
+ * the old one believes it leads until its next renewal finds the lease gone (within `renewEveryMs`
+ * of Redis answering again) and never past its own lease (`leaseMs − drift` after its last renewal
+ * began). The two never share a term, and the new one's is higher: fence with it.
  *
  * @example
  * const election = redisLeaderElection(redis, { name: 'scheduler', leaseMs: 5_000 })

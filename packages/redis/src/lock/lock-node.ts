@@ -1,7 +1,7 @@
 import { isCluster, lostConnection, type RedisClient } from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { keySlot } from '../internal/slot.js'
-import { ACQUIRE, ACQUIRE_ONE, EXTEND, LEAVE_QUEUE, RAISE_FENCE, RELEASE, WAKE_NEXT } from './scripts.js'
+import { ACQUIRE, ACQUIRE_ONE, EXTEND, LEAVE_QUEUE, NEXT_FENCE, RAISE_FENCE, RELEASE, WAKE_NEXT } from './scripts.js'
 
 /** What one node answered to an acquire attempt. */
 export type NodeAttempt = { granted: true; fence: number } | { granted: false; holder: string; pttl: number }
@@ -65,7 +65,7 @@ export class LockNode {
           taken.push(group)
         }
         // The counter lives in its own slot on a Cluster: one more round trip, after the keys are ours.
-        return { granted: true, fence: Number(await this.#client.incr(this.#fenceKey)) }
+        return { granted: true, fence: Number(await NEXT_FENCE.run(this.#client, [this.#fenceKey])) }
       } catch (err) {
         await this.#rollback(taken, value)
         throw err

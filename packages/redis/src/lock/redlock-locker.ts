@@ -48,7 +48,9 @@ const FALLBACK_POLL_MS = 50
  * A {@link Locker} implementing Redlock over one or more independent Redis deployments (single
  * nodes or Clusters), in Lua. A contended acquire queues in Redis and sleeps; each release wakes
  * the first queued waiter through a per-locker channel (no polling, no thundering herd); waiters
- * also retry when the holder's TTL runs out. Every lock carries a fencing token from an atomic counter.
+ * also retry when the holder's TTL runs out. Every lock carries a fencing token from a counter in
+ * Redis set to `max(counter + 1, server TIME in µs)`: it keeps growing across a Redis restart
+ * without persistence; ~1.8e15, so store it in a bigint column.
  *
  * @example
  * const locker = redlockLocker([redisA, redisB, redisC])

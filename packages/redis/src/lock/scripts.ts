@@ -1,16 +1,19 @@
+import { NEXT_COUNTER_LUA } from '../internal/monotonic.js'
 import { LuaScript } from '../internal/script.js'
 
 // Keys of one lock: the lock keys (n), then their wait queues (n, same hash slots: '<key>:q'),
 // then, for ACQUIRE on a single node, the fence counter. A wait queue lists waiter tokens
 // '<lockerId>|<seq>' in arrival order; a release pops the first and publishes to that locker's
 // channel only, so one waiter wakes per release instead of every process (no thundering herd).
+// Fences come from next_counter (internal/monotonic.ts): max(counter + 1, server TIME in µs), so
+// they keep growing when a restart without persistence loses the counter.
 
 /**
  * Takes every lock key or none. ARGV: value, ttlMs, withFence ('1'/'0'), waiter token ('' = do not
  * queue), queueTtlMs, n, front ('1' = queue at the head: a woken waiter that lost a race).
  * Replies {1, fence} on success, {0, holderValue, holderPttl} when held (and queues the waiter).
  */
-export const ACQUIRE = new LuaScript(`
+export const ACQUIRE = new LuaScript(`${NEXT_COUNTER_LUA}
 local n = tonumber(ARGV[6])
 local token = ARGV[4]
 for i = 1, n do
@@ -30,7 +33,7 @@ end
 if token ~= '' then
   for i = 1, n do redis.call('LREM', KEYS[n + i], 0, token) end
 end
-if ARGV[3] == '1' then return { 1, redis.call('INCR', KEYS[2 * n + 1]) } end
+if ARGV[3] == '1' then return { 1, next_counter(KEYS[2 * n + 1]) } end
 return { 1, 0 }
 `)
 
@@ -39,8 +42,8 @@ return { 1, 0 }
  * single node. KEYS: lock key, fence counter. ARGV: value, ttlMs. Replies the fence (an integer)
  * when taken, {holderValue, holderPttl} when held. Same effect as ACQUIRE with n = 1 and no token.
  */
-export const ACQUIRE_ONE = new LuaScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end
+export const ACQUIRE_ONE = new LuaScript(`${NEXT_COUNTER_LUA}
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return next_counter(KEYS[2]) end
 return { redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) }
 `)
 
@@ -91,6 +94,11 @@ for _, key in ipairs(KEYS) do
 end
 for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
 return 1
+`)
+
+/** Issues the next fence on a Cluster, where the counter has a slot of its own. KEYS[1]: counter. */
+export const NEXT_FENCE = new LuaScript(`${NEXT_COUNTER_LUA}
+return next_counter(KEYS[1])
 `)
 
 /** Raises a fence counter to at least ARGV[1] (keeps the counters of several nodes in step). KEYS[1]: counter. */
