@@ -5,7 +5,7 @@ export type { PerfErrorCode, PerfErrorOptions } from './errors.js'
 // shared helpers
 export { toMs } from './util/duration.js'
 export type { Duration } from './util/duration.js'
-export { systemClock } from './util/clock.js'
+export { monotonicClock, systemClock } from './util/clock.js'
 export type { Clock } from './util/clock.js'
 export { CHANNELS } from './util/diagnostics.js'
 export type { ChannelName } from './util/diagnostics.js'

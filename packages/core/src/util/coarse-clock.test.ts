@@ -22,15 +22,22 @@ describe('CoarseClock', () => {
     expect(clock.now()).toBe(1_005)
   })
 
-  it('now() with the system clock stays within a few ms of Date.now, even in a long microtask chain', async () => {
+  it('now() with the system clock serves one reading at most 256 times, so time moves even in a long microtask chain', async () => {
+    // Counted, not timed: how late a reading is in ms depends on how busy the machine is.
     const clock = new CoarseClock()
-    let worst = 0
+    let run = 0
+    let longest = 0
+    let last = clock.now()
     const end = Date.now() + 30
     while (Date.now() < end) {
       await Promise.resolve()
-      worst = Math.max(worst, Date.now() - clock.now())
+      const now = clock.now()
+      run = now === last ? run + 1 : 0
+      longest = Math.max(longest, run)
+      last = now
     }
     clock.close()
-    expect(worst).toBeLessThanOrEqual(5)
+    expect(longest).toBeLessThan(256)
+    expect(Math.abs(Date.now() - clock.now())).toBeLessThan(50)
   })
 })

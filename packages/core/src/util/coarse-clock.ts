@@ -1,10 +1,4 @@
-import { systemClock, type Clock } from './clock.js'
-
-/**
- * The real `Date.now`, if it is native. Fake timers (vitest, sinon) replace the global Date and
- * spies replace `Date.now`; a coarse clock then reads on every call so faked time is seen at once.
- */
-const NATIVE_NOW = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date.now : undefined
+import { NATIVE_NOW, systemClock, type Clock } from './clock.js'
 
 /** How long a reading is reused, ms: a coarse reading may be this much behind the real time. */
 export const COARSE_RESOLUTION_MS = 1

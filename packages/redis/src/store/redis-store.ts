@@ -1,4 +1,4 @@
-import { PerfError, createCodec, systemClock, toMs } from '@perf/core'
+import { PerfError, createCodec, isPerfError, systemClock, toMs } from '@perf/core'
 import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry, StoreRead } from '@perf/core'
 import type { Redis } from 'ioredis'
 import { assertClient, clientKeyPrefix, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
@@ -111,7 +111,9 @@ export class RedisStore implements CacheStore {
   getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
     const unusable = this.#unusable('getMany')
     if (unusable !== undefined) return Promise.reject(unusable)
-    return Promise.all(keys.map((key) => new Promise<StoreEntry | undefined>((resolve, reject) => this.#reads.add({ key, tags: undefined, resolve, reject }))))
+    // An entry that cannot be decoded is a miss of its own key; a failed MGET fails them all.
+    const reads = keys.map((key) => new Promise<StoreEntry | undefined>((resolve, reject) => this.#reads.add({ key, tags: undefined, resolve, reject })).catch(undecodable))
+    return Promise.all(reads)
   }
 
   /**
@@ -240,6 +242,11 @@ export class RedisStore implements CacheStore {
       throw redisFailure(`redisStore.${operation}()`, err, { operation })
     }
   }
+}
+
+function undecodable(error: unknown): undefined {
+  if (isPerfError(error, 'DECODE_FAILED')) return undefined
+  throw error
 }
 
 /**

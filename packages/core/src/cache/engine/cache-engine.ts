@@ -16,7 +16,7 @@ import { Isolation } from './isolation.js'
 import { LocalOrder } from './local-order.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { SKIPPED, type TierGuard } from './tier-guard.js'
-import { TierStack } from './tier-stack.js'
+import { TierStack, isEntry, malformed } from './tier-stack.js'
 
 /**
  * The {@link Cache} behind `createCache`: the public methods, each a few lines over the parts
@@ -133,14 +133,19 @@ export class CacheEngine implements Cache {
       let result = asked.length === 0 ? [] : tier.call('getMany', (s) => s.getMany(asked.map((i) => fullKeys[i] as string)))
       if (isThenable(result)) result = await result
       if (result === SKIPPED) continue
-      const entries = result as (StoreEntry | undefined)[]
+      const entries = Array.isArray(result) ? (result as unknown[]) : []
       const served = new Set<number>()
       for (let j = 0; j < asked.length; j++) {
         const i = asked[j] as number
         const fullKey = fullKeys[i] as string
         const entry = entries[j]
         const now = this.clock.now()
-        if (entry === undefined || entry.expiresAt <= now || (entry.staleAt <= now && options?.allowStale !== true)) continue
+        if (entry === undefined) continue
+        if (!isEntry(entry)) {
+          tier.report('getMany', malformed(tier.name))
+          continue
+        }
+        if (entry.expiresAt <= now || (entry.staleAt <= now && options?.allowStale !== true)) continue
         if (tier.shared ? this.pending.blocks(fullKey, entry.tags) || (!tier.versioned && !this.order.isValid(entry)) : !this.order.isValid(entry)) continue
         if (t > 0) {
           try {

@@ -85,7 +85,11 @@ export class PendingInvalidations {
   async flushNow(): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
-    await (this.flushing ??= this.flush().finally(() => (this.flushing = undefined)))
+    this.flushing ??= this.flush().finally(() => {
+      this.flushing = undefined
+      if (this.size > 0) this.schedule()
+    })
+    await this.flushing
   }
 
   close(): void {
@@ -127,7 +131,6 @@ export class PendingInvalidations {
     const ok = (await this.flushClear()) && (await this.flushMap(this.keys, (k) => this.shared.deleteKeys(k))) && (await this.flushMap(this.tags, (t) => this.shared.invalidateTags(t))) && (await this.flushMessages())
     this.onRetry(ok)
     this.delayMs = ok ? FIRST_RETRY_MS : Math.min(this.delayMs * 2, MAX_RETRY_MS)
-    if (this.size > 0) queueMicrotask(() => this.schedule())
   }
 
   private async flushClear(): Promise<boolean> {

@@ -21,11 +21,12 @@ export interface TierGuardOptions {
 }
 
 /**
- * Errors about the caller's value, not the tier's health: they fail that call (reported, the tier
- * skipped for it) but never count toward opening the tier's breaker.
+ * Errors about one value, not the tier's health (the caller's value is too large or cannot be
+ * encoded; a stored entry cannot be decoded): they fail that call (reported, the tier skipped for
+ * it, a read is a miss) but never count toward opening the tier's breaker.
  */
 function isCallerError(error: unknown): boolean {
-  return isPerfError(error, 'VALUE_TOO_LARGE') || isPerfError(error, 'UNSERIALIZABLE_VALUE')
+  return isPerfError(error, 'VALUE_TOO_LARGE') || isPerfError(error, 'UNSERIALIZABLE_VALUE') || isPerfError(error, 'DECODE_FAILED')
 }
 
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {

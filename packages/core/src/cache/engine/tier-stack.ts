@@ -33,6 +33,19 @@ export interface TierStackDeps {
   localMaxAgeMs: number
 }
 
+/** Whether a tier's answer has the shape of an entry (a tier may hand back anything: a miss then, never a crash). */
+export function isEntry(entry: unknown): entry is StoreEntry {
+  if (typeof entry !== 'object' || entry === null) return false
+  const e = entry as StoreEntry
+  if (!(e.createdAt >= 0) || !(e.staleAt >= 0) || !(e.expiresAt >= 0) || !(e.expiresAt >= e.staleAt)) return false
+  return e.tags === undefined || (Array.isArray(e.tags) && e.tags.every((t) => typeof t === 'string'))
+}
+
+/** DECODE_FAILED for an answer that is not an entry. */
+export function malformed(tier: string): PerfError {
+  return new PerfError('DECODE_FAILED', `[perf:cache] tier "${tier}" returned something that is not a cache entry; read as a miss`, { context: { tier } })
+}
+
 const isThenable = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | null)?.then === 'function'
 
 /**
@@ -103,7 +116,12 @@ export class TierStack {
         if (result === SKIPPED) continue
         entry = result
       }
-      if (entry === undefined || entry.expiresAt <= this.deps.clock.now()) continue
+      if (entry === undefined) continue
+      if (!isEntry(entry)) {
+        tier.report('get', malformed(tier.name))
+        continue
+      }
+      if (entry.expiresAt <= this.deps.clock.now()) continue
       if (tier.shared ? pending.blocks(fullKey, entry.tags) : !order.isValid(entry)) continue
       if (!tier.versioned && tier.shared && !order.isValid(entry)) continue
       if (i > 0) {
