@@ -1,6 +1,7 @@
 import { deflateRawSync, constants as zlib } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { thrown } from '../__tests__/errors.js'
+import { expectTypedErrors } from './__tests__/hostile-values.js'
 import { isPerfError } from '../errors.js'
 import { type CodecClass, createCodec } from './codec.js'
 import { MAX_BIGINT_DIGITS, MAX_DEPTH } from './codec-shared.js'
@@ -254,3 +255,40 @@ describe('createCodec().decode fuzz', () => {
     for (const [i, input] of inputs.entries()) expect(isPerfError(decodeError(input as Uint8Array), 'DECODE_FAILED'), `input ${i}`).toBe(true)
   })
 })
+
+describe('createCodec() values that throw when read', () => {
+  // A getter, a proxy trap or a built-in given a look-alike throws while the codec reads the
+  // value; callers get UNSERIALIZABLE_VALUE with the path and the error as cause, never the raw error.
+  const mustThrow = [...READS, 'a proxy around a Map', 'a proxy around a Date', 'an instance whose constructor getter throws']
+
+  it('encode() throws UNSERIALIZABLE_VALUE with cause for getters, proxy traps, revoked proxies and throwing constructors', () => {
+    expectTypedErrors((value) => codec.encode(value), mustThrow)
+  })
+
+  it('clone() throws UNSERIALIZABLE_VALUE with cause for getters, proxy traps, revoked proxies and throwing constructors', () => {
+    expectTypedErrors((value) => codec.clone(value), mustThrow)
+  })
+
+  it('encode() names the property whose getter threw', () => {
+    const error = thrown(() => codec.encode({ user: { get name(): string { throw new Error('boom') } } }))
+    expect(error.message).toBe('[perf:codec] value.user.name could not be read (a getter or proxy trap threw): Error: boom')
+  })
+
+  it('encode() and clone() survive a thrown value that cannot be printed', () => {
+    const value = { get x(): never { throw Object.create(null) } }
+    for (const walk of [codec.encode, codec.clone]) {
+      const error = thrown(() => walk(value))
+      expect(isPerfError(error, 'UNSERIALIZABLE_VALUE')).toBe(true)
+      expect(error.message).toContain('a value that cannot be turned into a string')
+    }
+  })
+})
+
+const READS = [
+  'a throwing getter',
+  'a proxy whose get trap throws',
+  'a proxy whose ownKeys trap throws',
+  'a proxy whose getPrototypeOf trap throws',
+  'a revoked proxy',
+  'a plain object whose constructor getter throws',
+]
