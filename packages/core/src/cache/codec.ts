@@ -61,6 +61,10 @@ const KNOWN_FLAGS = FLAG_DEFLATE
  * and instances of unregistered classes are refused with the path to them. `clone` deep-copies
  * without going through bytes, under the same rules.
  *
+ * `decode` treats its input as hostile (anything that can write to a shared tier can plant
+ * bytes): it returns a value `clone` can copy or throws DECODE_FAILED, refusing nesting deeper
+ * than `encode` accepts and bodies past `maxDecodedBytes` without parsing or inflating them fully.
+ *
  * @throws PerfError INVALID_OPTION when an option is malformed
  * @example
  * const codec = createCodec({ compressThreshold: 1024 })
