@@ -6,13 +6,13 @@
 export const ERROR_CODES = {
   // input validation (all modules)
   INVALID_OPTION: 'An option passed to a constructor or factory is missing, of the wrong type or out of range.',
-  INVALID_ARGUMENT: 'An argument passed to a method is of the wrong type or out of range.',
+  INVALID_ARGUMENT: 'An argument passed to a method is of the wrong type or out of range (including malformed key lists and tags).',
   INVALID_TTL: 'A TTL, swr, grace or timeout is negative, NaN, infinite or an unparsable duration string.',
-  INVALID_KEY: 'A cache key is empty or not a string.',
+  INVALID_KEY: 'A cache key is empty, not a string, or not well-formed Unicode (it holds a lone surrogate, which UTF-8 stores would merge with others).',
   KEY_TOO_LONG: 'A cache key is longer than the configured maximum.',
-  UNSERIALIZABLE_VALUE: 'The codec cannot encode a value (function, symbol, cycle, unregistered class instance).',
-  VALUE_TOO_LARGE: 'An encoded value is larger than the configured maximum.',
-  DECODE_FAILED: 'Stored bytes could not be decoded (corrupt entry, unknown wire version or unregistered class).',
+  UNSERIALIZABLE_VALUE: 'The codec cannot encode or copy a value (function, symbol, cycle, nesting deeper than 1,000 levels, unregistered class instance, or a getter or proxy trap that throws: see cause).',
+  VALUE_TOO_LARGE: 'An encoded value is larger than the configured maximum (the codec\'s maxBytes, or maxDecodedBytes before compression).',
+  DECODE_FAILED: 'Stored bytes could not be decoded (corrupt entry, unknown wire version, unregistered class, nesting deeper than the codec encodes, or a body larger than maxDecodedBytes).',
   CLIENT_INVALID: 'An adapter was given a client object of the wrong type.',
   // cache
   CACHE_CLOSED: 'The cache (or store) was used after close().',

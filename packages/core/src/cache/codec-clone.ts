@@ -3,6 +3,7 @@ import {
   PathError,
   RESTART,
   TYPED_ARRAY_BY_PROTO,
+  describeError,
   describeMapKey,
   toUnserializable,
   unsupported,
@@ -70,7 +71,7 @@ export class Cloner {
       return cls.decode(this.value(cls.encode(value), depth, ancestors))
     } catch (error) {
       if (error instanceof PathError || error === RESTART) throw error
-      throw new PathError(`could not be copied by the codec class "${cls.name}": ${String(error)}`, error)
+      throw new PathError(`could not be copied by the codec class "${cls.name}": ${describeError(error)}`, error)
     }
   }
 

@@ -1,10 +1,12 @@
 import type { ClassRegistry } from './codec-registry.js'
 import {
+  MAX_BIGINT_DIGITS,
   PathError,
   RESTART,
   TAG,
   TILDE,
   TYPED_ARRAY_BY_PROTO,
+  describeError,
   describeMapKey,
   toUnserializable,
   unsupported,
@@ -60,8 +62,11 @@ export class Encoder {
         return value ? 'true' : 'false'
       case 'undefined':
         return UNDEFINED
-      case 'bigint':
-        return tagged(TAG.bigint, `"${value.toString()}"`)
+      case 'bigint': {
+        const digits = value.toString()
+        if (digits.length - (value < 0n ? 1 : 0) > MAX_BIGINT_DIGITS) throw new PathError(`is a BigInt of more than ${MAX_BIGINT_DIGITS} digits`)
+        return tagged(TAG.bigint, `"${digits}"`)
+      }
       case 'object':
         return value === null ? 'null' : this.object(value, depth, ancestors)
       default:
@@ -99,7 +104,7 @@ export class Encoder {
     try {
       json = cls.encode(value)
     } catch (error) {
-      throw new PathError(`could not be encoded by the codec class "${cls.name}": ${String(error)}`, error)
+      throw new PathError(`could not be encoded by the codec class "${cls.name}": ${describeError(error)}`, error)
     }
     return tagged(TAG.class, `[${JSON.stringify(cls.name)},${this.value(json, depth, ancestors)}]`)
   }

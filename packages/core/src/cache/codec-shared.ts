@@ -43,6 +43,13 @@ export const CHEAP_DEPTH = 64
 /** Values nested deeper than this are refused (and decoding stops), keeping recursion off the stack limit. */
 export const MAX_DEPTH = 1000
 
+/**
+ * Longest BigInt, in decimal digits, the codec writes or reads. Parsing a decimal BigInt costs
+ * more than linear time (1e6 digits take ~250 ms), so a planted huge one could block a reader;
+ * 100,000 digits (~330,000 bits) parse in a few milliseconds.
+ */
+export const MAX_BIGINT_DIGITS = 100_000
+
 /** Thrown (and caught at the top) when a fast walk gets deep enough that it may be in a cycle. */
 export const RESTART: unique symbol = Symbol('restart-with-cycle-check')
 
@@ -62,7 +69,12 @@ export function visitGuarded<R>(value: object, depth: number, ancestors: Ancesto
     if (depth > MAX_DEPTH) throw tooDeep()
     ancestors.add(value)
   }
-  const result = visit(value, depth + 1, ancestors)
+  let result: R
+  try {
+    result = visit(value, depth + 1, ancestors)
+  } catch (error) {
+    throw asPathError(error)
+  }
   if (ancestors !== null) ancestors.delete(value)
   return result
 }
@@ -101,8 +113,31 @@ export class PathError {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
+/**
+ * `String(error)` that cannot throw: a thrown value may be a null-prototype object, a revoked
+ * proxy or an error whose `message` getter throws.
+ */
+export function describeError(error: unknown): string {
+  try {
+    return String(error)
+  } catch {
+    return 'a value that cannot be turned into a string'
+  }
+}
+
+/**
+ * The PathError to rethrow for anything a walk catches: PathErrors and RESTART pass through;
+ * anything else was thrown by the value itself (a getter, a proxy trap, a revoked proxy, a
+ * built-in method given a look-alike) and becomes a PathError carrying it as `cause`.
+ */
+export function asPathError(error: unknown): unknown {
+  if (error instanceof PathError || error === RESTART) return error
+  return new PathError(`could not be read (a getter or proxy trap threw): ${describeError(error)}`, error)
+}
+
 /** Adds the step to `key` (a property name or array index) to a PathError passing through; returns the error to rethrow. */
-export function withSegment(error: unknown, key: string | number | undefined): unknown {
+export function withSegment(raw: unknown, key: string | number | undefined): unknown {
+  const error = asPathError(raw)
   if (error instanceof PathError && key !== undefined) {
     error.segments.push(typeof key === 'number' ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`)
   }
@@ -110,7 +145,8 @@ export function withSegment(error: unknown, key: string | number | undefined): u
 }
 
 /** Adds a raw segment (`.get("k")`, `.values()[2]`) to a PathError passing through. */
-export function withRawSegment(error: unknown, segment: string): unknown {
+export function withRawSegment(raw: unknown, segment: string): unknown {
+  const error = asPathError(raw)
   if (error instanceof PathError) error.segments.push(segment)
   return error
 }
@@ -122,9 +158,10 @@ export function describeMapKey(key: unknown): string {
   return '…'
 }
 
-/** Converts an internal PathError into the public UNSERIALIZABLE_VALUE error; rethrows anything else. */
-export function toUnserializable(error: unknown, component = 'codec'): never {
-  if (!(error instanceof PathError)) throw error
+/** Converts what a walk threw into the public UNSERIALIZABLE_VALUE error (with the original as `cause`). */
+export function toUnserializable(raw: unknown, component = 'codec'): never {
+  const error = asPathError(raw)
+  if (!(error instanceof PathError)) throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:${component}] value could not be walked`)
   const path = 'value' + error.segments.reverse().join('')
   throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:${component}] ${path} ${error.problem}`, {
     cause: error.cause,
@@ -136,9 +173,16 @@ export function toUnserializable(error: unknown, component = 'codec'): never {
 export function unsupported(value: unknown): PathError {
   if (typeof value === 'function') return new PathError('is a function')
   if (typeof value === 'symbol') return new PathError('is a symbol')
-  const proto: unknown = Object.getPrototypeOf(value)
-  const ctor: unknown = typeof proto === 'object' && proto !== null ? (proto as { constructor?: unknown }).constructor : undefined
-  const name = typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'an anonymous class'
+  let name: string
+  try {
+    const proto: unknown = Object.getPrototypeOf(value)
+    const ctor: unknown = typeof proto === 'object' && proto !== null ? (proto as { constructor?: unknown }).constructor : undefined
+    const ctorName: unknown = typeof ctor === 'function' ? ctor.name : undefined
+    name = typeof ctorName === 'string' && ctorName !== '' ? ctorName : 'an anonymous class'
+  } catch (error) {
+    // A throwing `constructor` getter or proxy trap: the value is still of a class the codec does not know.
+    return new PathError(`is an instance of a class whose constructor could not be read (${describeError(error)}), which the codec cannot encode`, error)
+  }
   return new PathError(`is an instance of ${name}, which the codec cannot encode (register the class: createCodec({ classes }))`)
 }
 

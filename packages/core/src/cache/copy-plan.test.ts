@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCodec } from './codec.js'
 import { CopyPlanner } from './copy-plan.js'
+import { expectTypedErrors } from './__tests__/hostile-values.js'
 
 const codec = createCodec()
 const planner = () => new CopyPlanner((v) => codec.clone(v))
@@ -64,4 +65,18 @@ describe('CopyPlanner', () => {
     expect(1 in copy.list).toBe(false)
     expect(copy.list.length).toBe(3)
   })
+
+  it('compile() throws UNSERIALIZABLE_VALUE with cause when reading the value throws (getters, proxy traps, revoked proxies)', () => {
+    // Instances and proxies of Map fall back to the generic clone, which reports them when it copies.
+    expectTypedErrors((value) => planner().compile(value), READS)
+  })
 })
+
+const READS = [
+  'a throwing getter',
+  'a proxy whose get trap throws',
+  'a proxy whose ownKeys trap throws',
+  'a proxy whose getPrototypeOf trap throws',
+  'a revoked proxy',
+  'a plain object whose constructor getter throws',
+]

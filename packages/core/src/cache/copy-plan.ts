@@ -1,3 +1,5 @@
+import { toUnserializable, withSegment } from './codec-shared.js'
+
 /** Copies one value of a known structure. */
 export type Copier = (value: unknown) => unknown
 
@@ -31,9 +33,16 @@ export class CopyPlanner {
 
   constructor(private readonly fallback: Copier) {}
 
-  /** The copier for `value`, or undefined when `value` is a primitive (no copy needed). */
+  /**
+   * The copier for `value`, or undefined when `value` is a primitive (no copy needed).
+   * @throws PerfError UNSERIALIZABLE_VALUE (with `cause`) when reading `value` throws: a getter, a proxy trap, a revoked proxy
+   */
   compile(value: unknown): Copier | undefined {
-    return this.plan(value, 0)
+    try {
+      return this.plan(value, 0)
+    } catch (error) {
+      return toUnserializable(error, 'cache')
+    }
   }
 
   private plan(value: unknown, depth: number): Copier | undefined {
@@ -50,16 +59,21 @@ export class CopyPlanner {
     const keys: string[] = []
     const copiers: Copier[] = []
     let shape = ''
-    for (const key in source) {
-      if (!Object.prototype.hasOwnProperty.call(source, key)) continue
-      const copier = this.plan(source[key], depth + 1)
-      if (copier === undefined) continue
-      // Assigning "__proto__" would set the prototype, not a property: the generic clone handles it.
-      if (key === '__proto__') return this.fallback
-      keys.push(key)
-      copiers.push(copier)
-      const name = SHARED_NAMES.get(copier)
-      shape = name === undefined || shape === '\u0000' ? '\u0000' : `${shape}${key.length}:${key}${name}`
+    let key: string | undefined
+    try {
+      for (key in source) {
+        if (!Object.prototype.hasOwnProperty.call(source, key)) continue
+        const copier = this.plan(source[key], depth + 1)
+        if (copier === undefined) continue
+        // Assigning "__proto__" would set the prototype, not a property: the generic clone handles it.
+        if (key === '__proto__') return this.fallback
+        keys.push(key)
+        copiers.push(copier)
+        const name = SHARED_NAMES.get(copier)
+        shape = name === undefined || shape === '\u0000' ? '\u0000' : `${shape}${key.length}:${key}${name}`
+      }
+    } catch (error) {
+      throw withSegment(error, key)
     }
     if (keys.length === 0) return spread
     if (shape !== '\u0000') {
@@ -76,11 +90,16 @@ export class CopyPlanner {
     let first: Copier | undefined
     let uniform = true
     const copiers: (Copier | undefined)[] = new Array<Copier | undefined>(source.length)
-    for (let i = 0; i < source.length; i++) {
-      const copier = this.plan(source[i], depth + 1)
-      copiers[i] = copier
-      if (i === 0) first = copier
-      else if (copier !== first) uniform = false
+    let i = 0
+    try {
+      for (; i < source.length; i++) {
+        const copier = this.plan(source[i], depth + 1)
+        copiers[i] = copier
+        if (i === 0) first = copier
+        else if (copier !== first) uniform = false
+      }
+    } catch (error) {
+      throw withSegment(error, i)
     }
     if (uniform && first === undefined) return copyFlatArray
     if (uniform) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { expectTypedErrors } from './__tests__/hostile-values.js'
 import { estimateSize } from './size.js'
 
 describe('estimateSize', () => {
@@ -43,4 +44,18 @@ describe('estimateSize', () => {
     for (let i = 0; i < 60; i++) shared = { left: shared, right: shared } // 2^60 paths
     expect(Number.isFinite(estimateSize(shared))).toBe(true)
   })
+
+  it('estimateSize() throws UNSERIALIZABLE_VALUE with cause when reading the value throws (getters, proxy traps, revoked proxies)', () => {
+    // Instances are measured by their own keys (toJSON and constructor are never read).
+    expectTypedErrors(estimateSize, [...READS, 'a proxy around a Map'])
+  })
 })
+
+const READS = [
+  'a throwing getter',
+  'a proxy whose get trap throws',
+  'a proxy whose ownKeys trap throws',
+  'a proxy whose getPrototypeOf trap throws',
+  'a revoked proxy',
+  'a plain object whose constructor getter throws',
+]

@@ -4,6 +4,8 @@
  * because an under-estimate lets the heap outgrow the budget the user set.
  */
 
+import { toUnserializable, withSegment } from './codec-shared.js'
+
 /** Bytes charged for an object or array header (map, properties and elements pointers, slack). */
 const OBJECT_HEADER = 32
 /** Bytes charged per property or element slot (a tagged pointer or an unboxed double). */
@@ -31,11 +33,16 @@ interface Walk {
  * references are charged once per path, cycles and very deep values are cut off, and the walk
  * visits at most 100,000 nodes, so the cost is bounded for any input.
  *
+ * @throws PerfError UNSERIALIZABLE_VALUE (with `cause`) when reading `value` throws: a getter, a proxy trap, a revoked proxy
  * @example
  * estimateSize({ id: 1, name: 'Ada' }) // ≈ 90
  */
 export function estimateSize(value: unknown): number {
-  return sizeOf(value, 0, { nodes: 0 })
+  try {
+    return sizeOf(value, 0, { nodes: 0 })
+  } catch (error) {
+    return toUnserializable(error, 'size')
+  }
 }
 
 function sizeOf(value: unknown, depth: number, walk: Walk): number {
@@ -65,7 +72,12 @@ function objectSize(value: object, depth: number, walk: Walk): number {
   if (proto === Object.prototype || proto === null) return propertiesSize(value as Record<string, unknown>, depth, walk)
   if (Array.isArray(value)) {
     let total = OBJECT_HEADER + SLOT * value.length
-    for (let i = 0; i < value.length; i++) total += sizeOf(value[i], depth, walk)
+    let i = 0
+    try {
+      for (; i < value.length; i++) total += sizeOf(value[i], depth, walk)
+    } catch (error) {
+      throw withSegment(error, i)
+    }
     return total
   }
   if (proto === Date.prototype) return OBJECT_HEADER + 16
@@ -82,16 +94,20 @@ function objectSize(value: object, depth: number, walk: Walk): number {
   }
   if (value instanceof RegExp) return 2 * OBJECT_HEADER + 2 * value.source.length
   // Class instances (Decimal, Date subclasses...): their own enumerable data.
-  let total = OBJECT_HEADER
-  for (const key of Object.keys(value)) total += SLOT + key.length + sizeOf((value as Record<string, unknown>)[key], depth, walk)
-  return total
+  return propertiesSize(value as Record<string, unknown>, depth, walk, Object.keys(value))
 }
 
-function propertiesSize(value: Record<string, unknown>, depth: number, walk: Walk): number {
+function propertiesSize(value: Record<string, unknown>, depth: number, walk: Walk, ownKeys?: readonly string[]): number {
   let total = OBJECT_HEADER
+  let key: string | undefined
   // Keys are usually shared through hidden classes; charging their length anyway keeps
   // dictionary-like objects (unique keys per object) from being under-counted. for-in is
-  // safe here: a plain object's prototype is Object.prototype or null.
-  for (const key in value) total += SLOT + key.length + sizeOf(value[key], depth, walk)
+  // safe for plain objects: their prototype is Object.prototype or null.
+  try {
+    if (ownKeys === undefined) for (key in value) total += SLOT + key.length + sizeOf(value[key], depth, walk)
+    else for (key of ownKeys) total += SLOT + key.length + sizeOf(value[key], depth, walk)
+  } catch (error) {
+    throw withSegment(error, key)
+  }
   return total
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { canonicalize, stableKey } from './stable-key.js'
 import { thrown } from '../__tests__/errors.js'
+import { HOSTILE_VALUES, expectTypedErrors } from './__tests__/hostile-values.js'
 
 describe('stableKey', () => {
   it('stableKey() ignores object key order at every depth', () => {
@@ -90,5 +91,10 @@ describe('stableKey', () => {
     let chain: unknown = 0
     for (let i = 0; i < 200; i++) chain = { next: chain }
     expect(stableKey(chain)).toMatch(/^[\w-]{27}$/)
+  })
+
+  it('stableKey() throws UNSERIALIZABLE_VALUE with cause when reading the value throws, toJSON() included', () => {
+    expectTypedErrors(stableKey, HOSTILE_VALUES.map((h) => h.name))
+    expect(thrown(() => stableKey({ user: HOSTILE_VALUES.at(-1)?.make() })).message).toContain('value.user is an instance of ThrowingToJSON whose toJSON() threw: Error: toJSON boom')
   })
 })

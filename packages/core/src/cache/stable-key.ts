@@ -3,6 +3,7 @@ import {
   PathError,
   RESTART,
   TYPED_ARRAY_BY_PROTO,
+  describeError,
   toUnserializable,
   visitGuarded,
   withRawSegment,
@@ -27,7 +28,8 @@ const sha256 = typeof crypto.hash === 'function'
  * A short, canonical digest of query arguments: 27 base64url characters (162 bits of SHA-256)
  * of {@link canonicalize}`(value)`. Key order does not matter, types do.
  *
- * @throws PerfError UNSERIALIZABLE_VALUE for functions, symbols, cycles, promises and weak collections, naming the path
+ * @throws PerfError UNSERIALIZABLE_VALUE for functions, symbols, cycles, promises and weak collections, and values whose
+ *   getters, proxy traps or toJSON() throw (the error is the `cause`), naming the path
  * @example
  * stableKey({ where: { id: 1 }, take: 10 }) === stableKey({ take: 10, where: { id: 1 } }) // true
  * stableKey({ id: 1 }) === stableKey({ id: '1' }) // false
@@ -106,7 +108,15 @@ function instance(value: object, proto: object, depth: number, ancestors: Ancest
   const ctor = (proto as { constructor?: unknown }).constructor
   const name = typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'Object'
   const toJSON = (value as { toJSON?: unknown }).toJSON
-  if (typeof toJSON === 'function') return `${name}(${write(toJSON.call(value), depth, ancestors)})`
+  if (typeof toJSON === 'function') {
+    let json: unknown
+    try {
+      json = toJSON.call(value)
+    } catch (error) {
+      throw new PathError(`is an instance of ${name} whose toJSON() threw: ${describeError(error)}`, error)
+    }
+    return `${name}(${write(json, depth, ancestors)})`
+  }
   return `${name}{${properties(value as Record<string, unknown>, depth, ancestors)}}`
 }
 
