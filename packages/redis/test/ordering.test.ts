@@ -137,6 +137,30 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
     expect(many).toEqual(['fine', undefined])
     expect(await other.get('good')).toBe('fine')
   })
+
+  /** @see issue 9, item 5: a value nested over 1,000 levels poisoned its key (every reader got UNSERIALIZABLE_VALUE until it expired). */
+  it('a planted value nested 5,000 levels deep is a miss: getOrSet loads and replaces it', async () => {
+    const scope = randomUUID()
+    const raw = new Redis({ port: REDIS_PORT })
+    clients.push(raw)
+    const deep = `\u0010${'['.repeat(5_000)}${']'.repeat(5_000)}`
+    await raw.set(`perf:${scope}:e:perf:deep`, Buffer.from(`\u00020|1|9999999999999|9999999999999|\n${deep}`, 'latin1'))
+    const events: CacheEvent[] = []
+    const cache = instance(scope, undefined, { onEvent: (e) => events.push(e) })
+    expect(await cache.getOrSet('deep', () => 'loaded')).toBe('loaded')
+    expect(events.some((e) => e.type === 'tier-error' && (e.error as { code?: string }).code === 'DECODE_FAILED')).toBe(true)
+    const fresh = instance(scope)
+    expect(await fresh.get('deep')).toBe('loaded')
+  })
+
+  /** @see issue 9, item 7: 'user:\uD800' and 'user:\uDBFF' shared one Redis entry. */
+  it('keys with lone surrogates are rejected with INVALID_KEY instead of colliding in Redis', async () => {
+    const cache = instance(randomUUID())
+    await expect(cache.set('user:\uD800', 1)).rejects.toMatchObject({ code: 'INVALID_KEY' })
+    await expect(cache.getOrSet('user:\uDBFF', () => 2)).rejects.toMatchObject({ code: 'INVALID_KEY' })
+    await cache.set('user:\uD83D\uDE00', 'emoji') // a well-formed pair is fine
+    expect(await cache.get('user:\uD83D\uDE00')).toBe('emoji')
+  })
 })
 
 const binary = hasRedisServerBinary() || (await need('redis-server binary', async () => false))

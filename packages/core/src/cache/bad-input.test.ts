@@ -64,3 +64,35 @@ describe('Cache bad input', () => {
     expect(await code(cache.invalidateTags([3 as unknown as string]))).toBe('INVALID_ARGUMENT')
   })
 })
+
+describe('Cache arguments of the wrong type (@see issue 9, item 7: these threw plain TypeErrors)', () => {
+  it('every public method rejects a bad argument with a PerfError that has a code', async () => {
+    const cache = createCache()
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ['delete(123)', () => cache.delete(123 as never), 'INVALID_ARGUMENT'],
+      ['delete([1])', () => cache.delete([1] as never), 'INVALID_KEY'],
+      ['delete(null)', () => cache.delete(null as never), 'INVALID_ARGUMENT'],
+      ['invalidateTags({})', () => cache.invalidateTags({} as never), 'INVALID_ARGUMENT'],
+      ['invalidateTags([null])', () => cache.invalidateTags([null] as never), 'INVALID_ARGUMENT'],
+      ['getMany("k")', () => cache.getMany('k' as never), 'INVALID_ARGUMENT'],
+      ['getMany(42)', () => cache.getMany(42 as never), 'INVALID_ARGUMENT'],
+      ['getMany([{}])', () => cache.getMany([{}] as never), 'INVALID_KEY'],
+      ['getOrSet with a BigInt ttl', () => cache.getOrSet('k', () => 1, { ttl: 10n as never }), 'INVALID_TTL'],
+      ['set with a Symbol ttl', () => cache.set('k', 1, { ttl: Symbol('x') as never }), 'INVALID_TTL'],
+      ['set of a value with a throwing getter', () => cache.set('k', { get boom() { throw new Error('getter') } }), 'UNSERIALIZABLE_VALUE'],
+      ['set of a revoked proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return cache.set('k', proxy) }, 'UNSERIALIZABLE_VALUE'],
+      ['getOrSet with a lone-surrogate key', () => cache.getOrSet('user:\uD800', () => 1), 'INVALID_KEY'],
+      ['getOrSet with a lone-surrogate tag', () => cache.getOrSet('k', () => 1, { tags: ['t\uDC00'] }), 'INVALID_ARGUMENT'],
+    ]
+    for (const [name, call, code] of cases) {
+      let error: unknown
+      try {
+        await call()
+      } catch (e) {
+        error = e
+      }
+      expect(isPerfError(error), `${name} threw ${String(error)}`).toBe(true)
+      expect((error as { code: string }).code, name).toBe(code)
+    }
+  })
+})

@@ -59,6 +59,19 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
     expect(await b.get('c')).toBeUndefined()
   })
 
+  it('a retry that fails is tried again with backoff until the tier is back', async () => {
+    const { a, b, l2, events } = pair()
+    await a.set('k', 1)
+    l2.mode = 'fail'
+    await a.delete('k')
+    await until(() => events.filter((e) => e.type === 'invalidation-retry' && !e.landed).length >= 2)
+    expect(a.stats().pendingInvalidations).toBe(1)
+    l2.mode = 'ok'
+    await until(() => a.stats().pendingInvalidations === 0)
+    expect(events.some((e) => e.type === 'invalidation-retry' && e.landed)).toBe(true)
+    expect(await b.get('k')).toBeUndefined()
+  })
+
   it('a bus message that failed to publish is published again once the bus is back', async () => {
     const bus = new LocalBus()
     const healthy = bus.endpoint()

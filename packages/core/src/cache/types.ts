@@ -48,6 +48,8 @@ export interface StoreRead {
   entry: StoreEntry | undefined
   /** The tier's version at the moment of the read: opaque, passed back in `StoreEntry.version`. */
   version: string
+  /** Why a stored entry could not be used (DECODE_FAILED): the read is a miss, reported, and the load may replace it. */
+  error?: unknown
 }
 
 /** What a {@link CacheStore} can do; the engine makes up for what is missing. */

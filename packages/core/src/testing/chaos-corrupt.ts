@@ -1,4 +1,4 @@
-import type { StoreEntry } from '../cache/types.js'
+import type { StoreEntry, StoreRead } from '../cache/types.js'
 
 /** A source of numbers in [0, 1). */
 export type Random = () => number
@@ -43,7 +43,6 @@ export const corruptions: readonly { name: string; make: (entry: StoreEntry) => 
   { name: 'createdAt far in the future', make: (e) => ({ ...e, createdAt: Number.MAX_SAFE_INTEGER }) },
   { name: 'tags is a string', make: (e) => ({ ...e, tags: 'users' }) },
   { name: 'tags holds non-strings', make: (e) => ({ ...e, tags: [1, null, {}] }) },
-  { name: 'tagsInvalidatedAt is a string', make: (e) => ({ ...e, tagsInvalidatedAt: 'soon' }) },
   { name: 'value is deeply nested', make: (e) => ({ ...e, value: deeplyNested(DEEP) }) },
   { name: 'value is cyclic', make: (e) => ({ ...e, value: cyclic() }) },
   { name: 'times are missing', make: (e) => ({ value: e.value }) },
@@ -64,9 +63,25 @@ export function corruptEntry(entry: StoreEntry | undefined, random: Random, now:
   return pick.make(entry ?? plausible(now)) as StoreEntry
 }
 
-const badTimes: readonly unknown[] = [Number.NaN, -1, Number.POSITIVE_INFINITY, '1700000000000', null, undefined, {}]
+/**
+ * What a corrupt `read` does to the tier's version (the first variant keeps it, so the garbage
+ * entry alone is tested too). A version is opaque: only the tier that issued it can read it.
+ */
+export const versionCorruptions: readonly { name: string; make: (version: string) => unknown }[] = [
+  { name: 'version kept', make: (v) => v },
+  { name: 'version is a number', make: (v) => (Number.isFinite(Number(v)) ? Number(v) : 1) },
+  { name: 'version is NaN text', make: () => 'NaN' },
+  { name: 'version is empty', make: () => '' },
+  { name: 'version is missing', make: () => undefined },
+]
 
-/** A broken answer to `getTagInvalidations`: same length, garbage times. */
-export function corruptTimes(times: readonly number[], random: Random): number[] {
-  return times.map(() => badTimes[Math.floor(random() * badTimes.length)]) as number[]
+/**
+ * A broken answer to a versioned tier's `read`: the entry is replaced as `get`'s is (see
+ * {@link corruptEntry}), and the version may be garbage too (not a string, NaN text, empty).
+ */
+export function corruptRead(read: StoreRead, random: Random, now: number): StoreRead {
+  const entry = corruptEntry(read.entry, random, now)
+  const pick = versionCorruptions[Math.floor(random() * versionCorruptions.length)] ?? versionCorruptions[0]!
+  // Deliberately not a StoreRead when the version is not a string.
+  return { entry, version: pick.make(read.version) as string }
 }

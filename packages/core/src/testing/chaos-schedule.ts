@@ -9,7 +9,7 @@ export type ChaosFault = 'hang' | 'error' | 'drop' | 'delay' | 'corrupt'
  * A store method a fault targets: one of `CacheStore`'s, any other method the wrapped store has,
  * or `'*'` for every method (`close` and `stats` excepted).
  */
-export type ChaosOperation = 'get' | 'getMany' | 'set' | 'delete' | 'clear' | 'invalidateTags' | 'getTagInvalidations' | '*' | (string & {})
+export type ChaosOperation = 'get' | 'getMany' | 'set' | 'delete' | 'clear' | 'invalidateTags' | 'read' | '*' | (string & {})
 
 /** When a scheduled fault applies. Without options it hits every call until `heal()`. */
 export interface ChaosScheduleOptions {
@@ -31,8 +31,10 @@ export interface ChaosErrorOptions extends ChaosScheduleOptions {
 export interface ChaosCorruptOptions extends ChaosScheduleOptions {
   /**
    * Turns the real result into the corrupt one (any method). Without it, reads (`get`, `getMany`,
-   * `getTagInvalidations`) get garbage chosen by the seeded PRNG: times that are strings, NaN or
-   * negative, tags that are not string arrays, values nested 10 000 deep or cyclic, null entries.
+   * `read`) get garbage entries chosen by the seeded PRNG: times that are strings, NaN or negative,
+   * tags that are not string arrays, values nested 10 000 deep or cyclic, null entries; `read` keeps
+   * its `{ entry, version }` shape, with the entry garbage and often the version too (not a string,
+   * `'NaN'`, empty).
    */
   with?: (result: unknown, operation: string, args: readonly unknown[]) => unknown
 }
@@ -61,7 +63,7 @@ export interface Rule {
 }
 
 /** Methods `corrupt` has built-in garbage for. */
-export const READS: ReadonlySet<string> = new Set(['get', 'getMany', 'getTagInvalidations'])
+export const READS: ReadonlySet<string> = new Set(['get', 'getMany', 'read'])
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new PerfError('INVALID_ARGUMENT', `[perf:chaos] ${message}`)
@@ -84,7 +86,7 @@ export class Schedule {
     check(typeof probability === 'number' && probability >= 0 && probability <= 1, `${kind}('${operation}'): probability must be in [0, 1] (got ${String(probability)})`)
     check(forMs === undefined || (Number.isFinite(forMs) && forMs >= 0), `${kind}('${operation}'): for must be a finite number of ms >= 0 (got ${String(forMs)})`)
     check(Number.isFinite(ms) && ms >= 0, `delay('${operation}'): ms must be a finite number >= 0 (got ${String(ms)})`)
-    check(kind !== 'corrupt' || operation === '*' || READS.has(operation) || typeof options.with === 'function', `corrupt('${operation}') needs a { with } function: built-in garbage exists only for get, getMany and getTagInvalidations`)
+    check(kind !== 'corrupt' || operation === '*' || READS.has(operation) || typeof options.with === 'function', `corrupt('${operation}') needs a { with } function: built-in garbage exists only for get, getMany and read`)
     this.rules.push({
       operation,
       kind,

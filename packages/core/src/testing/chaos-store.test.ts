@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { rejection, thrown } from '../__tests__/errors.js'
 import { MemoryStore } from '../cache/memory-store.js'
-import type { StoreEntry } from '../cache/types.js'
+import type { CacheStore, StoreCapabilities, StoreEntry, StoreRead } from '../cache/types.js'
 import { cacheStoreSuite } from './cache-store-suite.js'
 import { chaosStore } from './chaos-store.js'
 
@@ -14,18 +14,89 @@ cacheStoreSuite('chaosStore(MemoryStore)', () => chaosStore(new MemoryStore()).s
 
 const entry = (value: unknown, now = Date.now()): StoreEntry => ({ value, createdAt: now, staleAt: now + 60_000, expiresAt: now + 120_000 })
 
-/** A MemoryStore with the optional tag methods and one method CacheStore does not know. */
-class TaggedStore extends MemoryStore {
-  readonly times = new Map<string, number>()
-  invalidateTags(tags: readonly string[], at: number): void {
-    for (const tag of tags) this.times.set(tag, at)
+/**
+ * A versioned store with tags (one counter orders deletes, tag invalidations, clears and direct
+ * writes; a load's write at an older version is refused), answering synchronously except `read`,
+ * plus one method CacheStore does not know.
+ */
+class TaggedStore implements CacheStore {
+  readonly name = 'tagged'
+  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false, versioned: true }
+  /** When each key (`d:`), tag (`t:`) and cleared prefix (`x:`) was last invalidated. */
+  readonly records = new Map<string, number>()
+  private readonly memory = new MemoryStore()
+  private readonly versions = new Map<string, number>()
+  private counter = 0
+
+  get(key: string): StoreEntry | undefined {
+    return this.valid(key)
   }
-  getTagInvalidations(tags: readonly string[]): number[] {
-    return tags.map((tag) => this.times.get(tag) ?? 0)
+  read(key: string): Promise<StoreRead> {
+    return Promise.resolve({ entry: this.valid(key), version: String(this.counter) })
+  }
+  getMany(keys: readonly string[]): (StoreEntry | undefined)[] {
+    return keys.map((key) => this.valid(key))
+  }
+  set(key: string, entry: StoreEntry): boolean {
+    let version: number
+    if (entry.version === undefined) {
+      version = ++this.counter
+      this.records.set(`d:${key}`, version)
+    } else {
+      version = Number(entry.version)
+      if (!(this.newest(key, entry.tags) <= version)) return false
+    }
+    this.memory.set(key, entry)
+    this.versions.set(key, version)
+    return true
+  }
+  delete(keys: readonly string[]): number {
+    const stamp = ++this.counter
+    for (const key of keys) this.records.set(`d:${key}`, stamp)
+    return this.memory.delete(keys)
+  }
+  clear(prefix?: string): void {
+    this.records.set(`x:${prefix ?? ''}`, ++this.counter)
+    this.memory.clear(prefix)
+  }
+  invalidateTags(tags: readonly string[]): void {
+    const stamp = ++this.counter
+    for (const tag of tags) this.records.set(`t:${tag}`, stamp)
+  }
+  stats() {
+    return this.memory.stats()
+  }
+  close(): void {
+    this.memory.close()
   }
   ping(word: string): string {
     return `pong ${word}`
   }
+  private newest(key: string, tags: readonly string[] | undefined): number {
+    let max = this.records.get(`d:${key}`) ?? 0
+    for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
+    for (const [name, stamp] of this.records) if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
+    return max
+  }
+  private valid(key: string): StoreEntry | undefined {
+    const entry = this.memory.get(key)
+    return entry !== undefined && this.newest(key, entry.tags) <= (this.versions.get(key) ?? 0) ? entry : undefined
+  }
+}
+
+// read() and a versioned set() are forwarded too (tags and versions groups run).
+cacheStoreSuite('chaosStore(TaggedStore)', () => chaosStore(new TaggedStore()).store, runner)
+
+/** Whether `e` is a well-formed StoreEntry a tier could have written. */
+function valid(e: unknown): boolean {
+  const x = e as Partial<Record<string, unknown>> | null
+  if (typeof x !== 'object' || x === null) return false
+  const [createdAt, staleAt, expiresAt] = [x.createdAt, x.staleAt, x.expiresAt] as number[]
+  return [createdAt, staleAt, expiresAt].every((t) => typeof t === 'number' && Number.isFinite(t) && t >= 0)
+    && staleAt! >= createdAt! && createdAt! < Date.now() + 3_600_000
+    && (x.tags === undefined || (Array.isArray(x.tags) && x.tags.every((t) => typeof t === 'string')))
+    && (x.version === undefined || typeof x.version === 'string')
+    && depth(x.value) < 100 && !cyclic(x.value)
 }
 
 describe('chaosStore', () => {
@@ -76,14 +147,16 @@ describe('chaosStore', () => {
     await expect(chaos.store.delete(['old'])).resolves.toBe(0)
     await expect(chaos.store.get('old')).resolves.toBeUndefined()
     await expect(chaos.store.getMany(['old', 'new'])).resolves.toEqual([undefined, undefined])
-    await expect(chaos.store.invalidateTags?.(['t'], 5)).resolves.toBeUndefined()
-    await expect(chaos.store.getTagInvalidations?.(['t'])).resolves.toEqual([0])
+    await expect(chaos.store.invalidateTags?.(['t'])).resolves.toBeUndefined()
+    // A dropped read is a miss at the tier's real version (the direct set of 'old' made it 1).
+    await expect(chaos.store.read?.('old')).resolves.toEqual({ entry: undefined, version: '1' })
     await expect(chaos.store.clear()).resolves.toBeUndefined()
     expect(chaos.inner.get('new')).toBeUndefined()
     expect((chaos.inner.get('old') as StoreEntry).value).toBe('old')
-    expect((chaos.inner as TaggedStore).times.size).toBe(0)
+    // Only the direct set of 'old' was recorded: no delete, tag invalidation or clear got through.
+    expect([...(chaos.inner as TaggedStore).records]).toEqual([['d:old', 1]])
     const stats = chaos.stats()
-    expect(Object.keys(stats).sort()).toEqual(['clear', 'delete', 'get', 'getMany', 'getTagInvalidations', 'invalidateTags', 'set'])
+    expect(Object.keys(stats).sort()).toEqual(['clear', 'delete', 'get', 'getMany', 'invalidateTags', 'read', 'set'])
     for (const op of Object.values(stats)) expect(op).toEqual({ calls: 1, faults: { drop: 1, hang: 0, error: 0, delay: 0, corrupt: 0 } })
   })
 
@@ -200,35 +273,40 @@ describe('chaosStore', () => {
       return answers
     }
     const answers = await garbage(7)
-    const valid = (e: unknown): boolean => {
-      const x = e as Partial<Record<string, unknown>> | null
-      if (typeof x !== 'object' || x === null) return false
-      const [createdAt, staleAt, expiresAt] = [x.createdAt, x.staleAt, x.expiresAt] as number[]
-      return [createdAt, staleAt, expiresAt].every((t) => typeof t === 'number' && Number.isFinite(t) && t >= 0)
-        && staleAt! >= createdAt! && createdAt! < Date.now() + 3_600_000
-        && (x.tags === undefined || (Array.isArray(x.tags) && x.tags.every((t) => typeof t === 'string')))
-        && (x.tagsInvalidatedAt === undefined || typeof x.tagsInvalidatedAt === 'number')
-        && depth(x.value) < 100 && !cyclic(x.value)
-    }
     // Every answer is broken in some way, and the variants differ.
     expect(answers.filter(valid)).toEqual([])
     expect(new Set(answers.map((a) => describeShape(a))).size).toBeGreaterThan(5)
     expect((await garbage(7)).map(describeShape)).toEqual(answers.map(describeShape))
   })
 
-  it('corrupt() answers getTagInvalidations with garbage times, and { with } rewrites any answer', async () => {
-    const chaos = chaosStore(new TaggedStore(), { seed: 3 }).corrupt('getTagInvalidations', { times: 1 })
-    chaos.store.invalidateTags?.(['t'], 100)
-    const times = (await chaos.store.getTagInvalidations?.(['t', 'u', 'v', 'w'])) as unknown[]
-    expect(times).toHaveLength(4)
-    expect(times.some((t) => typeof t === 'number' && Number.isFinite(t) && t >= 0)).toBe(false)
-    expect(chaos.store.getTagInvalidations?.(['t'])).toEqual([100])
+  it('corrupt() answers read with a garbage entry and often a garbage version, and { with } rewrites any answer', async () => {
+    const chaos = chaosStore(new TaggedStore(), { seed: 3 }).corrupt('read', { times: 40 })
+    chaos.inner.set('a', entry({ id: 1 }))
+    chaos.store.invalidateTags?.(['t'])
+    // The tier's version is now 2 (one direct set, one tag invalidation).
+    const reads: StoreRead[] = []
+    for (let i = 0; i < 40; i++) reads.push(await (chaos.store.read?.(i % 2 ? 'a' : 'missing') as Promise<StoreRead>))
+    expect(chaos.stats('read').faults.corrupt).toBe(40)
+    // The answer keeps its shape; every entry is broken, as get's are.
+    for (const read of reads) expect(Object.keys(read).sort()).toEqual(['entry', 'version'])
+    expect(reads.map((r) => r.entry).filter(valid)).toEqual([])
+    expect(new Set(reads.map((r) => describeShape(r.entry))).size).toBeGreaterThan(5)
+    // The version is sometimes kept, otherwise garbage: not a string, 'NaN' or empty.
+    const versions = reads.map((r) => r.version as unknown)
+    const kept = versions.filter((v) => v === '2').length
+    expect(kept).toBeGreaterThan(0)
+    expect(kept).toBeLessThan(40)
+    expect(versions.filter((v) => v !== '2').every((v) => typeof v !== 'string' || v === 'NaN' || v === '')).toBe(true)
+    expect(new Set(versions.filter((v) => v !== '2').map((v) => (typeof v === 'string' ? `'${v}'` : typeof v))).size).toBeGreaterThan(1)
+    // The rule is spent: the next read is the real one.
+    await expect(chaos.store.read?.('a')).resolves.toEqual({ entry: entry({ id: 1 }, (chaos.inner.get('a') as StoreEntry).createdAt), version: '2' })
+    expect(chaos.stats('read')).toEqual({ calls: 41, faults: { corrupt: 40, hang: 0, error: 0, drop: 0, delay: 0 } })
     const seen: unknown[] = []
     chaos.corrupt('delete', { times: 1, with: (result, op, args) => (seen.push(result, op, args), -5) })
     chaos.inner.set('k', entry(1))
     await expect(chaos.store.delete(['k'])).resolves.toBe(-5)
     expect(seen).toEqual([1, 'delete', [['k']]])
-    expect(thrown(() => chaos.corrupt('set')).message).toContain("corrupt('set') needs a { with } function")
+    expect(thrown(() => chaos.corrupt('set')).message).toContain("corrupt('set') needs a { with } function: built-in garbage exists only for get, getMany and read")
   })
 
   it('forwards methods CacheStore does not declare, faultable by name', async () => {
@@ -236,14 +314,16 @@ describe('chaosStore', () => {
     const store = chaos.store as unknown as TaggedStore
     expect(store.ping('x')).toBe('pong x')
     chaos.fail('ping', { times: 1 })
-    await expect(store.ping('y')).rejects.toThrow('memory.ping()')
+    await expect(store.ping('y')).rejects.toThrow('tagged.ping()')
     expect(store.ping('z')).toBe('pong z')
     expect('ping' in chaos.store).toBe(true)
     expect(chaos.stats('ping')).toEqual({ calls: 3, faults: { error: 1, hang: 0, drop: 0, delay: 0, corrupt: 0 } })
     // Optional methods the wrapped store lacks stay absent, so `store.invalidateTags?.()` still means "not supported".
     const plain = chaosStore(new MemoryStore())
     expect(plain.store.invalidateTags).toBeUndefined()
-    expect('getTagInvalidations' in plain.store).toBe(false)
+    expect(plain.store.read).toBeUndefined()
+    expect('read' in plain.store).toBe(false)
+    expect('read' in chaos.store).toBe(true)
   })
 
   it('"*" faults every method; earlier rules win; heal(op) removes only that method\'s rules', async () => {
@@ -261,6 +341,7 @@ describe('chaosStore', () => {
   it('schedule methods reject unknown methods and bad numbers with INVALID_ARGUMENT', () => {
     const chaos = chaosStore(new MemoryStore())
     expect(thrown(() => chaos.hang('invalidateTags'))).toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(thrown(() => chaos.corrupt('read')).message).toContain('has no faultable method read()')
     expect(thrown(() => chaos.fail('close')).message).toContain('has no faultable method close()')
     expect(thrown(() => chaos.fail('get', { times: 0 })).code).toBe('INVALID_ARGUMENT')
     expect(thrown(() => chaos.fail('get', { probability: 1.5 })).code).toBe('INVALID_ARGUMENT')

@@ -1,7 +1,7 @@
-import type { CacheStore, StoreCapabilities, StoreEntry } from '../cache/types.js'
+import type { CacheStore, StoreCapabilities, StoreEntry, StoreRead } from '../cache/types.js'
 import { PerfError } from '../errors.js'
 import { type Clock, systemClock } from '../util/clock.js'
-import { corruptEntry, corruptTimes, type Random, seededRandom } from './chaos-corrupt.js'
+import { corruptEntry, corruptRead, type Random, seededRandom } from './chaos-corrupt.js'
 import {
   type ChaosCorruptOptions,
   type ChaosErrorOptions,
@@ -37,7 +37,11 @@ export interface ChaosStore {
   fail(operation: ChaosOperation, options?: ChaosErrorOptions): this
   /** Calls never settle until `release()` (then they run for real) or `store.close()` (then they reject). */
   hang(operation: ChaosOperation, options?: ChaosScheduleOptions): this
-  /** Calls resolve as if done but do nothing: a lost write, or a read that finds nothing. */
+  /**
+   * Calls resolve as if done but do nothing: a lost write, or a read that finds nothing. A dropped
+   * `read` still asks the wrapped store for its version (it has no side effects) and answers a miss
+   * at that version, so a later versioned write stays ordered as the tier would order it.
+   */
   drop(operation: ChaosOperation, options?: ChaosScheduleOptions): this
   /** Calls run `ms` milliseconds late (an unref'd timer, so fake timers drive it). */
   delay(operation: ChaosOperation, ms: number, options?: ChaosScheduleOptions): this
@@ -123,6 +127,12 @@ export function chaosStore(inner: CacheStore, options: ChaosStoreOptions = {}): 
         return Promise.reject(error ?? new Error(`[perf:chaos] injected error in ${name}.${operation}()`))
       }
       case 'drop':
+        if (operation === 'read') {
+          // A miss needs a version only the tier can issue: take the real one, drop the entry.
+          return Promise.resolve()
+            .then(() => forward(operation, args))
+            .then((result): StoreRead => ({ entry: undefined, version: (result as StoreRead).version }))
+        }
         return Promise.resolve(dropped(operation, args))
       case 'hang':
         return park(operation, args)
@@ -210,8 +220,6 @@ function dropped(operation: string, args: readonly unknown[]): unknown {
       return undefined
     case 'getMany':
       return list.map(() => undefined)
-    case 'getTagInvalidations':
-      return list.map(() => 0)
     case 'delete':
       return 0
     default:
@@ -219,8 +227,9 @@ function dropped(operation: string, args: readonly unknown[]): unknown {
   }
 }
 
+/** Built-in garbage for the reads (`READS`); the schedule never corrupts other methods without `with`. */
 function garbage(operation: string, result: unknown, random: Random, now: number): unknown {
   if (operation === 'get') return corruptEntry(result as StoreEntry | undefined, random, now)
   if (operation === 'getMany') return (result as (StoreEntry | undefined)[]).map((entry) => corruptEntry(entry, random, now))
-  return corruptTimes(result as number[], random)
+  return corruptRead(result as StoreRead, random, now)
 }

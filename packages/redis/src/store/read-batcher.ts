@@ -21,6 +21,8 @@ export interface PendingRead {
   /** The entry (undefined: absent, or invalidated after it was written) and the bucket's version at the read. */
   resolve(entry: StoreEntry | undefined, version: string): void
   reject(error: unknown): void
+  /** An entry that cannot be decoded; by default the read rejects with `error`. */
+  undecodable?(error: unknown, version: string): void
 }
 
 interface ReadBatcherDeps {
@@ -153,7 +155,8 @@ export class ReadBatcher {
         entry = { value: this.deps.codec.decode(header.body), createdAt: header.createdAt, staleAt: header.staleAt, expiresAt: header.expiresAt }
         tags = header.tags
       } catch (error) {
-        read.reject(error)
+        if (read.undecodable === undefined) read.reject(error)
+        else read.undecodable(error, versionText)
         continue
       }
       if (tags === undefined || tags.length === 0) {

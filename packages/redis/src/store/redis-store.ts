@@ -105,7 +105,16 @@ export class RedisStore implements CacheStore {
   read(key: string, hint?: ReadHint): Promise<StoreRead> {
     const unusable = this.#unusable('get')
     if (unusable !== undefined) return Promise.reject(unusable)
-    return new Promise((resolve, reject) => this.#reads.add({ key, tags: hint?.tags, resolve: (entry, version) => resolve({ entry, version }), reject }))
+    return new Promise((resolve, reject) =>
+      this.#reads.add({
+        key,
+        tags: hint?.tags,
+        resolve: (entry, version) => resolve({ entry, version }),
+        reject,
+        // Still a version: the load's write then replaces the bad entry instead of leaving it to poison the key.
+        undecodable: (error, version) => resolve({ entry: undefined, version, error }),
+      }),
+    )
   }
 
   getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {

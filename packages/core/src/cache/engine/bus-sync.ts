@@ -84,9 +84,10 @@ export class BusSync {
 
   /** Messages may have been lost: nothing local can be vouched for, so it all goes. */
   private gap(): void {
-    const { order, tiers, events } = this.parts
+    const { flights, tiers, events } = this.parts
     events.emit({ type: 'bus-gap', namespace: events.namespace })
-    order.invalidateAll()
+    // Loads in flight may carry what a lost message invalidated: they are not written back.
+    flights.invalidateAll()
     tiers.forLocal('clear', (s) => s.clear(this.prefix))
   }
 }

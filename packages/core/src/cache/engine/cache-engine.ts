@@ -17,6 +17,7 @@ import { LocalOrder } from './local-order.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { SKIPPED, type TierGuard } from './tier-guard.js'
 import { TierStack, isEntry, malformed } from './tier-stack.js'
+import { assertTagList } from '../keys.js'
 
 /**
  * The {@link Cache} behind `createCache`: the public methods, each a few lines over the parts
@@ -122,8 +123,9 @@ export class CacheEngine implements Cache {
   }
 
   async getMany<T>(keys: readonly string[], options?: GetOptions): Promise<(T | undefined)[]> {
-    if (!Array.isArray(keys)) throw new PerfError('INVALID_ARGUMENT', `[perf:cache] getMany() needs an array of keys, got ${typeof keys}`)
-    const fullKeys = keys.map((k) => this.fullKey(k))
+    if (typeof keys === 'string') throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getMany() needs an array of keys, got a string (use get())')
+    this.assertOpen()
+    const fullKeys = this.settings.assertKeys(keys).map((k) => this.prefix + k)
     const out: (T | undefined)[] = new Array<T | undefined>(keys.length).fill(undefined)
     const startedAt = this.order.stamp()
     let pending = fullKeys.map((_, i) => i)
@@ -183,8 +185,8 @@ export class CacheEngine implements Cache {
   }
 
   async delete(keys: string | readonly string[]): Promise<void> {
-    if (typeof keys !== 'string' && !Array.isArray(keys)) throw new PerfError('INVALID_ARGUMENT', `[perf:cache] delete() needs a key or an array of keys, got ${typeof keys}`)
-    const fullKeys = (typeof keys === 'string' ? [keys] : keys).map((k) => this.fullKey(k))
+    this.assertOpen()
+    const fullKeys = this.settings.assertKeys(keys).map((k) => this.prefix + k)
     if (fullKeys.length === 0) return
     this.order.invalidateKeys(fullKeys)
     this.flights.invalidateKeys(fullKeys)
@@ -196,9 +198,7 @@ export class CacheEngine implements Cache {
 
   async invalidateTags(tags: string | readonly string[]): Promise<void> {
     this.assertOpen()
-    if (typeof tags !== 'string' && !Array.isArray(tags)) throw new PerfError('INVALID_ARGUMENT', `[perf:cache] invalidateTags() needs a tag or an array of tags, got ${typeof tags}`)
-    const list = typeof tags === 'string' ? [tags] : [...tags]
-    resolveOptions({ tags: list }, this.settings.defaults, this.settings.base)
+    const list = assertTagList(tags)
     if (list.length === 0) return
     const scoped = this.scope(list)
     this.order.invalidateTags(scoped)

@@ -1,16 +1,9 @@
 import { PerfError } from '../../errors.js'
 import { toMs } from '../../util/duration.js'
 import { assertInt } from '../../util/validate.js'
+import { assertKey, assertKeyList } from '../keys.js'
 import type { CacheOptions } from '../types.js'
 import { baseOptions, type OptionDefaults } from './entry-options.js'
-
-/** Matches a UTF-16 surrogate that is not part of a pair (such strings collide once encoded as UTF-8). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-const isWellFormed: (text: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (text) => !LONE_SURROGATE.test(text)
 
 /**
  * Validates {@link CacheOptions} once and resolves every default, so the engine's parts read
@@ -48,21 +41,8 @@ export function cacheSettings(options: CacheOptions) {
       breakerCooldownMs: duration(options.tierCooldownMs, '2s', 'tierCooldownMs'),
     },
     /** Validates a user key. @throws PerfError INVALID_KEY, KEY_TOO_LONG */
-    assertKey(key: unknown): string {
-      if (typeof key !== 'string' || key.length === 0) {
-        throw new PerfError('INVALID_KEY', `[perf:cache] key must be a non-empty string, got ${key === '' ? 'an empty string' : typeof key}`, { context: { key } })
-      }
-      if (key.length > maxKeyLength) {
-        throw new PerfError('KEY_TOO_LONG', `[perf:cache] key is ${key.length} characters, more than maxKeyLength=${maxKeyLength}`, {
-          context: { length: key.length, maxKeyLength },
-        })
-      }
-      if (!isWellFormed(key)) {
-        throw new PerfError('INVALID_KEY', `[perf:cache] key ${JSON.stringify(key)} holds a lone UTF-16 surrogate; it would collide with other keys once stored as UTF-8`, {
-          context: { key },
-        })
-      }
-      return key
-    },
+    assertKey: (key: unknown): string => assertKey(key, maxKeyLength),
+    /** Validates a key or a list of keys. @throws PerfError INVALID_ARGUMENT, INVALID_KEY, KEY_TOO_LONG */
+    assertKeys: (keys: unknown): string[] => assertKeyList(keys, maxKeyLength),
   }
 }

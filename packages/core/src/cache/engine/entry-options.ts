@@ -1,5 +1,6 @@
 import { PerfError } from '../../errors.js'
 import { toMs, type Duration } from '../../util/duration.js'
+import { assertTagList, isWellFormed } from '../keys.js'
 import type { EntryOptions, GetOrSetOptions } from '../types.js'
 
 /** Per-call options after validation, all in milliseconds. */
@@ -83,7 +84,8 @@ function validateTags(tags: readonly string[]): void {
     throw new PerfError('INVALID_ARGUMENT', `[perf:cache] tags must be an array of strings, got ${typeof tags}`, { context: { tags } })
   }
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0) {
+    if (typeof tag !== 'string' || tag.length === 0 || !isWellFormed(tag)) {
+      if (typeof tag === 'string' && tag.length > 0) assertTagList(tag)
       throw new PerfError('INVALID_ARGUMENT', `[perf:cache] every tag must be a non-empty string, got ${JSON.stringify(tag)}`, {
         context: { tags },
       })

@@ -107,6 +107,7 @@ export class TierStack {
         const result = await tier.call('get', (s) => (s.read as (k: string, h?: ReadHint) => Promise<StoreRead>)(fullKey, hint))
         if (result === SKIPPED) continue
         ;(versions ??= [])[i] = result.version
+        if (result.error !== undefined) tier.report('get', result.error)
         // A pending invalidation may not have reached the tier: only its version is of use.
         if (blocked) continue
         entry = result.entry
