@@ -190,6 +190,29 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     expect((await ahead.getMany(Array.from({ length: 50 }, (_, i) => `k${i}`))).every((e) => e === undefined)).toBe(true)
   })
 
+  it('a load that read from a clock idle for long is still written when only unrelated things changed since', async () => {
+    // Window: half the tombstone life, 1 s; the steps after the sleep take far less even on a loaded machine.
+    const store = redisStore(redis, { prefix: `t:${randomUUID()}:`, tombstoneMs: 2_000 })
+    await store.delete(['warm-up'])
+    await new Promise((r) => setTimeout(r, 1_100)) // the clock's last stamp is now older than the window
+    const read = await store.read('k')
+    await store.delete(['unrelated'])
+    expect(await store.set('k', { ...entry('v'), version: read.version })).toBe(true)
+  })
+
+  it('a load is refused when it cannot be checked: the first change after its read is older than the window, or more than eight changes came since', async () => {
+    const store = redisStore(redis, { prefix: `t:${randomUUID()}:`, tombstoneMs: 200 })
+    const early = await store.read('k')
+    await store.delete(['unrelated']) // its tombstone may be gone by the write: too old to vouch for
+    await new Promise((r) => setTimeout(r, 150))
+    expect(await store.set('k', { ...entry('v'), version: early.version })).toBe(false)
+    const read = await store.read('j')
+    for (let i = 0; i < 9; i++) await store.invalidateTags([`other${i}`])
+    expect(await store.set('j', { ...entry('v'), version: read.version })).toBe(false)
+    const fresh = await store.read('j')
+    expect(await store.set('j', { ...entry('v'), version: fresh.version })).toBe(true)
+  })
+
   it('a direct set() refuses loads that read before it; its entry carries the new version', async () => {
     const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
     const before = await store.read('k')

@@ -132,7 +132,7 @@ export class ReadBatcher {
   }
 
   #deliver(tagPrefix: string, reads: PendingRead[], replies: Replies, tagAt: Map<string, number> | undefined): void {
-    const versionText = replies[CLOCK] == null ? '0' : (replies[CLOCK] as Buffer).toString('latin1')
+    const versionText = clockVersion(replies[CLOCK])
     const clears = parseClears(replies[CLEARS])
     let unresolved: Unresolved[] | undefined
     for (let i = 0; i < reads.length; i++) {
@@ -204,6 +204,14 @@ export class ReadBatcher {
       },
     )
   }
+}
+
+/** The newest stamp the clock holds ("s1,s2,…"), the version a load starting now is written at. */
+function clockVersion(raw: Buffer | null | undefined): string {
+  if (raw === null || raw === undefined) return '0'
+  const comma = raw.indexOf(44)
+  const text = raw.toString('latin1', 0, comma < 0 ? raw.length : comma)
+  return /^\d{1,16}$/.test(text) ? text : '0'
 }
 
 /** A record's stamp; unreadable text counts as newer than everything (a miss, never a stale hit). */

@@ -1,7 +1,7 @@
 import { LuaScript } from '../internal/script.js'
 
 // Ordering (docs/caching.md, "Ordering across instances"): every bucket (hash slot) has a clock
-// key holding the last *stamp* issued there. A stamp is max(previous + 1, the Redis server's TIME
+// key holding the last *stamps* issued there (newest first, eight kept). A stamp is max(previous + 1, the Redis server's TIME
 // in µs): strictly increasing per bucket, unaffected by any client's clock, and above every
 // earlier stamp even after a restart that lost the clock (server time moved on). Deletes, tag
 // invalidations, clears and direct sets take a new stamp; a read returns the clock's value
@@ -19,11 +19,20 @@ local function now_us()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
+-- The clock holds the last stamps issued, newest first: "s1,s2,...,s8".
+local function stamps(clock)
+  local out = {}
+  for s in string.gmatch(redis.call('GET', clock) or '', '[^,]+') do out[#out + 1] = tonumber(s) or 0 end
+  return out
+end
 local function bump(clock, now)
-  local s = tonumber(redis.call('GET', clock) or '0') + 1
+  local list = stamps(clock)
+  local s = (list[1] or 0) + 1
   if now > s then s = now end
   local text = string.format('%.0f', s)
-  redis.call('SET', clock, text)
+  local kept = { text }
+  for i = 1, math.min(#list, 7) do kept[#kept + 1] = string.format('%.0f', list[i]) end
+  redis.call('SET', clock, table.concat(kept, ','))
   return text
 end
 local function record_ttl(meta, now, min_ms)
@@ -41,9 +50,10 @@ end
  * A direct set takes a new stamp, tombstones the key at it (older loads cannot write back) and
  * stores the entry at it. A load's write is refused (returns 0) when anything it depends on
  * changed after its version: unchanged clock means nothing in the bucket was invalidated since;
- * otherwise the tombstone, the tag records and the namespace clears decide, and only within the
- * window in which every record newer than the version is sure to still exist (records expire:
- * an older version cannot be checked, so it is refused). Returns 1 when written.
+ * otherwise the tombstone, the tag records and the namespace clears decide, as long as every
+ * record newer than the version is sure to still exist: the first stamp after the version is
+ * younger than the window (records expire; a load that cannot be checked is refused). Returns 1
+ * when written.
  */
 export const SET_ENTRY = new LuaScript(`${STAMP}
 local now = now_us()
@@ -53,11 +63,17 @@ if version == '' then
   if tonumber(ARGV[7]) > 0 then redis.call('SET', KEYS[2], version, 'PX', ARGV[7]) end
 else
   local v = tonumber(version)
-  local clock = redis.call('GET', KEYS[4])
-  if not clock then
+  local list = stamps(KEYS[4])
+  if #list == 0 then
     if v ~= 0 then return 0 end
-  elseif tonumber(clock) ~= v then
-    if now - v >= tonumber(ARGV[6]) then return 0 end
+  elseif list[1] ~= v then
+    -- The first stamp issued after the read: every record newer than the version is at least as
+    -- young, so all of them still exist if it is younger than the window. Unknown (more than the
+    -- kept stamps since) or too old: some record may have expired, refuse.
+    local first = nil
+    for i = 1, #list do if list[i] > v then first = list[i] end end
+    if #list == 8 and list[8] > v then first = nil end
+    if first == nil or now - first >= tonumber(ARGV[6]) then return 0 end
     local tomb = redis.call('GET', KEYS[2])
     if tomb and tonumber(tomb) > v then return 0 end
     for i = 6, #KEYS do
