@@ -14,6 +14,7 @@ describe('parseSchemaText()', () => {
       'Comment.post->Post Cascade/Cascade',
       'Post.author->User Cascade/Cascade',
       'Profile.user->User Cascade/Cascade',
+      'Review.author->User Restrict/Cascade',
     ])
     const optional = parseForeignKeys('model A {\n  b B? @relation(fields: [bId], references: [id]) // x\n  bId Int?\n}\nmodel B {\n  id Int @id\n}', new Set(['A', 'B']))
     expect(optional[0]).toMatchObject({ model: 'A', target: 'B', fields: ['bId'], references: ['id'], onDelete: 'SetNull', onUpdate: 'Cascade' })
@@ -51,11 +52,11 @@ describe('ModelGraph', () => {
 
   it('deleteDependents() without schema text returns every related model', () => {
     const blind = new ModelGraph(blogDataModel)
-    expect([...blind.deleteDependents('Tag')].sort()).toEqual(['Comment', 'Post', 'Profile', 'User'])
+    expect([...blind.deleteDependents('Tag')].sort()).toEqual(['Comment', 'Post', 'Profile', 'Review', 'User'])
   })
 
   it('updateDependents() returns children whose keys follow a referenced field', () => {
-    expect(graph.updateDependents('User', ['id']).sort()).toEqual(['Comment', 'Post', 'Profile'])
+    expect(graph.updateDependents('User', ['id']).sort()).toEqual(['Comment', 'Post', 'Profile', 'Review'])
     expect(graph.updateDependents('User', ['name'])).toEqual([])
   })
 
