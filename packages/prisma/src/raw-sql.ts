@@ -1,4 +1,4 @@
-import { Tok, tokenize as lexSql } from '@perf/core'
+import { Tok, tokenize } from '@perf/core'
 
 /**
  * Finds the tables a raw SQL statement writes, so `$executeRaw` (and a writing `$queryRaw`)
@@ -31,9 +31,9 @@ interface Token {
 }
 
 /** Words, quoted identifiers, punctuation and operators; literals, placeholders and comments are dropped. */
-export function tokenize(sql: string): Token[] {
+function statementTokens(sql: string): Token[] {
   const tokens: Token[] = []
-  for (const t of lexSql(sql, { postgres: true })) {
+  for (const t of tokenize(sql, { postgres: true })) {
     const k = t.kind
     if (k === Tok.word) tokens.push({ value: sql.slice(t.start, t.end).toLowerCase(), quoted: false })
     else if (k === Tok.quotedIdent) tokens.push({ value: unquote(sql.slice(t.start, t.end)), quoted: true })
@@ -126,7 +126,7 @@ function collectTargets(tokens: Token[], out: Targets): void {
 
 /** Classifies one statement or a `;`-separated script. */
 export function rawSqlEffect(sql: string): RawSqlEffect {
-  const tokens = tokenize(sql)
+  const tokens = statementTokens(sql)
   const statements: Token[][] = [[]]
   for (const token of tokens) {
     if (!token.quoted && token.value === ';') statements.push([])
