@@ -54,8 +54,6 @@ const CH_DQUOTE = 34 // "
 const CH_BACKTICK = 96
 const CH_DOLLAR = 36
 const CH_BACKSLASH = 92
-const CH_LF = 10
-const CH_CR = 13
 /** How a backslash inside a quoted run behaves (see {@link skipQuoted}). */
 const NO_ESCAPES = 0
 const GUESS_ESCAPED_QUOTE = 1
@@ -96,6 +94,7 @@ export function tokenize(sql: string, options?: SqlLexerOptions): Token[] {
   const plainEscapes: Escapes = postgres ? NO_ESCAPES : GUESS_ESCAPED_QUOTE
   const tokens: Token[] = []
   const n = sql.length
+  let lf = -1 // the next LF at or after the last `--` (n: none), so indexOf scans each character once
   let i = 0
   while (i < n) {
     const c = sql.charCodeAt(i)
@@ -106,7 +105,10 @@ export function tokenize(sql: string, options?: SqlLexerOptions): Token[] {
     const start = i
     let kind: TokKind
     if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      i = skipLineComment(sql, i + 2)
+      // A `--` comment ends before a CR or LF (PostgreSQL, MySQL and SQLite agree).
+      if (lf < i) lf = indexOrEnd(sql, '\n', i)
+      i += 2
+      while (i < lf && sql.charCodeAt(i) !== 13) i++
       kind = Tok.comment
     } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
       i = skipBlockComment(sql, i)
@@ -175,15 +177,9 @@ export function endsOperand(tokens: readonly Token[], end = tokens.length): bool
   return k === Tok.quotedIdent || k === Tok.string || k === Tok.number || k === Tok.placeholder || k === Tok.close || k === Tok.closeBracket
 }
 
-/** Skips a `--` comment's text from `i`: it ends before a CR or LF (PostgreSQL, MySQL and SQLite agree). */
-function skipLineComment(sql: string, i: number): number {
-  const n = sql.length
-  while (i < n) {
-    const c = sql.charCodeAt(i)
-    if (c === CH_LF || c === CH_CR) return i
-    i++
-  }
-  return n
+function indexOrEnd(sql: string, search: string, from: number): number {
+  const at = sql.indexOf(search, from)
+  return at === -1 ? sql.length : at
 }
 
 function skipBlockComment(sql: string, i: number): number {
