@@ -96,8 +96,11 @@ export type {
 } from './pool/index.js'
 
 // monitor
-export { Histogram, fingerprint, fingerprintId, hashFingerprint, redact, createMonitor } from './monitor/index.js'
+export { Histogram, fingerprint, fingerprintId, hashFingerprint, redact, createMonitor, Tok, tokenize, wordIs } from './monitor/index.js'
 export type {
+  SqlLexerOptions,
+  Token,
+  TokKind,
   CacheOutcome,
   FingerprintSummary,
   HealthMetrics,

@@ -14,6 +14,7 @@ describe('parseSchemaText()', () => {
       'Comment.post->Post Cascade/Cascade',
       'Post.author->User Cascade/Cascade',
       'Profile.user->User Cascade/Cascade',
+      'Review.author->User Restrict/Cascade',
     ])
     const optional = parseForeignKeys('model A {\n  b B? @relation(fields: [bId], references: [id]) // x\n  bId Int?\n}\nmodel B {\n  id Int @id\n}', new Set(['A', 'B']))
     expect(optional[0]).toMatchObject({ model: 'A', target: 'B', fields: ['bId'], references: ['id'], onDelete: 'SetNull', onUpdate: 'Cascade' })
@@ -49,13 +50,65 @@ describe('ModelGraph', () => {
     expect(graph.deleteDependents('Tag')).toEqual([])
   })
 
+  // @see issue 9: TRUNCATE ... CASCADE empties tables that reference through Restrict relations too.
+  it('truncateDependents() follows every foreign key, whatever its onDelete', () => {
+    expect([...graph.truncateDependents('User')].sort()).toEqual(['Comment', 'Post', 'Profile', 'Review'])
+    expect([...graph.truncateDependents('Post')].sort()).toEqual(['Comment'])
+    expect(graph.truncateDependents('Review')).toEqual([])
+  })
+
+  it('truncateDependents() ends on self-relations and cycles', () => {
+    const schema = `
+model Owner {
+  id         Int   @id
+  favoriteId Int?
+  favorite   Leaf? @relation(fields: [favoriteId], references: [id])
+  nodes      Node[]
+}
+model Node {
+  id       Int    @id
+  parentId Int?
+  parent   Node?  @relation("tree", fields: [parentId], references: [id])
+  children Node[] @relation("tree")
+  ownerId  Int
+  owner    Owner  @relation(fields: [ownerId], references: [id], onDelete: NoAction)
+  leaves   Leaf[]
+}
+model Leaf {
+  id     Int     @id
+  nodeId Int
+  node   Node    @relation(fields: [nodeId], references: [id], onDelete: Restrict)
+  owners Owner[]
+}
+model Lone {
+  id Int @id
+}`
+    const o = (name: string, type: string, relationName: string) => ({ name, kind: 'object', type, relationName })
+    const cyclic = new ModelGraph(
+      {
+        models: {
+          Owner: { fields: [o('favorite', 'Leaf', 'LeafToOwner'), o('nodes', 'Node', 'NodeToOwner')] },
+          Node: { fields: [o('parent', 'Node', 'tree'), o('children', 'Node', 'tree'), o('owner', 'Owner', 'NodeToOwner'), o('leaves', 'Leaf', 'LeafToNode')] },
+          Leaf: { fields: [o('node', 'Node', 'LeafToNode'), o('owners', 'Owner', 'LeafToOwner')] },
+          Lone: { fields: [] },
+        },
+      },
+      schema,
+    )
+    expect([...cyclic.truncateDependents('Owner')].sort()).toEqual(['Leaf', 'Node'])
+    expect([...cyclic.truncateDependents('Leaf')].sort()).toEqual(['Node', 'Owner'])
+    expect([...cyclic.truncateDependents('Node')].sort()).toEqual(['Leaf', 'Owner'])
+    expect(cyclic.truncateDependents('Lone')).toEqual([])
+    expect(cyclic.deleteDependents('Owner')).toEqual([])
+  })
+
   it('deleteDependents() without schema text returns every related model', () => {
     const blind = new ModelGraph(blogDataModel)
-    expect([...blind.deleteDependents('Tag')].sort()).toEqual(['Comment', 'Post', 'Profile', 'User'])
+    expect([...blind.deleteDependents('Tag')].sort()).toEqual(['Comment', 'Post', 'Profile', 'Review', 'User'])
   })
 
   it('updateDependents() returns children whose keys follow a referenced field', () => {
-    expect(graph.updateDependents('User', ['id']).sort()).toEqual(['Comment', 'Post', 'Profile'])
+    expect(graph.updateDependents('User', ['id']).sort()).toEqual(['Comment', 'Post', 'Profile', 'Review'])
     expect(graph.updateDependents('User', ['name'])).toEqual([])
   })
 

@@ -48,6 +48,7 @@ export class ModelGraph {
   private readonly tables = new Map<string, string[]>()
   private readonly foreignKeys: readonly ForeignKeyRelation[]
   private readonly deleteClosure = new Map<string, readonly string[]>()
+  private readonly truncateClosure = new Map<string, readonly string[]>()
   /** Per model: fields whose equality can key a row tag, with their type. */
   private readonly keyFields = new Map<string, Map<string, string>>()
 
@@ -168,6 +169,19 @@ export class ModelGraph {
   }
 
   /**
+   * Models whose tables `TRUNCATE ... CASCADE` of `model`'s table empties: every model with a
+   * foreign-key path to it, whatever the referential actions on the way (Restrict included).
+   * Without the schema text every model reachable through relations is returned.
+   */
+  truncateDependents(model: string): readonly string[] {
+    const cached = this.truncateClosure.get(model)
+    if (cached) return cached
+    const result = this.hasSchemaText ? this.referencingClosure(model) : this.reachable(model)
+    this.truncateClosure.set(model, result)
+    return result
+  }
+
+  /**
    * How the rows a relation field includes are found, when one key field links them: "rows of
    * `target` whose `targetField` equals the including row's `sourceField`". Undefined for
    * many-to-many, composite keys, keys that cannot key row tags, or without the schema text.
@@ -210,6 +224,22 @@ export class ModelGraph {
         if (fk.onDelete === 'Cascade') queue.push(fk.model)
       }
     }
+    return [...seen]
+  }
+
+  private referencingClosure(model: string): string[] {
+    // `seen` starts with the model itself, so self-relations and cycles end the walk.
+    const seen = new Set<string>([model])
+    const queue = [model]
+    while (queue.length > 0) {
+      const parent = queue.pop() as string
+      for (const fk of this.foreignKeys) {
+        if (fk.target !== parent || seen.has(fk.model)) continue
+        seen.add(fk.model)
+        queue.push(fk.model)
+      }
+    }
+    seen.delete(model)
     return [...seen]
   }
 

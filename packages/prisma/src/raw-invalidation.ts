@@ -15,7 +15,9 @@ export function rawSqlText(args: unknown): string | undefined {
 /**
  * The tags a raw statement must invalidate: the models of the tables it writes (plus what
  * cascades from them), nothing for reads, and everything ({@link ALL_TAG}) when the statement or
- * one of its tables cannot be attributed.
+ * one of its tables cannot be attributed. TRUNCATE fires no referential actions: without CASCADE
+ * only the named tables change; with CASCADE every table with a foreign-key path to them is
+ * emptied, whatever its onDelete.
  */
 export function rawInvalidation(args: unknown, graph: ModelGraph, rawTables: ReadonlyMap<string, readonly string[]>): string[] {
   const sql = rawSqlText(args)
@@ -24,14 +26,22 @@ export function rawInvalidation(args: unknown, graph: ModelGraph, rawTables: Rea
   if (effect.kind === 'read') return []
   if (effect.kind === 'unknown') return [ALL_TAG]
   const models = new Set<string>()
-  for (const table of effect.tables) {
-    const mapped = rawTables.get(table.toLowerCase()) ?? graph.modelsForTable(table)
-    if (mapped === undefined) return [ALL_TAG]
-    for (const model of mapped) {
-      models.add(model)
-      // Raw DELETE/TRUNCATE/UPDATE of keys fire referential actions just like model writes.
-      for (const dependent of graph.deleteDependents(model)) models.add(dependent)
+  const add = (tables: readonly string[] | undefined, dependents: ((model: string) => readonly string[]) | undefined): boolean => {
+    for (const table of tables ?? []) {
+      const mapped = rawTables.get(table.toLowerCase()) ?? graph.modelsForTable(table)
+      if (mapped === undefined) return false
+      for (const model of mapped) {
+        models.add(model)
+        for (const dependent of dependents?.(model) ?? []) models.add(dependent)
+      }
     }
+    return true
   }
+  // Raw DELETE/UPDATE of keys fire referential actions just like model writes.
+  const attributed =
+    add(effect.tables, (model) => graph.deleteDependents(model)) &&
+    add(effect.truncated, undefined) &&
+    add(effect.truncatedCascade, (model) => graph.truncateDependents(model))
+  if (!attributed) return [ALL_TAG]
   return [...models].flatMap((model) => [modelTag(model), anyRowTag(model)])
 }

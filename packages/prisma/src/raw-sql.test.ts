@@ -9,8 +9,7 @@ describe('rawSqlEffect()', () => {
     expect(rawSqlEffect('MERGE INTO "Tag" t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE')).toEqual({ kind: 'write', tables: ['Tag'] })
   })
 
-  it('lists every table of TRUNCATE and data-modifying CTEs', () => {
-    expect(rawSqlEffect('TRUNCATE TABLE "Post", "Tag" RESTART IDENTITY CASCADE')).toEqual({ kind: 'write', tables: ['Post', 'Tag'] })
+  it('lists every table of data-modifying CTEs', () => {
     const cte = 'WITH moved AS (DELETE FROM "Post" WHERE id = 1 RETURNING *) INSERT INTO archive SELECT * FROM moved'
     expect(rawSqlEffect(cte)).toEqual({ kind: 'write', tables: ['Post', 'archive'] })
   })
@@ -37,5 +36,51 @@ describe('rawSqlEffect()', () => {
   it('treats session and DDL-only statements as changing nothing cached', () => {
     expect(rawSqlEffect('SET search_path TO x')).toEqual({ kind: 'read' })
     expect(rawSqlEffect('CREATE INDEX ON "User" (email)')).toEqual({ kind: 'read' })
+  })
+
+  // @see issue 9: TRUNCATE ... CASCADE empties more than the named tables; plain TRUNCATE fires no referential action.
+  it('tells TRUNCATE ... CASCADE from plain TRUNCATE, in every spelling', () => {
+    expect(rawSqlEffect('TRUNCATE "User" CASCADE')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['User'] })
+    expect(rawSqlEffect('truncate table only "public"."User" restart identity cascade')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['User'] })
+    expect(rawSqlEffect('TRUNCATE TABLE "Post", ONLY public."Tag" * RESTART IDENTITY CASCADE')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['Post', 'Tag'] })
+    expect(rawSqlEffect('TRUNCATE a, b')).toEqual({ kind: 'write', tables: [], truncated: ['a', 'b'] })
+    expect(rawSqlEffect('TRUNCATE "User" CONTINUE IDENTITY RESTRICT; DELETE FROM "Post"')).toEqual({ kind: 'write', tables: ['Post'], truncated: ['User'] })
+    expect(rawSqlEffect('TRUNCATE "User" /* CASCADE */ -- CASCADE')).toEqual({ kind: 'write', tables: [], truncated: ['User'] })
+  })
+
+  // @see issue 9
+  it('does not read GRANT TRUNCATE or a TRUNCATE trigger as a write', () => {
+    expect(rawSqlEffect('GRANT TRUNCATE ON "User" TO app')).toEqual({ kind: 'read' })
+    expect(rawSqlEffect('CREATE TRIGGER t BEFORE TRUNCATE ON "User" EXECUTE FUNCTION f()')).toEqual({ kind: 'read' })
+  })
+
+  // @see issue 9: an E-string's escaped quote ended the string, and the rest of the line was read as a comment.
+  it('finds a writable CTE DELETE after an E-string with an escaped quote', () => {
+    const sql = `WITH x AS (SELECT E'it\\'s -- not a comment'), d AS (DELETE FROM "Post" RETURNING 1) SELECT * FROM x, d`
+    expect(rawSqlEffect(sql)).toEqual({ kind: 'write', tables: ['Post'] })
+  })
+
+  // @see issue 9
+  it('ends -- comments at CR as well as LF', () => {
+    expect(rawSqlEffect('WITH x AS (SELECT 1 -- why\r), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1')).toEqual({ kind: 'write', tables: ['Post'] })
+    expect(rawSqlEffect('SELECT 1 -- why\r\nDELETE FROM "Tag"')).toEqual({ kind: 'write', tables: ['Tag'] })
+  })
+
+  // @see issue 9
+  it('skips dollar quotes whose tag holds digits, and finds the DELETE after them', () => {
+    expect(rawSqlEffect('SELECT $q1$ DELETE FROM "Tag" $q1$ AS s')).toEqual({ kind: 'read' })
+    expect(rawSqlEffect('WITH s AS (SELECT $$ DELETE FROM "Tag" $$), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1')).toEqual({ kind: 'write', tables: ['Post'] })
+  })
+
+  it('reads standard strings as PostgreSQL does: a backslash does not escape the quote', () => {
+    // PostgreSQL: 'C:\' ends at the second quote, so the DELETE is real.
+    expect(rawSqlEffect(`WITH x AS (SELECT 'C:\\'"p"), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1`)).toEqual({ kind: 'write', tables: ['Post'] })
+  })
+
+  // @see issue 9
+  it('skips nested block comments and unquotes doubled quotes in identifiers', () => {
+    expect(rawSqlEffect('SELECT 1 /* a /* DELETE FROM x */ UPDATE y SET z = 1 */')).toEqual({ kind: 'read' })
+    expect(rawSqlEffect('UPDATE "we""ird" SET a = 1')).toEqual({ kind: 'write', tables: ['we"ird'] })
+    expect(rawSqlEffect('DELETE FROM `my``table`')).toEqual({ kind: 'write', tables: ['my`table'] })
   })
 })

@@ -1,68 +1,54 @@
+import { Tok, tokenize } from '@perf/core'
+
 /**
  * Finds the tables a raw SQL statement writes, so `$executeRaw` (and a writing `$queryRaw`)
- * can invalidate exactly those models. The scanner skips string literals, dollar-quoted
- * strings and comments, and recognises PostgreSQL's data-changing statements.
+ * can invalidate exactly those models. Lexing is core's SQL lexer in PostgreSQL mode (string
+ * literals, E'' and dollar-quoted strings and comments are skipped exactly as PostgreSQL reads
+ * them); this file recognises PostgreSQL's data-changing statements.
  */
 
 /** What a raw statement does to tables the cache may depend on. */
 export type RawSqlEffect =
   /** Reads only (or changes nothing cached: SET, BEGIN, CREATE INDEX, ...). */
   | { kind: 'read' }
-  /** Writes these tables (names unqualified, as written; quoted names keep their case). */
-  | { kind: 'write'; tables: string[] }
+  /** Writes tables (names unqualified, as written; quoted names keep their case). */
+  | {
+      kind: 'write'
+      /** Tables written by INSERT, UPDATE, DELETE, MERGE, COPY or DDL: referential actions may fire. */
+      tables: string[]
+      /** Tables emptied by TRUNCATE without CASCADE: no referential action fires, nothing else changes. */
+      truncated?: string[]
+      /** Tables emptied by TRUNCATE ... CASCADE: every table with a foreign-key path to them is emptied too. */
+      truncatedCascade?: string[]
+    }
   /** Cannot tell (CALL, DO, unknown statements): treat as writing everything. */
   | { kind: 'unknown' }
 
 interface Token {
-  /** Lower-cased for bare words; verbatim for quoted identifiers; the character for punctuation. */
+  /** Lower-cased for bare words; verbatim for quoted identifiers; the text for punctuation and operators. */
   value: string
   quoted: boolean
 }
 
-/** Splits SQL into words, quoted identifiers and punctuation; literals and comments are dropped. */
-export function tokenize(sql: string): Token[] {
+/** Words, quoted identifiers, punctuation and operators; literals, placeholders and comments are dropped. */
+function statementTokens(sql: string): Token[] {
   const tokens: Token[] = []
-  let i = 0
-  while (i < sql.length) {
-    const ch = sql[i] as string
-    if (/\s/.test(ch)) i++
-    else if (ch === '-' && sql[i + 1] === '-') i = skipTo(sql, '\n', i)
-    else if (ch === '/' && sql[i + 1] === '*') i = skipTo(sql, '*/', i + 2)
-    else if (ch === "'") i = skipQuoted(sql, "'", i + 1)
-    else if (ch === '"') {
-      const end = skipQuoted(sql, '"', i + 1)
-      tokens.push({ value: sql.slice(i + 1, end - 1).replace(/""/g, '"'), quoted: true })
-      i = end
-    } else if (ch === '$' && /[A-Za-z_$]/.test(sql[i + 1] ?? '')) {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))
-      i = tag ? skipTo(sql, tag[0], i + tag[0].length) : i + 1
-    } else if (/[A-Za-z_]/.test(ch)) {
-      const word = /^[A-Za-z_][\w$]*/.exec(sql.slice(i))?.[0] ?? ch
-      // E'...' and U&'...' string prefixes: the literal is skipped on the next turn.
-      tokens.push({ value: word.toLowerCase(), quoted: false })
-      i += word.length
-    } else {
-      tokens.push({ value: ch, quoted: false })
-      i++
+  for (const t of tokenize(sql, { postgres: true })) {
+    const k = t.kind
+    if (k === Tok.word) tokens.push({ value: sql.slice(t.start, t.end).toLowerCase(), quoted: false })
+    else if (k === Tok.quotedIdent) tokens.push({ value: unquote(sql.slice(t.start, t.end)), quoted: true })
+    else if (k !== Tok.comment && k !== Tok.string && k !== Tok.number && k !== Tok.placeholder) {
+      tokens.push({ value: sql.slice(t.start, t.end), quoted: false })
     }
   }
   return tokens
 }
 
-function skipTo(sql: string, end: string, from: number): number {
-  const at = sql.indexOf(end, from)
-  return at < 0 ? sql.length : at + end.length
-}
-
-function skipQuoted(sql: string, quote: string, from: number): number {
-  let i = from
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2
-      else return i + 1
-    } else i++
-  }
-  return sql.length
+/** `"a""b"` -> `a"b`, and the same for MySQL backticks; an unterminated identifier keeps its tail. */
+function unquote(text: string): string {
+  const quote = text[0] as string
+  const closed = text.length > 1 && text.endsWith(quote)
+  return text.slice(1, closed ? -1 : undefined).replaceAll(quote + quote, quote)
 }
 
 const READ_STARTS = new Set(['select', 'with', 'values', 'table', 'show', 'explain', 'fetch'])
@@ -79,7 +65,7 @@ const SKIP_WORDS = new Set(['only', 'table', 'if', 'exists', 'materialized', 'vi
 function readName(tokens: Token[], i: number): { name: string; next: number } | undefined {
   while (tokens[i] && !tokens[i]?.quoted && SKIP_WORDS.has(tokens[i]?.value as string)) i++
   let token = tokens[i]
-  if (!token || (!token.quoted && !/^[a-z_]/.test(token.value))) return undefined
+  if (!token || (!token.quoted && !/^[a-z_\u0080-\uffff]/.test(token.value))) return undefined
   let name = token.value
   while (tokens[i + 1]?.value === '.' && tokens[i + 2]) {
     i += 2
@@ -89,19 +75,37 @@ function readName(tokens: Token[], i: number): { name: string; next: number } | 
   return { name, next: i + 1 }
 }
 
-/** Reads `name [, name ...]` (TRUNCATE, DROP TABLE). */
-function readNameList(tokens: Token[], i: number, out: string[]): void {
+/** Reads `name [*] [, name [*] ...]` (TRUNCATE, DROP TABLE); returns the index after the list. */
+function readNameList(tokens: Token[], i: number, out: string[]): number {
   for (;;) {
     const read = readName(tokens, i)
-    if (!read) return
+    if (!read) return i
     out.push(read.name)
-    if (tokens[read.next]?.value !== ',') return
-    i = read.next + 1
+    // `name *`: the table and its inheritance children, which are the same models.
+    const next = tokens[read.next]?.value === '*' ? read.next + 1 : read.next
+    if (tokens[next]?.value !== ',') return next
+    i = next + 1
   }
 }
 
-function collectTargets(tokens: Token[]): string[] {
-  const targets: string[] = []
+/** `TRUNCATE [TABLE] [ONLY] name [*] [, ...] [RESTART | CONTINUE IDENTITY] [CASCADE | RESTRICT]`. */
+function collectTruncate(tokens: Token[], out: Targets): void {
+  const names: string[] = []
+  const end = readNameList(tokens, 1, names)
+  const cascade = tokens.slice(end).some((t) => !t.quoted && t.value === 'cascade')
+  ;(cascade ? out.truncatedCascade : out.truncated).push(...names)
+}
+
+interface Targets {
+  tables: string[]
+  truncated: string[]
+  truncatedCascade: string[]
+}
+
+function collectTargets(tokens: Token[], out: Targets): void {
+  // TRUNCATE is a statement of its own: never in a CTE, and GRANT TRUNCATE / BEFORE TRUNCATE name no rows.
+  if (!tokens[0]?.quoted && tokens[0]?.value === 'truncate') return collectTruncate(tokens, out)
+  const targets = out.tables
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token
     if (t.quoted) continue
@@ -113,29 +117,33 @@ function collectTargets(tokens: Token[]): string[] {
     if ((t.value === 'insert' || t.value === 'merge') && next === 'into') push(i + 2)
     else if (t.value === 'delete' && next === 'from') push(i + 2)
     else if (t.value === 'update' && !NOT_UPDATE_STATEMENT.has(tokens[i - 1]?.value ?? '')) push(i + 1)
-    else if (t.value === 'truncate' || (t.value === 'drop' && next === 'table')) readNameList(tokens, i + 1, targets)
+    else if (t.value === 'drop' && next === 'table') readNameList(tokens, i + 1, targets)
     else if (t.value === 'alter' && next === 'table') push(i + 2)
     else if (t.value === 'refresh' && next === 'materialized') push(i + 2)
     else if (t.value === 'copy' && tokens.slice(i + 1).some((x) => !x.quoted && x.value === 'from')) push(i + 1)
   }
-  return targets
 }
 
 /** Classifies one statement or a `;`-separated script. */
 export function rawSqlEffect(sql: string): RawSqlEffect {
-  const tokens = tokenize(sql)
+  const tokens = statementTokens(sql)
   const statements: Token[][] = [[]]
   for (const token of tokens) {
     if (!token.quoted && token.value === ';') statements.push([])
     else statements[statements.length - 1]?.push(token)
   }
-  const tables: string[] = []
+  const out: Targets = { tables: [], truncated: [], truncatedCascade: [] }
   for (const statement of statements) {
     const first = statement[0]
     if (!first) continue
-    const targets = collectTargets(statement)
-    if (targets.length > 0) tables.push(...targets)
-    else if (first.quoted || !(READ_STARTS.has(first.value) || NEUTRAL_STARTS.has(first.value))) return { kind: 'unknown' }
+    const found = out.tables.length + out.truncated.length + out.truncatedCascade.length
+    collectTargets(statement, out)
+    if (out.tables.length + out.truncated.length + out.truncatedCascade.length > found) continue
+    if (first.quoted || !(READ_STARTS.has(first.value) || NEUTRAL_STARTS.has(first.value))) return { kind: 'unknown' }
   }
-  return tables.length > 0 ? { kind: 'write', tables: [...new Set(tables)] } : { kind: 'read' }
+  if (out.tables.length + out.truncated.length + out.truncatedCascade.length === 0) return { kind: 'read' }
+  const effect: RawSqlEffect = { kind: 'write', tables: [...new Set(out.tables)] }
+  if (out.truncated.length > 0) effect.truncated = [...new Set(out.truncated)]
+  if (out.truncatedCascade.length > 0) effect.truncatedCascade = [...new Set(out.truncatedCascade)]
+  return effect
 }

@@ -40,7 +40,7 @@ describe('writeEffect()', () => {
   })
 
   it('adds onUpdate dependents when a referenced key changes', () => {
-    expect(sorted(writeEffect(graph, 'User', 'update', { where: { id: 1 }, data: { id: 2 } }).others)).toEqual(['Comment', 'Post', 'Profile'])
+    expect(sorted(writeEffect(graph, 'User', 'update', { where: { id: 1 }, data: { id: 2 } }).others)).toEqual(['Comment', 'Post', 'Profile', 'Review'])
   })
 
   it('does not treat selectors in where as writes', () => {

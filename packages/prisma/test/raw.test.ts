@@ -59,6 +59,73 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
     expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('miss')
   })
 
+  // @see issue 9: TRUNCATE ... CASCADE empties every table with a foreign key to the truncated ones, whatever their onDelete.
+  it('$executeRaw TRUNCATE ... CASCADE invalidates models that reference the table through a Restrict relation', async () => {
+    await w.prisma.review.create({ data: { stars: 5, authorId: ids.bob.id } })
+    expect(await w.db.review.findMany({ cacheStrategy: ttl })).toHaveLength(1)
+    await w.db.tag.findMany({ cacheStrategy: ttl })
+    await w.db.tag.findMany({ include: { posts: true }, cacheStrategy: ttl })
+    await w.db.$executeRaw`TRUNCATE "User" CASCADE`
+    const before = w.statements()
+    const reviews = await w.db.review.findMany({ cacheStrategy: ttl }).withPerfInfo()
+    expect(reviews.info.status).toBe('miss')
+    expect(reviews.data).toEqual([])
+    expect(w.statements() - before).toBe(1)
+    // The emptied join table only changes reads that reach Post; Tag's own rows are untouched.
+    expect((await w.db.tag.findMany({ include: { posts: true }, cacheStrategy: ttl })).map((t) => t.posts)).toEqual([[], []])
+    expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
+  })
+
+  // @see issue 9
+  it('$executeRawUnsafe TRUNCATE TABLE ONLY with a schema-qualified name and RESTART IDENTITY CASCADE invalidates the referencing models', async () => {
+    await w.prisma.review.create({ data: { stars: 3, authorId: ids.alice.id } })
+    await w.db.review.count({ cacheStrategy: ttl })
+    await w.db.$executeRawUnsafe(`TRUNCATE TABLE ONLY "${tdb?.schema}"."User" RESTART IDENTITY CASCADE`)
+    const count = await w.db.review.count({ cacheStrategy: ttl }).withPerfInfo()
+    expect(count).toMatchObject({ data: 0, info: { status: 'miss' } })
+  })
+
+  it('$executeRaw plain TRUNCATE a, b invalidates the named tables only', async () => {
+    await w.prisma.review.create({ data: { stars: 4, authorId: ids.bob.id } })
+    await warm()
+    await w.db.review.findMany({ cacheStrategy: ttl })
+    await w.db.$executeRaw`TRUNCATE "Review", comments`
+    expect(await w.db.review.findMany({ cacheStrategy: ttl })).toEqual([])
+    expect(await w.db.comment.findMany({ cacheStrategy: ttl })).toEqual([])
+    expect(await status(w.db.user.findMany({ cacheStrategy: ttl }))).toBe('hit')
+    expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
+  })
+
+  // @see issue 9: the scanner ended E'...\'...' at the escaped quote and read the rest of the line as a comment.
+  it('a writable CTE DELETE after an E-string with an escaped quote invalidates its table', async () => {
+    await warm()
+    const sql = `WITH x AS (SELECT E'it\\'s -- not a comment' AS s), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM x, d`
+    await w.db.$executeRawUnsafe(sql, ids.second.id)
+    const posts = await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl }).withPerfInfo()
+    expect(posts.info.status).toBe('miss')
+    expect(posts.data.map((p) => p.id)).toEqual([ids.first.id])
+    expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
+  })
+
+  // @see issue 9: a -- comment ends at a carriage return too.
+  it('a writable CTE DELETE after a -- comment ended by \\r invalidates its table', async () => {
+    await warm()
+    await w.db.$executeRawUnsafe('WITH x AS (SELECT 1 AS one -- why\r), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM x, d', ids.second.id)
+    expect((await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl })).map((p) => p.id)).toEqual([ids.first.id])
+  })
+
+  // @see issue 9: a dollar-quote tag may hold digits after its first character.
+  it('DELETE FROM inside dollar-quoted strings is not a write, a DELETE after them is', async () => {
+    await warm()
+    const sql = 'WITH s AS (SELECT $q1$ DELETE FROM "Tag" $q1$ AS t, $$UPDATE "User" SET "name" = \'x\'$$ AS u), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM s, d'
+    await w.db.$executeRawUnsafe(sql, ids.second.id)
+    expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
+    expect(await status(w.db.user.findMany({ cacheStrategy: ttl }))).toBe('hit')
+    const posts = await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl }).withPerfInfo()
+    expect(posts.info.status).toBe('miss')
+    expect(posts.data.map((p) => p.id)).toEqual([ids.first.id])
+  })
+
   it('$queryRaw is never cached, and a writing $queryRaw invalidates', async () => {
     await warm()
     const before = w.statements()

@@ -1,8 +1,11 @@
 /**
- * A single-pass, hand-written SQL scanner shared by `fingerprint` and `redact`. Every branch
- * advances at least one character and never backtracks, so any input is scanned in linear
- * time (no regular expressions, no catastrophic cases). It knows enough of PostgreSQL, MySQL
- * and SQLite lexing to find literals; it is not a parser.
+ * A single-pass, hand-written SQL scanner shared by `fingerprint`, `redact` and the adapters'
+ * raw-SQL classification. Every branch advances at least one character and never backtracks, so
+ * any input is scanned in linear time (no regular expressions, no catastrophic cases). It knows
+ * enough of PostgreSQL, MySQL and SQLite lexing to find literals, comments and identifiers: E''
+ * strings with backslash escapes, `$$` and `$tag$` dollar quotes, nested block comments, `--`
+ * comments ended by CR or LF, `""`-doubled quoted identifiers and MySQL backticks. It is not a
+ * parser.
  */
 
 /** Token kinds. Numbers, not a `const enum`, because `verbatimModuleSyntax` forbids const enums across files. */
@@ -34,11 +37,28 @@ export interface Token {
   end: number
 }
 
+/** How {@link tokenize} reads dialect-dependent text. */
+export interface SqlLexerOptions {
+  /**
+   * Lex exactly as PostgreSQL does (standard_conforming_strings on): a backslash in a plain
+   * `'...'` string is an ordinary character (only `E'...'` strings have backslash escapes), and
+   * `"..."` is always a quoted identifier. Use it where a misread literal would hide a statement.
+   * @default false: guess per literal instead, so that redaction never leaks the tail of MySQL's
+   * `'O\'Brien'` or a `"ann@example.com"` string value.
+   */
+  postgres?: boolean
+}
+
 const CH_QUOTE = 39 // '
 const CH_DQUOTE = 34 // "
 const CH_BACKTICK = 96
 const CH_DOLLAR = 36
 const CH_BACKSLASH = 92
+/** How a backslash inside a quoted run behaves (see {@link skipQuoted}). */
+const NO_ESCAPES = 0
+const GUESS_ESCAPED_QUOTE = 1
+const BACKSLASH_ESCAPES = 2
+type Escapes = typeof NO_ESCAPES | typeof GUESS_ESCAPED_QUOTE | typeof BACKSLASH_ESCAPES
 const OPERATOR_CHARS = '+-*/<>=~!@#%^&|?:'
 /** PostgreSQL lets a multi-char operator end in + or - only if it contains one of these. */
 const OPERATOR_SPECIAL = '~!@#%^&|`?'
@@ -59,10 +79,22 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || isDigit(c) || c === CH_DOLLAR
 }
 
-/** Splits `sql` into tokens (whitespace dropped, comments kept so callers decide). */
-export function tokenize(sql: string): Token[] {
+/**
+ * Splits `sql` into tokens (whitespace dropped, comments kept so callers decide). Any input is
+ * accepted: an unterminated literal or comment runs to the end of the text.
+ *
+ * @experimental The base of SQL-level adapters; token kinds may still be added.
+ * @example
+ * const sql = "DELETE FROM t WHERE a = E'it\\'s' -- why"
+ * tokenize(sql, { postgres: true }).filter((t) => t.kind === Tok.word).map((t) => sql.slice(t.start, t.end))
+ * // ['DELETE', 'FROM', 't', 'WHERE', 'a']
+ */
+export function tokenize(sql: string, options?: SqlLexerOptions): Token[] {
+  const postgres = options?.postgres === true
+  const plainEscapes: Escapes = postgres ? NO_ESCAPES : GUESS_ESCAPED_QUOTE
   const tokens: Token[] = []
   const n = sql.length
+  let lf = -1 // the next LF at or after the last `--` (n: none), so indexOf scans each character once
   let i = 0
   while (i < n) {
     const c = sql.charCodeAt(i)
@@ -73,20 +105,22 @@ export function tokenize(sql: string): Token[] {
     const start = i
     let kind: TokKind
     if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      const nl = sql.indexOf('\n', i)
-      i = nl === -1 ? n : nl
+      // A `--` comment ends before a CR or LF (PostgreSQL, MySQL and SQLite agree).
+      if (lf < i) lf = indexOrEnd(sql, '\n', i)
+      i += 2
+      while (i < lf && sql.charCodeAt(i) !== 13) i++
       kind = Tok.comment
     } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
       i = skipBlockComment(sql, i)
       kind = Tok.comment
     } else if (c === CH_QUOTE) {
-      i = skipQuoted(sql, i, CH_QUOTE, false)
+      i = skipQuoted(sql, i, CH_QUOTE, plainEscapes)
       kind = Tok.string
     } else if (c === CH_DQUOTE) {
-      i = skipQuoted(sql, i, CH_DQUOTE, false)
-      kind = looksLikeValue(sql, start + 1, i - 1) ? Tok.string : Tok.quotedIdent
+      i = skipQuoted(sql, i, CH_DQUOTE, NO_ESCAPES)
+      kind = !postgres && looksLikeValue(sql, start + 1, i - 1) ? Tok.string : Tok.quotedIdent
     } else if (c === CH_BACKTICK) {
-      i = skipQuoted(sql, i, CH_BACKTICK, false)
+      i = skipQuoted(sql, i, CH_BACKTICK, NO_ESCAPES)
       kind = Tok.quotedIdent
     } else if (c === CH_DOLLAR) {
       ;[i, kind] = scanDollar(sql, i)
@@ -94,7 +128,7 @@ export function tokenize(sql: string): Token[] {
       i = scanNumber(sql, i)
       kind = Tok.number
     } else if (isIdentStart(c)) {
-      ;[i, kind] = scanWord(sql, i)
+      ;[i, kind] = scanWord(sql, i, plainEscapes)
     } else if (c === 58 && sql.charCodeAt(i + 1) === 58) {
       i += 2
       kind = Tok.cast
@@ -143,6 +177,11 @@ export function endsOperand(tokens: readonly Token[], end = tokens.length): bool
   return k === Tok.quotedIdent || k === Tok.string || k === Tok.number || k === Tok.placeholder || k === Tok.close || k === Tok.closeBracket
 }
 
+function indexOrEnd(sql: string, search: string, from: number): number {
+  const at = sql.indexOf(search, from)
+  return at === -1 ? sql.length : at
+}
+
 function skipBlockComment(sql: string, i: number): number {
   // PostgreSQL nests block comments; MySQL does not, but nested markers are rare there.
   let depth = 0
@@ -160,13 +199,17 @@ function skipBlockComment(sql: string, i: number): number {
   return n
 }
 
-/** Skips a quoted run starting at `i` (the opening quote); a doubled quote is an escaped quote. */
-function skipQuoted(sql: string, i: number, quote: number, backslashEscapes: boolean): number {
+/**
+ * Skips a quoted run starting at `i` (the opening quote); a doubled quote is an escaped quote.
+ * `escapes` says what a backslash does: nothing, escape the next character (E'' strings), or
+ * escape a following quote when {@link isEscapedQuote} guesses so.
+ */
+function skipQuoted(sql: string, i: number, quote: number, escapes: Escapes): number {
   const n = sql.length
   i++
   while (i < n) {
     const c = sql.charCodeAt(i)
-    if (c === CH_BACKSLASH && (backslashEscapes || (quote === CH_QUOTE && isEscapedQuote(sql, i)))) i += 2
+    if (c === CH_BACKSLASH && (escapes === BACKSLASH_ESCAPES || (escapes === GUESS_ESCAPED_QUOTE && isEscapedQuote(sql, i)))) i += 2
     else if (c === quote) {
       if (sql.charCodeAt(i + 1) !== quote) return i + 1
       i += 2
@@ -235,16 +278,16 @@ function scanNumber(sql: string, i: number): number {
 }
 
 /** A word, or a prefixed string: E'..' (backslash escapes), N'..', X'..', B'..', U&'..'. */
-function scanWord(sql: string, i: number): [number, TokKind] {
+function scanWord(sql: string, i: number, plainEscapes: Escapes): [number, TokKind] {
   const end = skipIdent(sql, i)
   if (end === i + 1) {
     const p = sql.charCodeAt(i) | 32
     const after = sql.charCodeAt(end)
     if (after === CH_QUOTE && (p === 101 || p === 110 || p === 120 || p === 98)) {
-      return [skipQuoted(sql, end, CH_QUOTE, p === 101), Tok.string]
+      return [skipQuoted(sql, end, CH_QUOTE, p === 101 ? BACKSLASH_ESCAPES : plainEscapes), Tok.string]
     }
     if (p === 117 && after === 38 && sql.charCodeAt(end + 1) === CH_QUOTE) {
-      return [skipQuoted(sql, end + 1, CH_QUOTE, false), Tok.string]
+      return [skipQuoted(sql, end + 1, CH_QUOTE, plainEscapes), Tok.string]
     }
   }
   return [end, Tok.word]
