@@ -203,7 +203,10 @@ describeIf(binary, 'redis-server binary not available')('durable invalidation on
     expect(await writer.get('k')).not.toBe('old')
     await sleep(1_000)
     server.resume()
+    const resumed = performance.now()
     await until(() => writer.stats().pendingInvalidations === 0)
+    // The staleness other instances can see after a partition heals: how long the retry takes to land.
+    console.log(`[durable invalidation] pending invalidation landed ${(performance.now() - resumed).toFixed(0)} ms after Redis answered again (hung 1,000 ms)`)
     expect(events.some((e) => e.type === 'invalidation-retry' && e.landed)).toBe(true)
     // From now on no instance sees the old value: its local copy is at most localMaxAgeMs old.
     await sleep(350)

@@ -4,7 +4,7 @@ import type { BusMessage } from '../types.js'
 /** Most keys or tags kept pending one by one; past that they fold into a pending clear (more misses, never a stale read). */
 const MAX_PENDING = 10_000
 const FIRST_RETRY_MS = 50
-const MAX_RETRY_MS = 5_000
+const MAX_RETRY_MS = 1_000
 
 interface Until {
   at: number
