@@ -81,7 +81,7 @@ export type CoreName = keyof CoreApi
 
 /** Where each name lives in core's source, for the pre-export fallback. */
 const SOURCE_FILES: Record<CoreName, string[]> = {
-  MemoryStore: ['cache/memory-store.ts'],
+  MemoryStore: ['cache/memory/memory-store.ts', 'cache/memory-store.ts'],
   createCache: ['cache/cache.ts', 'cache/create-cache.ts'],
   BatchLoader: ['batch/batch-loader.ts'],
   batches: ['batch/batches.ts', 'batch/index.ts'],

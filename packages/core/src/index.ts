@@ -13,12 +13,12 @@ export type { ChannelName } from './util/diagnostics.js'
 // cache
 export { createCache } from './cache/cache.js'
 export type { Cache } from './cache/cache.js'
-export { MemoryStore } from './cache/memory-store.js'
-export type { MemoryStoreOptions, MemoryStoreStats } from './cache/memory-store.js'
-export { createCodec } from './cache/codec.js'
-export type { CodecClass, CodecOptions, DefaultCodec } from './cache/codec.js'
-export { stableKey, canonicalize } from './cache/stable-key.js'
-export { estimateSize } from './cache/size.js'
+export { MemoryStore } from './cache/memory/memory-store.js'
+export type { MemoryStoreOptions, MemoryStoreStats } from './cache/memory/memory-store.js'
+export { createCodec } from './cache/value/codec.js'
+export type { CodecClass, CodecOptions, DefaultCodec } from './cache/value/codec.js'
+export { stableKey, canonicalize } from './cache/value/stable-key.js'
+export { estimateSize } from './cache/value/size.js'
 export type {
   BusHandlers,
   BusMessage,

@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isPerfError } from '../errors.js'
 import { createCache } from './cache.js'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore } from './memory/memory-store.js'
 import type { CacheEvent } from './types.js'
 
 afterEach(() => {

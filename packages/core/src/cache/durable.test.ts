@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isPerfError } from '../errors.js'
 import { createCache } from './cache.js'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore } from './memory/memory-store.js'
 import type { CacheEvent } from './types.js'
 import { LocalBus, ScriptedStore } from './__tests__/helpers.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCache } from './cache.js'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore } from './memory/memory-store.js'
 import type { Clock } from '../util/clock.js'
 import { deferred, LocalBus, ScriptedStore } from './__tests__/helpers.js'
 

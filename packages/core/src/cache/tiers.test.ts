@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createCache } from './cache.js'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore } from './memory/memory-store.js'
 import { ScriptedStore } from './__tests__/helpers.js'
 import type { CacheEvent } from './types.js'
 

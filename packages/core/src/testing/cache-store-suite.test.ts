@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore } from '../cache/memory-store.js'
+import { MemoryStore } from '../cache/memory/memory-store.js'
 import type { CacheStore, StoreCapabilities, StoreEntry } from '../cache/types.js'
 import { cacheStoreSuite } from './cache-store-suite.js'
 import type { CacheStoreSuiteOptions } from './cache-store-suite.js'

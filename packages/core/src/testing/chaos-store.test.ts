@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { rejection, thrown } from '../__tests__/errors.js'
-import { MemoryStore } from '../cache/memory-store.js'
+import { MemoryStore } from '../cache/memory/memory-store.js'
 import type { CacheStore, StoreCapabilities, StoreEntry, StoreRead } from '../cache/types.js'
 import { cacheStoreSuite } from './cache-store-suite.js'
 import { chaosStore } from './chaos-store.js'

@@ -1,5 +1,5 @@
 import type { BusHandlers, BusMessage, CacheStore, InvalidationBus, StoreEntry, StoreRead } from '../types.js'
-import { MemoryStore } from '../memory-store.js'
+import { MemoryStore } from '../memory/memory-store.js'
 
 /** A promise with its resolve/reject exposed, for loaders that finish when the test says so. */
 export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {

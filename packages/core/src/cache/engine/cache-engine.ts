@@ -3,7 +3,7 @@ import { PerfError, isPerfError } from '../../errors.js'
 import { CoarseClock } from '../../util/coarse-clock.js'
 import { systemClock, type Clock } from '../../util/clock.js'
 import { assertInt } from '../../util/validate.js'
-import { createCodec } from '../codec.js'
+import { createCodec } from '../value/codec.js'
 import type { Cache } from '../cache.js'
 import type { BusMessage, CacheOptions, CacheStats, EntryOptions, GetOptions, GetOrSetOptions, Loader, StoreEntry, WarmEntry, WithMeta } from '../types.js'
 import { BusSync } from './bus-sync.js'
@@ -17,7 +17,7 @@ import { LocalOrder } from './local-order.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { SKIPPED, type TierGuard } from './tier-guard.js'
 import { TierStack, isEntry, malformed } from './tier-stack.js'
-import { assertTagList } from '../keys.js'
+import { assertTagList } from '../value/keys.js'
 
 /**
  * The {@link Cache} behind `createCache`: the public methods, each a few lines over the parts

@@ -1,7 +1,7 @@
 import { PerfError } from '../../errors.js'
 import { toMs } from '../../util/duration.js'
 import { assertInt } from '../../util/validate.js'
-import { assertKey, assertKeyList } from '../keys.js'
+import { assertKey, assertKeyList } from '../value/keys.js'
 import type { CacheOptions } from '../types.js'
 import { baseOptions, type OptionDefaults } from './entry-options.js'
 

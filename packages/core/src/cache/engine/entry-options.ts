@@ -1,6 +1,6 @@
 import { PerfError } from '../../errors.js'
 import { toMs, type Duration } from '../../util/duration.js'
-import { assertTagList, isWellFormed } from '../keys.js'
+import { assertTagList, isWellFormed } from '../value/keys.js'
 import type { EntryOptions, GetOrSetOptions } from '../types.js'
 
 /** Per-call options after validation, all in milliseconds. */

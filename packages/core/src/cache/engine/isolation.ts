@@ -1,4 +1,4 @@
-import { CopyPlanner, type Copier } from '../copy-plan.js'
+import { CopyPlanner, type Copier } from '../value/copy-plan.js'
 import type { Codec } from '../types.js'
 
 /**

@@ -1,7 +1,7 @@
 import { PerfError } from '../../errors.js'
 import { COARSE_RESOLUTION_MS } from '../../util/coarse-clock.js'
 import type { Clock } from '../../util/clock.js'
-import { MemoryStore } from '../memory-store.js'
+import { MemoryStore } from '../memory/memory-store.js'
 import type { CacheStore, MaybePromise, ReadHint, StoreEntry, StoreRead } from '../types.js'
 import type { Isolation } from './isolation.js'
 import type { LocalOrder } from './local-order.js'

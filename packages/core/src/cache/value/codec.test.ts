@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { thrown } from '../__tests__/errors.js'
+import { thrown } from '../../__tests__/errors.js'
 import { type CodecClass, createCodec } from './codec.js'
 
 class Money {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expectTypedErrors } from './__tests__/hostile-values.js'
+import { expectTypedErrors } from '../__tests__/hostile-values.js'
 import { estimateSize } from './size.js'
 
 describe('estimateSize', () => {

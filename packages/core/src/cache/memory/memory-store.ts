@@ -1,9 +1,9 @@
-import { PerfError } from '../errors.js'
-import { type Clock, systemClock } from '../util/clock.js'
-import { CoarseClock } from '../util/coarse-clock.js'
-import { assertFunction, assertInt } from '../util/validate.js'
-import { estimateSize } from './size.js'
-import type { CacheStore, StoreCapabilities, StoreEntry, StoreStats } from './types.js'
+import { PerfError } from '../../errors.js'
+import { type Clock, systemClock } from '../../util/clock.js'
+import { CoarseClock } from '../../util/coarse-clock.js'
+import { assertFunction, assertInt } from '../../util/validate.js'
+import { estimateSize } from '../value/size.js'
+import type { CacheStore, StoreCapabilities, StoreEntry, StoreStats } from '../types.js'
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {

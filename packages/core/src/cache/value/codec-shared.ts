@@ -1,4 +1,4 @@
-import { PerfError } from '../errors.js'
+import { PerfError } from '../../errors.js'
 
 /**
  * A class the default codec round-trips. `encode` turns an instance into something the codec

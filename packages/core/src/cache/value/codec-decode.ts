@@ -1,4 +1,4 @@
-import { PerfError, isPerfError } from '../errors.js'
+import { PerfError, isPerfError } from '../../errors.js'
 import type { ClassRegistry } from './codec-registry.js'
 import { MAX_BIGINT_DIGITS, MAX_DEPTH, TAG, TILDE, TYPED_ARRAY_BY_NAME, describeError } from './codec-shared.js'
 

@@ -1,5 +1,5 @@
-import { PerfError, type PerfErrorCode } from '../errors.js'
-import { describeValue } from '../util/validate.js'
+import { PerfError, type PerfErrorCode } from '../../errors.js'
+import { describeValue } from '../../util/validate.js'
 
 /**
  * A UTF-16 surrogate with no partner: a high one not followed by a low one, or a low one not

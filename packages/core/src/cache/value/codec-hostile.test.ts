@@ -1,8 +1,8 @@
 import { deflateRawSync, constants as zlib } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { thrown } from '../__tests__/errors.js'
-import { expectTypedErrors } from './__tests__/hostile-values.js'
-import { isPerfError } from '../errors.js'
+import { thrown } from '../../__tests__/errors.js'
+import { expectTypedErrors } from '../__tests__/hostile-values.js'
+import { isPerfError } from '../../errors.js'
 import { type CodecClass, createCodec } from './codec.js'
 import { MAX_BIGINT_DIGITS, MAX_DEPTH } from './codec-shared.js'
 

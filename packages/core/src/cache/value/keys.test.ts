@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { thrown } from '../__tests__/errors.js'
-import { isPerfError } from '../errors.js'
+import { thrown } from '../../__tests__/errors.js'
+import { isPerfError } from '../../errors.js'
 import { assertKey, assertKeyList, assertTagList, isWellFormed, loneSurrogateAt } from './keys.js'
 
 const revoked = (): unknown => {

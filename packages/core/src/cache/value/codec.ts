@@ -1,13 +1,13 @@
 import { constants as buffer } from 'node:buffer'
 import { deflateRawSync, inflateRawSync, constants as zlib } from 'node:zlib'
-import { PerfError, isPerfError } from '../errors.js'
-import { assertInt } from '../util/validate.js'
+import { PerfError, isPerfError } from '../../errors.js'
+import { assertInt } from '../../util/validate.js'
 import { Cloner } from './codec-clone.js'
 import { Decoder } from './codec-decode.js'
 import { Encoder } from './codec-encode.js'
 import { ClassRegistry } from './codec-registry.js'
 import { describeError, type CodecClass } from './codec-shared.js'
-import type { Codec } from './types.js'
+import type { Codec } from '../types.js'
 
 export type { CodecClass } from './codec-shared.js'
 

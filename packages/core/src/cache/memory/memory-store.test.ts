@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isPerfError } from '../errors.js'
+import { isPerfError } from '../../errors.js'
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js'
-import type { StoreEntry } from './types.js'
+import type { StoreEntry } from '../types.js'
 
 function manualClock(start = 1_000_000) {
   const clock = { time: start, now: () => clock.time }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCodec } from './codec.js'
 import { CopyPlanner } from './copy-plan.js'
-import { expectTypedErrors } from './__tests__/hostile-values.js'
+import { expectTypedErrors } from '../__tests__/hostile-values.js'
 
 const codec = createCodec()
 const planner = () => new CopyPlanner((v) => codec.clone(v))

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cacheStoreSuite } from '../testing/cache-store-suite.js'
+import { cacheStoreSuite } from '../../testing/cache-store-suite.js'
 import { MemoryStore } from './memory-store.js'
 
 const runner = { describe, it, expect, beforeEach, afterEach }

@@ -1,4 +1,4 @@
-import { PerfError } from '../errors.js'
+import { PerfError } from '../../errors.js'
 import type { CodecClass } from './codec-shared.js'
 
 function invalid(option: string, message: string, value: unknown): PerfError {

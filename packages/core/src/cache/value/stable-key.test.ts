@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { canonicalize, stableKey } from './stable-key.js'
-import { thrown } from '../__tests__/errors.js'
-import { HOSTILE_VALUES, expectTypedErrors } from './__tests__/hostile-values.js'
+import { thrown } from '../../__tests__/errors.js'
+import { HOSTILE_VALUES, expectTypedErrors } from '../__tests__/hostile-values.js'
 
 describe('stableKey', () => {
   it('stableKey() ignores object key order at every depth', () => {
