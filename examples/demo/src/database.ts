@@ -24,7 +24,10 @@ async function startEmbedded(): Promise<{ child: ChildProcess; port: number }> {
   const entry = fileURLToPath(new URL('./embedded-db-server.ts', import.meta.url))
   const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('[demo] embedded PGlite did not start within 60s')), EMBEDDED_START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error('[demo] embedded PGlite did not start within 60s')),
+      EMBEDDED_START_TIMEOUT_MS,
+    )
     child.once('message', (message: { type?: string; port?: number }) => {
       clearTimeout(timer)
       if (message.type === 'ready' && message.port) resolve(message.port)
@@ -47,7 +50,8 @@ export async function openDatabase(databaseUrl: string | undefined): Promise<Dem
     const schema = `perf_demo_${randomBytes(4).toString('hex')}`
     const admin = new pg.Client({ connectionString: databaseUrl })
     await admin.connect()
-    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?'
+    const version =
+      (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?'
     await admin.query(`CREATE SCHEMA "${schema}"`)
     await admin.end()
     return {

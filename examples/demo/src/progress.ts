@@ -24,7 +24,9 @@ export class ProgressBar {
     this.done = Math.min(this.total, this.done + n)
     const ratio = this.total === 0 ? 1 : this.done / this.total
     const rate = this.done / Math.max(0.001, (performance.now() - this.started) / 1000)
-    const counts = this.unit ? ` ${this.done.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${this.unit} ${Math.round(rate).toLocaleString('en-US')}/s` : ''
+    const counts = this.unit
+      ? ` ${this.done.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${this.unit} ${Math.round(rate).toLocaleString('en-US')}/s`
+      : ''
     const text = `${this.label} ${bar(ratio)} ${(ratio * 100).toFixed(0).padStart(3)}%${counts} ${detail}`
     if (this.tty) this.out.write(`\r${text.padEnd(100)}`)
     else {

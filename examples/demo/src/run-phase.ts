@@ -122,7 +122,8 @@ export async function runPhase(
         onReport = (r) => {
           if (r.nPlusOne.length === 0) return
           nPlusOneScopes++
-          for (const finding of r.nPlusOne) patterns.add(`${fingerprintLabel(finding)} ×${finding.threshold}+ in ${finding.scope}`)
+          for (const finding of r.nPlusOne)
+            patterns.add(`${fingerprintLabel(finding)} ×${finding.threshold}+ in ${finding.scope}`)
         }
       }
       try {
@@ -181,7 +182,13 @@ export async function runPhase(
     hitRatio: monitor.totals().cache.hitRatio ?? undefined,
     nPlusOneScopes,
     nPlusOnePatterns: [...patterns],
-    topFingerprints: fingerprints.map((f) => ({ label: fingerprintLabel(f), calls: f.calls, meanMs: f.meanMs, totalMs: f.totalMs, sample: f.sample })),
+    topFingerprints: fingerprints.map((f) => ({
+      label: fingerprintLabel(f),
+      calls: f.calls,
+      meanMs: f.meanMs,
+      totalMs: f.totalMs,
+      sample: f.sample,
+    })),
     poolUtilization: history.length === 0 ? 0 : history.reduce((sum, s) => sum + s.utilization, 0) / history.length,
     poolPeakWaiting: history.reduce((max, s) => Math.max(max, s.waiting), 0),
     health: { score: health.score, status: health.status, reasons: health.reasons },

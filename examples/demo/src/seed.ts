@@ -14,9 +14,23 @@ export interface SeedSizes {
 }
 
 /** ~200k rows: the full demo. */
-export const FULL_SIZES: SeedSizes = { categories: 40, customers: 20_000, products: 20_000, orders: 40_000, orderItems: 80_000, reviews: 40_000 }
+export const FULL_SIZES: SeedSizes = {
+  categories: 40,
+  customers: 20_000,
+  products: 20_000,
+  orders: 40_000,
+  orderItems: 80_000,
+  reviews: 40_000,
+}
 /** ~20k rows: `--smoke` (CI). */
-export const SMOKE_SIZES: SeedSizes = { categories: 20, customers: 2_000, products: 2_000, orders: 4_000, orderItems: 8_000, reviews: 4_000 }
+export const SMOKE_SIZES: SeedSizes = {
+  categories: 20,
+  customers: 2_000,
+  products: 2_000,
+  orders: 4_000,
+  orderItems: 8_000,
+  reviews: 4_000,
+}
 
 const CHUNK = 10_000
 
@@ -58,7 +72,11 @@ function insertSql(table: keyof SeedSizes, from: number, to: number, sizes: Seed
  * Creates the demo tables in `schema` and fills them, drawing a progress bar.
  * @returns rows inserted and seconds taken
  */
-export async function seed(config: pg.ClientConfig, schema: string, sizes: SeedSizes): Promise<{ rows: number; seconds: number }> {
+export async function seed(
+  config: pg.ClientConfig,
+  schema: string,
+  sizes: SeedSizes,
+): Promise<{ rows: number; seconds: number }> {
   const client = new pg.Client(config)
   await client.connect()
   try {

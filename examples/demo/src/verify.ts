@@ -18,7 +18,13 @@ export interface Verification {
  * so the second answer comes from the cache) with writes stopped, and compares the results with
  * `util.isDeepStrictEqual`: same values and same prototypes (Decimal, Date, BigInt, Uint8Array).
  */
-export async function verify(plain: PrismaClient, wrapped: PrismaClient, cacheHits: () => number, sizes: SeedSizes, samples: number): Promise<Verification> {
+export async function verify(
+  plain: PrismaClient,
+  wrapped: PrismaClient,
+  cacheHits: () => number,
+  sizes: SeedSizes,
+  samples: number,
+): Promise<Verification> {
   const rnd = random(4242)
   let identical = 0
   let firstMismatch: string | undefined

@@ -99,8 +99,14 @@ export async function write(db: PrismaClient, rnd: () => number, sizes: SeedSize
   const roll = rnd()
   const customerId = int(rnd, sizes.customers)
   if (roll < 0.8) {
-    const items = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ productId: int(rnd, sizes.products), quantity: 1 + Math.floor(rnd() * 3), unitPrice: '19.99' }))
-    await db.order.create({ data: { customerId, total: (items.length * 19.99).toFixed(2), status: 'PAID', items: { create: items } } })
+    const items = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({
+      productId: int(rnd, sizes.products),
+      quantity: 1 + Math.floor(rnd() * 3),
+      unitPrice: '19.99',
+    }))
+    await db.order.create({
+      data: { customerId, total: (items.length * 19.99).toFixed(2), status: 'PAID', items: { create: items } },
+    })
   } else if (roll < 0.9) {
     await db.product.update({ where: { id: int(rnd, sizes.products) }, data: { stock: { increment: 10 } } })
   } else {

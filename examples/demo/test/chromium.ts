@@ -22,7 +22,11 @@ export function findChromium(): string | undefined {
     try {
       console.warn('[demo tests] chromium not found: installing it with apt-get (needs network)')
       execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 })
-      execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+      execFileSync('apt-get', ['install', '-y', 'chromium'], {
+        stdio: 'ignore',
+        timeout: 600_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      })
     } catch (error) {
       reason = `apt-get install failed: ${String(error)}`
     }
@@ -35,7 +39,11 @@ export function findChromium(): string | undefined {
 
 /** Headless Chromium with networking off. */
 export function launch(executablePath: string): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
 }
 
 /** What a chart looks like once rendered. */
@@ -51,7 +59,10 @@ export interface RenderedChart {
  * measures each `svg[data-chart]`: its box and, per series path, its declared point count and its
  * rendered geometry (a path with data has a positive length and width).
  */
-export async function renderCharts(browser: Browser, url: string): Promise<{ charts: RenderedChart[]; externalRequests: string[] }> {
+export async function renderCharts(
+  browser: Browser,
+  url: string,
+): Promise<{ charts: RenderedChart[]; externalRequests: string[] }> {
   const page = await browser.newPage()
   const externalRequests: string[] = []
   await page.route('**/*', (route) => {
@@ -69,7 +80,12 @@ export async function renderCharts(browser: Browser, url: string): Promise<{ cha
         height: box.height,
         series: [...svg.querySelectorAll('path[data-series]')].map((p) => {
           const path = p as SVGPathElement
-          return { name: path.getAttribute('data-series') ?? '', points: Number(path.getAttribute('data-points')), length: path.getTotalLength(), width: path.getBBox().width }
+          return {
+            name: path.getAttribute('data-series') ?? '',
+            points: Number(path.getAttribute('data-points')),
+            length: path.getTotalLength(),
+            width: path.getBBox().width,
+          }
         }),
       }
     }),

@@ -12,7 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'perf-demo-smoke-'))
 /** Runs the demo in --smoke mode as a user would, capturing its output. */
 function runDemo(report: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke', '--report', report], { cwd: root, env: process.env })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke', '--report', report], {
+      cwd: root,
+      env: process.env,
+    })
     let output = ''
     child.stdout.on('data', (chunk) => (output += String(chunk)))
     child.stderr.on('data', (chunk) => (output += String(chunk)))
@@ -29,7 +32,16 @@ describe('pnpm demo --smoke', () => {
   it('seeds, runs both phases, prints the side-by-side table and an identical-results verdict', async () => {
     const { code, output } = await result()
     expect(output).toMatch(/seeded [\d,]+ rows in 6 related tables/)
-    for (const row of ['throughput (req/s)', 'latency p99 (ms)', 'SQL statements issued', 'cache hit ratio', 'N+1 findings', 'top slow fingerprint #1', 'pool utilisation', 'health score']) {
+    for (const row of [
+      'throughput (req/s)',
+      'latency p99 (ms)',
+      'SQL statements issued',
+      'cache hit ratio',
+      'N+1 findings',
+      'top slow fingerprint #1',
+      'pool utilisation',
+      'health score',
+    ]) {
       expect(output).toContain(row)
     }
     expect(output).toMatch(/✔ Sampled results identical: (\d+)\/\1 requests/)

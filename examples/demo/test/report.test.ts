@@ -20,13 +20,24 @@ function phase(label: string, scale: number): PhaseResult {
     p50: 20 / scale,
     p95: 80 / scale,
     p99: 120 / scale,
-    latencyBins: BIN_EDGES.map((upperMs, i) => ({ upperMs, count: Math.max(0, 50 - Math.abs(i - 24 + scale * 4) * 5) })),
+    latencyBins: BIN_EDGES.map((upperMs, i) => ({
+      upperMs,
+      count: Math.max(0, 50 - Math.abs(i - 24 + scale * 4) * 5),
+    })),
     timeline: Array.from({ length: 20 }, (_, i) => 100 * scale + (i % 3)),
     statements: 12_000 / scale,
     hitRatio: scale > 1 ? 0.87 : undefined,
     nPlusOneScopes: 300,
     nPlusOnePatterns: ['Review.aggregate ×5+ in GET /categories/:id/products'],
-    topFingerprints: [{ label: 'Review.aggregate', calls: 900, meanMs: 4.2, totalMs: 3780, sample: 'SELECT AVG("rating") FROM "Review" WHERE "productId" = $1' }],
+    topFingerprints: [
+      {
+        label: 'Review.aggregate',
+        calls: 900,
+        meanMs: 4.2,
+        totalMs: 3780,
+        sample: 'SELECT AVG("rating") FROM "Review" WHERE "productId" = $1',
+      },
+    ],
     poolUtilization: 0.9,
     poolPeakWaiting: 12,
     health: { score: 71, status: 'degraded', reasons: ['p95 latency 300 ms > 250 ms'] },
@@ -42,7 +53,18 @@ describe('demo report', () => {
 
   it('formatTable() prints every row of the comparison with the change column', () => {
     const text = formatTable(plain, wrapped)
-    for (const row of ['throughput (req/s)', 'latency p50 (ms)', 'latency p95 (ms)', 'latency p99 (ms)', 'SQL statements issued', 'cache hit ratio', 'N+1 findings', 'top slow fingerprint #1', 'pool utilisation', 'health score']) {
+    for (const row of [
+      'throughput (req/s)',
+      'latency p50 (ms)',
+      'latency p95 (ms)',
+      'latency p99 (ms)',
+      'SQL statements issued',
+      'cache hit ratio',
+      'N+1 findings',
+      'top slow fingerprint #1',
+      'pool utilisation',
+      'health score',
+    ]) {
       expect(text).toContain(row)
     }
     expect(text).toMatch(/throughput \(req\/s\)\s+100\.0\s+300\.0\s+3\.0× more/)
@@ -50,13 +72,26 @@ describe('demo report', () => {
   })
 
   it('fingerprintLabel() names plain SQL by table, verb and aggregate', () => {
-    expect(fingerprintLabel({ fingerprint: 'SELECT AVG("rating") AS "_avg$rating" FROM "public"."Review" WHERE ("productId" = ?)' })).toBe('Review SELECT AVG')
+    expect(
+      fingerprintLabel({
+        fingerprint: 'SELECT AVG("rating") AS "_avg$rating" FROM "public"."Review" WHERE ("productId" = ?)',
+      }),
+    ).toBe('Review SELECT AVG')
     expect(fingerprintLabel({ fingerprint: 'INSERT INTO "Order" ("a") VALUES (?)' })).toBe('Order INSERT')
     expect(fingerprintLabel({ model: 'Review', operation: 'aggregate', fingerprint: 'x' })).toBe('Review.aggregate')
   })
 
   it('renderReport() is self-contained: no scripts, no external references', () => {
-    const html = renderReport({ title: 't', database: 'db', rows: 1, generatedAt: new Date(0), plain, wrapped, verification, bucketMs: 500 })
+    const html = renderReport({
+      title: 't',
+      database: 'db',
+      rows: 1,
+      generatedAt: new Date(0),
+      plain,
+      wrapped,
+      verification,
+      bucketMs: 500,
+    })
     expect(html).not.toMatch(/<script|<link|@import|https?:\/\/(?!www\.w3\.org\/2000\/svg)/)
     expect(html.match(/<svg data-chart=/g)).toHaveLength(2)
   })
@@ -75,7 +110,19 @@ describe('demo report', () => {
 
     it('renders both charts with both series drawn, without network access', async () => {
       const file = join(dir, 'report.html')
-      writeFileSync(file, renderReport({ title: 't', database: 'db', rows: 1, generatedAt: new Date(0), plain, wrapped, verification, bucketMs: 500 }))
+      writeFileSync(
+        file,
+        renderReport({
+          title: 't',
+          database: 'db',
+          rows: 1,
+          generatedAt: new Date(0),
+          plain,
+          wrapped,
+          verification,
+          bucketMs: 500,
+        }),
+      )
       const { charts, externalRequests } = await renderCharts(browser, pathToFileURL(file).href)
       expect(externalRequests).toEqual([])
       expect(charts.map((c) => c.id)).toEqual(['latency', 'throughput'])

@@ -18,7 +18,11 @@ const url = process.env.DATABASE_URL
 if (!url) {
   // The smoke run skips without a database (exit 0), and fails under PERF_REQUIRE_SERVICES=1 (exit 1).
   try {
-    serviceMissing('PostgreSQL', 'set DATABASE_URL to a PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/test', { scope: '[quickstart]', skipping: 'the quickstart' })
+    serviceMissing(
+      'PostgreSQL',
+      'set DATABASE_URL to a PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/test',
+      { scope: '[quickstart]', skipping: 'the quickstart' },
+    )
     process.exit(0)
   } catch (error) {
     console.error((error as Error).message)
@@ -29,7 +33,9 @@ if (!url) {
 const schema = `perf_quickstart_${randomBytes(4).toString('hex')}`
 const admin = new pg.Client({ connectionString: url })
 await admin.connect()
-await admin.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${readFileSync(new URL('./schema.sql', import.meta.url), 'utf8')}`)
+await admin.query(
+  `CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${readFileSync(new URL('./schema.sql', import.meta.url), 'utf8')}`,
+)
 
 // 1. Your existing client: Prisma 7 with @prisma/adapter-pg on a pg.Pool.
 const pool = new pg.Pool({ connectionString: url, options: `-c search_path="${schema}"` })
@@ -45,14 +51,18 @@ const monitor = createMonitor()
 const db = prisma.$extends(perf({ cache, monitor, pool }))
 
 try {
-  const ada = await db.author.create({ data: { email: 'ada@example.com', name: 'Ada', posts: { create: [{ title: 'Notes', price: '19.99' }] } } })
+  const ada = await db.author.create({
+    data: { email: 'ada@example.com', name: 'Ada', posts: { create: [{ title: 'Notes', price: '19.99' }] } },
+  })
 
   // 3. A first cached query: cacheStrategy takes seconds (ttl, swr) like Prisma Accelerate.
   const query = { where: { id: ada.id }, include: { posts: true }, cacheStrategy: { ttl: 60, swr: 30 } }
   const first = await db.author.findUnique(query).withPerfInfo()
   const second = await db.author.findUnique(query).withPerfInfo()
   console.log(`first read:  ${first.info.status} from ${first.info.tier}`)
-  console.log(`second read: ${second.info.status} from ${second.info.tier}, price is still a Prisma.Decimal: ${second.data?.posts[0]?.price instanceof Prisma.Decimal}`)
+  console.log(
+    `second read: ${second.info.status} from ${second.info.tier}, price is still a Prisma.Decimal: ${second.data?.posts[0]?.price instanceof Prisma.Decimal}`,
+  )
 
   // 4. Writes invalidate what they touch (here: Ada's posts), after commit inside transactions.
   await db.$transaction(async (tx) => tx.post.updateMany({ where: { authorId: ada.id }, data: { price: '24.99' } }))
@@ -69,8 +79,11 @@ try {
   const [finding] = monitor.nPlusOne()
   console.log(`N+1 found:   ${finding?.model}.${finding?.operation} x${finding?.count} in ${finding?.scope}`)
   const stats = db.$perf.stats()
-  console.log(`health ${db.$perf.health().score}/100, cache hit ratio ${(stats.cache.hitRatio * 100).toFixed(0)}%, ${stats.pool?.statements} SQL statements`)
-  if (first.info.status !== 'miss' || second.info.status !== 'hit' || third.info.status !== 'miss' || !finding) throw new Error('[quickstart] unexpected cache behaviour')
+  console.log(
+    `health ${db.$perf.health().score}/100, cache hit ratio ${(stats.cache.hitRatio * 100).toFixed(0)}%, ${stats.pool?.statements} SQL statements`,
+  )
+  if (first.info.status !== 'miss' || second.info.status !== 'hit' || third.info.status !== 'miss' || !finding)
+    throw new Error('[quickstart] unexpected cache behaviour')
   console.log('quickstart: OK')
 } finally {
   await db.$perf.close()

@@ -3,7 +3,14 @@
 // rate limit and a leader election.
 import { randomUUID } from 'node:crypto'
 import { MemoryStore, createCache, type Cache } from '@perf/core'
-import { createRedisClient, redisBus, redisLeaderElection, redisRateLimiter, redisStore, redlockLocker } from '@perf/redis'
+import {
+  createRedisClient,
+  redisBus,
+  redisLeaderElection,
+  redisRateLimiter,
+  redisStore,
+  redlockLocker,
+} from '@perf/redis'
 
 interface User {
   id: number
@@ -29,7 +36,10 @@ export interface QuickstartReport {
   leaderTerm: number | undefined
 }
 
-export async function quickstart(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', log: (line: string) => void = console.log): Promise<QuickstartReport> {
+export async function quickstart(
+  url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  log: (line: string) => void = console.log,
+): Promise<QuickstartReport> {
   // createRedisClient: fail-fast options (no unbounded offline queue, per-command deadlines).
   const redis = createRedisClient(url)
   const run = randomUUID().slice(0, 8) // keeps this run's keys apart from anything else in Redis
@@ -68,13 +78,16 @@ export async function quickstart(url = process.env.REDIS_URL ?? 'redis://127.0.0
     //    Redis records the invalidation at once, so no instance can refill its L1 from a stale L2.
     const invalidated = performance.now()
     await a.invalidateTags('users')
-    const reload = (): Promise<User> => b.getOrSet('user:1', async () => ({ id: 1, name: 'Ada (reloaded)' }), { ttl: '1m', tags: ['users'] })
+    const reload = (): Promise<User> =>
+      b.getOrSet('user:1', async () => ({ id: 1, name: 'Ada (reloaded)' }), { ttl: '1m', tags: ['users'] })
     let reloaded = await reload()
     while (reloaded.name !== 'Ada (reloaded)' && performance.now() - invalidated < 2_000) {
       await new Promise((resolve) => setTimeout(resolve, 1))
       reloaded = await reload()
     }
-    log(`3. ${(performance.now() - invalidated).toFixed(1)} ms after invalidateTags('users') in A, B loaded "${reloaded.name}"`)
+    log(
+      `3. ${(performance.now() - invalidated).toFixed(1)} ms after invalidateTags('users') in A, B loaded "${reloaded.name}"`,
+    )
 
     // 4. A lock with fencing tokens: pass lock.fence with your write so a stale holder is refused.
     const locker = redlockLocker(redis, { prefix: `quickstart:${run}:lock:` })
@@ -89,14 +102,19 @@ export async function quickstart(url = process.env.REDIS_URL ?? 'redis://127.0.0
     const limiter = redisRateLimiter(redis, { limit: 3, windowMs: '1s', prefix: `quickstart:${run}:rl:` })
     const results = await Promise.all([1, 2, 3, 4].map(() => limiter.consume('login:203.0.113.7')))
     const refused = results.find((r) => !r.allowed)
-    log(`5. 4 logins at once with a limit of 3/s: ${results.map((r) => (r.allowed ? 'allowed' : 'refused')).join(', ')}; retry after ${refused?.retryAfterMs} ms`)
+    log(
+      `5. 4 logins at once with a limit of 3/s: ${results.map((r) => (r.allowed ? 'allowed' : 'refused')).join(', ')}; retry after ${refused?.retryAfterMs} ms`,
+    )
 
     // 6. Leader election: one instance runs the scheduled jobs; the term is a fencing token.
     const election = redisLeaderElection(redis, { name: `quickstart:${run}`, leaseMs: 2_000 })
     closers.push(() => election.close())
     const elected = new Promise<number>((resolve) => election.on('elected', ({ term }) => resolve(term)))
     await election.start()
-    const term = await Promise.race([elected, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000))])
+    const term = await Promise.race([
+      elected,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000)),
+    ])
     log(`6. this instance was elected leader with term ${term}`)
 
     return {

@@ -5,7 +5,11 @@ import { quickstart } from '../src/quickstart.js'
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const { hostname, port } = new URL(url)
 
-const ok = await requireService(`Redis at ${url}`, () => tcpReachable(hostname, Number(port || 6379)), { scope: '[redis-quickstart]', skipping: 'the quickstart test', attempts: 1 })
+const ok = await requireService(`Redis at ${url}`, () => tcpReachable(hostname, Number(port || 6379)), {
+  scope: '[redis-quickstart]',
+  skipping: 'the quickstart test',
+  attempts: 1,
+})
 
 describe.skipIf(!ok)('examples/redis-quickstart', () => {
   it('runs every step against a real Redis and each step shows what it says', async () => {

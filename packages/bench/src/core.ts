@@ -46,7 +46,14 @@ export interface HistogramLike {
 }
 
 export interface MonitorLike {
-  record(event: { source: string; sql?: string; durationMs: number; model?: string; operation?: string; rows?: number }): void
+  record(event: {
+    source: string
+    sql?: string
+    durationMs: number
+    model?: string
+    operation?: string
+    rows?: number
+  }): void
   scope<T>(fn: () => T, options?: { name?: string }): T
   close?(): void | Promise<void>
 }
@@ -68,8 +75,15 @@ export interface LockerLike {
 export interface CoreApi {
   MemoryStore: new (options?: { maxEntries?: number; maxBytes?: number }) => MemoryStoreLike
   createCache: (options?: { tiers?: unknown[]; isolate?: boolean; defaultTtl?: number | string }) => CacheLike
-  BatchLoader: new <K, V>(fn: (keys: ReadonlyArray<K>) => PromiseLike<ArrayLike<V | Error>>, options?: { maxBatchSize?: number }) => BatchLoaderLike<K, V>
-  batches: (source: Iterable<unknown> | AsyncIterable<unknown>, fn: (batch: unknown[]) => unknown, options?: Record<string, unknown>) => Promise<unknown>
+  BatchLoader: new <K, V>(
+    fn: (keys: ReadonlyArray<K>) => PromiseLike<ArrayLike<V | Error>>,
+    options?: { maxBatchSize?: number },
+  ) => BatchLoaderLike<K, V>
+  batches: (
+    source: Iterable<unknown> | AsyncIterable<unknown>,
+    fn: (batch: unknown[]) => unknown,
+    options?: Record<string, unknown>,
+  ) => Promise<unknown>
   retry: <T>(fn: (...args: never[]) => T | Promise<T>, policy?: Record<string, unknown>) => Promise<T>
   Histogram: new (options?: { relativeError?: number }) => HistogramLike
   createMonitor: (options?: Record<string, unknown>) => MonitorLike
@@ -146,7 +160,9 @@ export async function requireCore<N extends CoreName>(
     return undefined
   }
   if (fromSource.length > 0) {
-    ctx.warn(`${fromSource.join(', ')} loaded from packages/core/src (not exported from @perf/core yet); same code, not the built bundle`)
+    ctx.warn(
+      `${fromSource.join(', ')} loaded from packages/core/src (not exported from @perf/core yet); same code, not the built bundle`,
+    )
   }
   return api
 }

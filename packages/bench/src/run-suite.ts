@@ -14,7 +14,8 @@ interface ChildArgs {
 
 async function main(): Promise<void> {
   const [name, json] = process.argv.slice(2)
-  if (!name || !json || !process.send) throw new Error('[bench] run-suite.ts is started by run.ts (needs a suite, options and an IPC channel)')
+  if (!name || !json || !process.send)
+    throw new Error('[bench] run-suite.ts is started by run.ts (needs a suite, options and an IPC channel)')
   const args = JSON.parse(json) as ChildArgs
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') throw new Error('[bench] run node with --expose-gc')
   const suite = await loadSuite(name)
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const cpu = startCpuProbe()
   await suite.run(ctx)
   const report = ctx.report(startLoad, cpu())
-  await new Promise<void>((resolve, reject) => process.send?.(report, (err: Error | null) => (err ? reject(err) : resolve())))
+  await new Promise<void>((resolve, reject) =>
+    process.send?.(report, (err: Error | null) => (err ? reject(err) : resolve())),
+  )
 }
 
 main().then(

@@ -14,12 +14,18 @@ import { SUITE_NAMES } from './suites/index.js'
 const DOC = join(REPO_DIR, 'docs', 'benchmarks.md')
 
 function runChild(suite: string, cli: CliOptions): Promise<SuiteReport> {
-  const execArgv = process.execArgv.includes('--expose-gc') ? [...process.execArgv] : [...process.execArgv, '--expose-gc']
+  const execArgv = process.execArgv.includes('--expose-gc')
+    ? [...process.execArgv]
+    : [...process.execArgv, '--expose-gc']
   if (cli.cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${cli.cpuProfDir}`)
-  const child = fork(join(BENCH_DIR, 'src', 'run-suite.ts'), [suite, JSON.stringify({ quick: cli.quick, measure: cli.measure })], {
-    execArgv,
-    stdio: 'inherit',
-  })
+  const child = fork(
+    join(BENCH_DIR, 'src', 'run-suite.ts'),
+    [suite, JSON.stringify({ quick: cli.quick, measure: cli.measure })],
+    {
+      execArgv,
+      stdio: 'inherit',
+    },
+  )
   return new Promise((resolve, reject) => {
     let report: SuiteReport | undefined
     child.on('message', (message) => {
@@ -58,7 +64,9 @@ async function main(): Promise<number> {
         writeSection(DOC, suite, reportToMarkdown(report, command, new Date()))
         written++
       } else if (cli.write) {
-        const why = report.skipped ? 'skipped' : `other processes used ${Math.round((report.noise ?? 0) * 100)} % of the CPU`
+        const why = report.skipped
+          ? 'skipped'
+          : `other processes used ${Math.round((report.noise ?? 0) * 100)} % of the CPU`
         console.log(`  (${why}: section "${suite}" of docs/benchmarks.md left as it was)`)
         if (noisy) failures.push(`${suite}: too noisy to write (${why}); run it again when the machine is quieter`)
       }

@@ -6,13 +6,18 @@
 export const ERROR_CODES = {
   // input validation (all modules)
   INVALID_OPTION: 'An option passed to a constructor or factory is missing, of the wrong type or out of range.',
-  INVALID_ARGUMENT: 'An argument passed to a method is of the wrong type or out of range (including malformed key lists and tags).',
+  INVALID_ARGUMENT:
+    'An argument passed to a method is of the wrong type or out of range (including malformed key lists and tags).',
   INVALID_TTL: 'A TTL, swr, grace or timeout is negative, NaN, infinite or an unparsable duration string.',
-  INVALID_KEY: 'A cache key is empty, not a string, or not well-formed Unicode (it holds a lone surrogate, which UTF-8 stores would merge with others).',
+  INVALID_KEY:
+    'A cache key is empty, not a string, or not well-formed Unicode (it holds a lone surrogate, which UTF-8 stores would merge with others).',
   KEY_TOO_LONG: 'A cache key is longer than the configured maximum.',
-  UNSERIALIZABLE_VALUE: 'The codec cannot encode or copy a value (function, symbol, cycle, nesting deeper than 1,000 levels, unregistered class instance, or a getter or proxy trap that throws: see cause).',
-  VALUE_TOO_LARGE: 'An encoded value is larger than the configured maximum (the codec\'s maxBytes, or maxDecodedBytes before compression).',
-  DECODE_FAILED: 'Stored bytes could not be decoded (corrupt entry, unknown wire version, unregistered class, nesting deeper than the codec encodes, or a body larger than maxDecodedBytes).',
+  UNSERIALIZABLE_VALUE:
+    'The codec cannot encode or copy a value (function, symbol, cycle, nesting deeper than 1,000 levels, unregistered class instance, or a getter or proxy trap that throws: see cause).',
+  VALUE_TOO_LARGE:
+    "An encoded value is larger than the configured maximum (the codec's maxBytes, or maxDecodedBytes before compression).",
+  DECODE_FAILED:
+    'Stored bytes could not be decoded (corrupt entry, unknown wire version, unregistered class, nesting deeper than the codec encodes, or a body larger than maxDecodedBytes).',
   CLIENT_INVALID: 'An adapter was given a client object of the wrong type.',
   // cache
   CACHE_CLOSED: 'The cache (or store) was used after close().',
@@ -39,7 +44,8 @@ export const ERROR_CODES = {
   LEADERSHIP_LOST: 'This instance lost leadership (lease expired or taken over).',
   ABORTED: 'The operation was cancelled through its AbortSignal.',
   // adapters
-  INVALID_CACHE_STRATEGY: 'A cacheStrategy was given where caching is not allowed (for example on a write) or is malformed.',
+  INVALID_CACHE_STRATEGY:
+    'A cacheStrategy was given where caching is not allowed (for example on a write) or is malformed.',
   UNKNOWN_MODEL: 'An option names a model the ORM client does not have.',
 } as const
 
@@ -91,7 +97,14 @@ export class DeadlockError extends PerfError {
 /** Thrown by lock operations: acquire timeouts, lost or not-held locks, backend failures. */
 export class LockError extends PerfError {
   constructor(
-    code: 'LOCK_TIMEOUT' | 'LOCK_CONTENDED' | 'LOCK_LOST' | 'LOCK_NOT_HELD' | 'LOCK_BACKEND_ERROR' | 'LOCK_VALIDITY_EXPIRED' | 'FENCE_REJECTED',
+    code:
+      | 'LOCK_TIMEOUT'
+      | 'LOCK_CONTENDED'
+      | 'LOCK_LOST'
+      | 'LOCK_NOT_HELD'
+      | 'LOCK_BACKEND_ERROR'
+      | 'LOCK_VALIDITY_EXPIRED'
+      | 'FENCE_REJECTED',
     message: string,
     options: PerfErrorOptions = {},
   ) {

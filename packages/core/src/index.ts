@@ -1,5 +1,13 @@
 // errors
-export { ERROR_CODES, PerfError, DeadlockError, LockError, TimeoutError, BrokenCircuitError, isPerfError } from './errors.js'
+export {
+  ERROR_CODES,
+  PerfError,
+  DeadlockError,
+  LockError,
+  TimeoutError,
+  BrokenCircuitError,
+  isPerfError,
+} from './errors.js'
 export type { PerfErrorCode, PerfErrorOptions } from './errors.js'
 
 // shared helpers
@@ -96,7 +104,17 @@ export type {
 } from './pool/index.js'
 
 // monitor
-export { Histogram, fingerprint, fingerprintId, hashFingerprint, redact, createMonitor, Tok, tokenize, wordIs } from './monitor/index.js'
+export {
+  Histogram,
+  fingerprint,
+  fingerprintId,
+  hashFingerprint,
+  redact,
+  createMonitor,
+  Tok,
+  tokenize,
+  wordIs,
+} from './monitor/index.js'
 export type {
   SqlLexerOptions,
   Token,

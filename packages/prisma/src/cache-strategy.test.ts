@@ -33,7 +33,11 @@ describe('validateStrategy()', () => {
     expect(codeOf(() => validateStrategy({ tags: [''] }, 'cacheStrategy'))).toBe('INVALID_CACHE_STRATEGY')
     expect(codeOf(() => validateStrategy({ tags: 'users' }, 'cacheStrategy'))).toBe('INVALID_CACHE_STRATEGY')
     expect(codeOf(() => validateStrategy({ ttl: -5 }, 'cacheStrategy'))).toBe('INVALID_TTL')
-    expect(validateStrategy({ ttl: 1, swr: '5s', tags: ['a'] }, 'cacheStrategy')).toEqual({ ttl: 1, swr: '5s', tags: ['a'] })
+    expect(validateStrategy({ ttl: 1, swr: '5s', tags: ['a'] }, 'cacheStrategy')).toEqual({
+      ttl: 1,
+      swr: '5s',
+      tags: ['a'],
+    })
   })
 })
 

@@ -43,9 +43,13 @@ const MAX_TAG_LENGTH = 256
 export function strategyMs(value: StrategyDuration, name: string): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return value * 1000
-    throw new PerfError('INVALID_TTL', `[perf:prisma] ${name} must be a finite, non-negative number of seconds, got ${String(value)}`, {
-      context: { option: name, value },
-    })
+    throw new PerfError(
+      'INVALID_TTL',
+      `[perf:prisma] ${name} must be a finite, non-negative number of seconds, got ${String(value)}`,
+      {
+        context: { option: name, value },
+      },
+    )
   }
   return toMs(value, name, 'INVALID_TTL')
 }
@@ -56,34 +60,51 @@ export function strategyMs(value: StrategyDuration, name: string): number {
  */
 export function validateStrategy(value: unknown, name: string, extraKeys: readonly string[] = []): CacheStrategy {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new PerfError('INVALID_CACHE_STRATEGY', `[perf:prisma] ${name} must be an object like { ttl: 60, swr: 30, tags: ['users'] }, got ${String(value)}`, {
-      context: { option: name, value },
-    })
+    throw new PerfError(
+      'INVALID_CACHE_STRATEGY',
+      `[perf:prisma] ${name} must be an object like { ttl: 60, swr: 30, tags: ['users'] }, got ${String(value)}`,
+      {
+        context: { option: name, value },
+      },
+    )
   }
   const strategy = value as Record<string, unknown>
   for (const key of Object.keys(strategy)) {
     if (key !== 'ttl' && key !== 'swr' && key !== 'tags' && !extraKeys.includes(key)) {
-      throw new PerfError('INVALID_CACHE_STRATEGY', `[perf:prisma] ${name} has unknown key "${key}" (allowed: ttl, swr, tags${extraKeys.map((k) => `, ${k}`).join('')})`, {
-        context: { option: name, key },
-      })
+      throw new PerfError(
+        'INVALID_CACHE_STRATEGY',
+        `[perf:prisma] ${name} has unknown key "${key}" (allowed: ttl, swr, tags${extraKeys.map((k) => `, ${k}`).join('')})`,
+        {
+          context: { option: name, key },
+        },
+      )
     }
   }
   if (strategy.ttl !== undefined) strategyMs(strategy.ttl as StrategyDuration, `${name}.ttl`)
   if (strategy.swr !== undefined) strategyMs(strategy.swr as StrategyDuration, `${name}.swr`)
   const tags = strategy.tags
   if (tags !== undefined) {
-    const valid = Array.isArray(tags) && tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= MAX_TAG_LENGTH)
+    const valid =
+      Array.isArray(tags) && tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= MAX_TAG_LENGTH)
     if (!valid) {
-      throw new PerfError('INVALID_CACHE_STRATEGY', `[perf:prisma] ${name}.tags must be an array of non-empty strings of at most ${MAX_TAG_LENGTH} characters`, {
-        context: { option: name, tags },
-      })
+      throw new PerfError(
+        'INVALID_CACHE_STRATEGY',
+        `[perf:prisma] ${name}.tags must be an array of non-empty strings of at most ${MAX_TAG_LENGTH} characters`,
+        {
+          context: { option: name, tags },
+        },
+      )
     }
   }
   return strategy as CacheStrategy
 }
 
 /** Merges a per-call strategy over a model default (per-call fields win; tags are combined). */
-export function resolveStrategy(call: CacheStrategy | undefined, model: CacheStrategy | undefined, name: string): ResolvedStrategy {
+export function resolveStrategy(
+  call: CacheStrategy | undefined,
+  model: CacheStrategy | undefined,
+  name: string,
+): ResolvedStrategy {
   const ttl = call?.ttl ?? model?.ttl
   const swr = call?.swr ?? model?.swr
   return {
@@ -99,5 +120,7 @@ export type CacheEntryOptions = GetOrSetOptions & { meta: true }
 /** The getOrSet options for a read under `strategy` with `tags`. */
 export function cacheEntryOptions(strategy: ResolvedStrategy, tags: readonly string[]): CacheEntryOptions {
   // Built in one shape (no `delete`, no undefined `ttl`): the cache reads these options on every call.
-  return strategy.ttlMs === undefined ? { swr: strategy.swrMs, tags, meta: true } : { ttl: strategy.ttlMs, swr: strategy.swrMs, tags, meta: true }
+  return strategy.ttlMs === undefined
+    ? { swr: strategy.swrMs, tags, meta: true }
+    : { ttl: strategy.ttlMs, swr: strategy.swrMs, tags, meta: true }
 }

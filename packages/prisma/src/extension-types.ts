@@ -19,15 +19,32 @@ export type PerfPrismaPromise<R> = Prisma.PrismaPromise<R> & {
   withPerfInfo(): Promise<WithPerfInfo<R>>
 }
 
-type ReadArgs<T, A, Op extends 'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findFirstOrThrow' | 'findMany' | 'count' | 'aggregate' | 'groupBy'> =
-  Prisma.Exact<A, Prisma.Args<T, Op> & PerfReadArgs>
+type ReadArgs<
+  T,
+  A,
+  Op extends
+    | 'findUnique'
+    | 'findUniqueOrThrow'
+    | 'findFirst'
+    | 'findFirstOrThrow'
+    | 'findMany'
+    | 'count'
+    | 'aggregate'
+    | 'groupBy',
+> = Prisma.Exact<A, Prisma.Args<T, Op> & PerfReadArgs>
 
 /** Read operations as `perf()` types them: Prisma's own arguments plus `cacheStrategy`. */
 export type PerfModelMethods = {
   findUnique<T, A>(this: T, args: ReadArgs<T, A, 'findUnique'>): PerfPrismaPromise<Prisma.Result<T, A, 'findUnique'>>
-  findUniqueOrThrow<T, A>(this: T, args: ReadArgs<T, A, 'findUniqueOrThrow'>): PerfPrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>>
+  findUniqueOrThrow<T, A>(
+    this: T,
+    args: ReadArgs<T, A, 'findUniqueOrThrow'>,
+  ): PerfPrismaPromise<Prisma.Result<T, A, 'findUniqueOrThrow'>>
   findFirst<T, A>(this: T, args?: ReadArgs<T, A, 'findFirst'>): PerfPrismaPromise<Prisma.Result<T, A, 'findFirst'>>
-  findFirstOrThrow<T, A>(this: T, args?: ReadArgs<T, A, 'findFirstOrThrow'>): PerfPrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>>
+  findFirstOrThrow<T, A>(
+    this: T,
+    args?: ReadArgs<T, A, 'findFirstOrThrow'>,
+  ): PerfPrismaPromise<Prisma.Result<T, A, 'findFirstOrThrow'>>
   findMany<T, A>(this: T, args?: ReadArgs<T, A, 'findMany'>): PerfPrismaPromise<Prisma.Result<T, A, 'findMany'>>
   count<T, A>(this: T, args?: ReadArgs<T, A, 'count'>): PerfPrismaPromise<Prisma.Result<T, A, 'count'>>
   aggregate<T, A>(this: T, args: ReadArgs<T, A, 'aggregate'>): PerfPrismaPromise<Prisma.Result<T, A, 'aggregate'>>

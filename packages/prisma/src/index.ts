@@ -27,4 +27,9 @@ export type { ReadOperation, WriteOperation } from './operations.js'
 export { pgPoolProbe } from './pg-pool-probe.js'
 export type { PgPoolLike } from './pg-pool-probe.js'
 export { instrumentPgPool, pgPoolInstrumentation } from './instrument-pg-pool.js'
-export type { InstrumentPgPoolOptions, PgPoolInstrumentation, PgStatement, StatementSink } from './instrument-pg-pool.js'
+export type {
+  InstrumentPgPoolOptions,
+  PgPoolInstrumentation,
+  PgStatement,
+  StatementSink,
+} from './instrument-pg-pool.js'

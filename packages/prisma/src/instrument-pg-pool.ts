@@ -139,7 +139,8 @@ class PgInstrumentation implements PgPoolInstrumentation {
     const self = this
     return function perfQuery(this: object, text: unknown, values?: unknown, cb?: unknown) {
       // Submittables (pg-cursor, pg-query-stream) manage their own lifecycle.
-      if (self.closed || typeof (text as { submit?: unknown } | null)?.submit === 'function') return original.apply(this, [text, values, cb])
+      if (self.closed || typeof (text as { submit?: unknown } | null)?.submit === 'function')
+        return original.apply(this, [text, values, cb])
       const sql = sqlText(text)
       onSql?.(this, sql)
       const started = performance.now()
@@ -228,12 +229,20 @@ class PgInstrumentation implements PgPoolInstrumentation {
  */
 export function instrumentPgPool(pool: PgPoolLike, options: InstrumentPgPoolOptions = {}): PgPoolInstrumentation {
   if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] instrumentPgPool(pool) needs a pg.Pool (query, connect, on)', { context: { argument: 'pool' } })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      '[perf:prisma] instrumentPgPool(pool) needs a pg.Pool (query, connect, on)',
+      { context: { argument: 'pool' } },
+    )
   }
   if (pgPoolInstrumentation(pool)) {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] instrumentPgPool(): this pool is already instrumented; close() the existing instrumentation first', {
-      context: { argument: 'pool' },
-    })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      '[perf:prisma] instrumentPgPool(): this pool is already instrumented; close() the existing instrumentation first',
+      {
+        context: { argument: 'pool' },
+      },
+    )
   }
   return new PgInstrumentation(pool, options)
 }

@@ -16,8 +16,18 @@ describe('parseSchemaText()', () => {
       'Profile.user->User Cascade/Cascade',
       'Review.author->User Restrict/Cascade',
     ])
-    const optional = parseForeignKeys('model A {\n  b B? @relation(fields: [bId], references: [id]) // x\n  bId Int?\n}\nmodel B {\n  id Int @id\n}', new Set(['A', 'B']))
-    expect(optional[0]).toMatchObject({ model: 'A', target: 'B', fields: ['bId'], references: ['id'], onDelete: 'SetNull', onUpdate: 'Cascade' })
+    const optional = parseForeignKeys(
+      'model A {\n  b B? @relation(fields: [bId], references: [id]) // x\n  bId Int?\n}\nmodel B {\n  id Int @id\n}',
+      new Set(['A', 'B']),
+    )
+    expect(optional[0]).toMatchObject({
+      model: 'A',
+      target: 'B',
+      fields: ['bId'],
+      references: ['id'],
+      onDelete: 'SetNull',
+      onUpdate: 'Cascade',
+    })
   })
 })
 
@@ -88,7 +98,14 @@ model Lone {
       {
         models: {
           Owner: { fields: [o('favorite', 'Leaf', 'LeafToOwner'), o('nodes', 'Node', 'NodeToOwner')] },
-          Node: { fields: [o('parent', 'Node', 'tree'), o('children', 'Node', 'tree'), o('owner', 'Owner', 'NodeToOwner'), o('leaves', 'Leaf', 'LeafToNode')] },
+          Node: {
+            fields: [
+              o('parent', 'Node', 'tree'),
+              o('children', 'Node', 'tree'),
+              o('owner', 'Owner', 'NodeToOwner'),
+              o('leaves', 'Leaf', 'LeafToNode'),
+            ],
+          },
           Leaf: { fields: [o('node', 'Node', 'LeafToNode'), o('owners', 'Owner', 'LeafToOwner')] },
           Lone: { fields: [] },
         },

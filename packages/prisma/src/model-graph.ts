@@ -90,7 +90,12 @@ export class ModelGraph {
       for (const field of model.fields) {
         const attrs = attributes.get(field.name) ?? ''
         if (field.kind === 'enum') keys.set(field.name, 'enum')
-        else if (field.kind === 'scalar' && KEY_TYPES.has(field.type) && !(field.type === 'String' && /@db\.(Citext|Char\b)/.test(attrs))) keys.set(field.name, field.type)
+        else if (
+          field.kind === 'scalar' &&
+          KEY_TYPES.has(field.type) &&
+          !(field.type === 'String' && /@db\.(Citext|Char\b)/.test(attrs))
+        )
+          keys.set(field.name, field.type)
       }
       this.keyFields.set(name, keys)
     }
@@ -130,9 +135,13 @@ export class ModelGraph {
     if (this.relations.has(name)) return name
     const found = typeof name === 'string' ? this.byLowerName.get(name.toLowerCase()) : undefined
     if (found) return found
-    throw new PerfError('UNKNOWN_MODEL', `[perf:prisma] ${option} names model ${JSON.stringify(name)}, which the schema does not have (models: ${this.models.join(', ')})`, {
-      context: { option, model: name, models: this.models },
-    })
+    throw new PerfError(
+      'UNKNOWN_MODEL',
+      `[perf:prisma] ${option} names model ${JSON.stringify(name)}, which the schema does not have (models: ${this.models.join(', ')})`,
+      {
+        context: { option, model: name, models: this.models },
+      },
+    )
   }
 
   /** The relation fields of `model`. */
@@ -191,13 +200,23 @@ export class ModelGraph {
     if (!target || !this.hasSchemaText) return undefined
     const name = this.relationNames.get(model)?.get(field)
     const own = this.foreignKeys.find((fk) => fk.model === model && fk.field === field)
-    const other = own ? undefined : this.foreignKeys.find((fk) => fk.model === target && fk.target === model && fk.field !== field && this.relationNames.get(target)?.get(fk.field) === name)
+    const other = own
+      ? undefined
+      : this.foreignKeys.find(
+          (fk) =>
+            fk.model === target &&
+            fk.target === model &&
+            fk.field !== field &&
+            this.relationNames.get(target)?.get(fk.field) === name,
+        )
     const fk = own ?? other
     if (!fk || fk.fields.length !== 1 || fk.references.length !== 1) return undefined
     const link = own
       ? { target, targetField: fk.references[0] as string, sourceField: fk.fields[0] as string }
       : { target, targetField: fk.fields[0] as string, sourceField: fk.references[0] as string }
-    return this.keyFieldsOf(target).has(link.targetField) && this.keyFieldsOf(model).has(link.sourceField) ? link : undefined
+    return this.keyFieldsOf(target).has(link.targetField) && this.keyFieldsOf(model).has(link.sourceField)
+      ? link
+      : undefined
   }
 
   /** Models whose foreign keys follow (onUpdate) a change of `fields` of `model`. */

@@ -76,11 +76,16 @@ export function checkOptions(options: PerfOptions): void {
   if (monitor !== undefined && (typeof monitor?.record !== 'function' || typeof monitor.scope !== 'function')) {
     throw invalid('monitor', 'a Monitor from createMonitor()')
   }
-  if (pool !== undefined && typeof (pool as { collect?: unknown })?.collect !== 'function' && typeof (pool as { query?: unknown })?.query !== 'function') {
+  if (
+    pool !== undefined &&
+    typeof (pool as { collect?: unknown })?.collect !== 'function' &&
+    typeof (pool as { query?: unknown })?.query !== 'function'
+  ) {
     throw invalid('pool', 'a pg.Pool or the result of instrumentPgPool()')
   }
   if (models !== undefined && !isRecord(models)) throw invalid('models', 'an object keyed by model name')
-  if (rawTables !== undefined && !isRecord(rawTables)) throw invalid('rawTables', 'an object mapping table names to model names')
+  if (rawTables !== undefined && !isRecord(rawTables))
+    throw invalid('rawTables', 'an object mapping table names to model names')
   if (onError !== undefined && typeof onError !== 'function') throw invalid('onError', 'a function')
 }
 
@@ -103,7 +108,10 @@ export function resolveOptions(options: PerfOptions, graph: ModelGraph): Resolve
   const rawTables = new Map<string, readonly string[]>()
   for (const [table, list] of Object.entries(options.rawTables ?? {})) {
     if (!Array.isArray(list)) throw invalid(`rawTables.${table}`, 'an array of model names')
-    rawTables.set(table.toLowerCase(), list.map((m: string) => graph.resolve(m, `rawTables.${table}`)))
+    rawTables.set(
+      table.toLowerCase(),
+      list.map((m: string) => graph.resolve(m, `rawTables.${table}`)),
+    )
   }
   return { models, rawTables }
 }

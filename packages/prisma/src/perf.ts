@@ -2,7 +2,15 @@ import { PerfError, type HealthReport } from '@perf/core'
 import { Prisma } from '@prisma/client/extension'
 import { ALL_TAG, modelTag, rawKey } from './cache-key.js'
 import { cacheEntryOptions, resolveStrategy, validateStrategy } from './cache-strategy.js'
-import type { InvalidateTarget, PerfApi, PerfClientMethods, PerfModelMethods, PerfStats, RawCacheStrategy, RawQuery } from './extension-types.js'
+import type {
+  InvalidateTarget,
+  PerfApi,
+  PerfClientMethods,
+  PerfModelMethods,
+  PerfStats,
+  RawCacheStrategy,
+  RawQuery,
+} from './extension-types.js'
 import { RAW_EXECUTE_OPERATIONS, RAW_QUERY_OPERATIONS, READ_OPERATIONS, WRITE_OPERATIONS } from './operations.js'
 import { isTransactionClient, PerfReadPromise, readPromiseClass } from './read-promise.js'
 import { checkOptions, type PerfOptions } from './options.js'
@@ -14,14 +22,21 @@ import { TransactionScope } from './transaction-scope.js'
 type AnyClient = any
 
 /** The extension `perf()` returns, typed for `prisma.$extends()`. */
-export type PerfExtension = ReturnType<typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods }, {}, PerfClientMethods>>
+export type PerfExtension = ReturnType<
+  typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods }, {}, PerfClientMethods>
+>
 
 /**
  * Runs the original `$transaction` on the full extended client, buffering the invalidations of
  * its writes and applying them after commit (dropping them on rollback). A nested transaction's
  * invalidations join its parent's.
  */
-async function runTransaction(runtime: PerfRuntime, client: AnyClient, original: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> {
+async function runTransaction(
+  runtime: PerfRuntime,
+  client: AnyClient,
+  original: (...args: unknown[]) => Promise<unknown>,
+  args: unknown[],
+): Promise<unknown> {
   const parent = isTransactionClient(client) ? runtime.scopes.current() : undefined
   const scope = new TransactionScope(parent)
   let result: unknown
@@ -40,8 +55,14 @@ async function runTransaction(runtime: PerfRuntime, client: AnyClient, original:
 }
 
 function invalidate(runtime: PerfRuntime, target: InvalidateTarget): Promise<void> {
-  if (target === null || typeof target !== 'object' || (!target.all && !target.tags?.length && !target.models?.length)) {
-    return Promise.reject(new PerfError('INVALID_ARGUMENT', '[perf:prisma] $perf.invalidate() needs { tags }, { models } or { all: true }'))
+  if (
+    target === null ||
+    typeof target !== 'object' ||
+    (!target.all && !target.tags?.length && !target.models?.length)
+  ) {
+    return Promise.reject(
+      new PerfError('INVALID_ARGUMENT', '[perf:prisma] $perf.invalidate() needs { tags }, { models } or { all: true }'),
+    )
   }
   try {
     const tags = [...(target.tags ?? []), ...runtime.modelTags(target.models ?? [], 'invalidate({ models })')]
@@ -68,10 +89,19 @@ function perfApi(runtime: PerfRuntime): PerfApi {
   }
 }
 
-async function queryRawCached(runtime: PerfRuntime, base: AnyClient, caller: AnyClient, query: RawQuery, strategy: RawCacheStrategy): Promise<unknown> {
+async function queryRawCached(
+  runtime: PerfRuntime,
+  base: AnyClient,
+  caller: AnyClient,
+  query: RawQuery,
+  strategy: RawCacheStrategy,
+): Promise<unknown> {
   const checked = validateStrategy(strategy, 'cacheStrategy', ['models']) as RawCacheStrategy
   if (!checked.tags || checked.tags.length === 0) {
-    throw new PerfError('INVALID_CACHE_STRATEGY', '[perf:prisma] $queryRawCached() needs cacheStrategy.tags: raw queries are only invalidated by tags (and the models you list)')
+    throw new PerfError(
+      'INVALID_CACHE_STRATEGY',
+      '[perf:prisma] $queryRawCached() needs cacheStrategy.tags: raw queries are only invalidated by tags (and the models you list)',
+    )
   }
   if (typeof query?.sql !== 'string' || !Array.isArray(query.values)) {
     throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] $queryRawCached() needs a Prisma.sql`...` query')
@@ -82,7 +112,15 @@ async function queryRawCached(runtime: PerfRuntime, base: AnyClient, caller: Any
   const resolved = resolveStrategy(checked, undefined, 'cacheStrategy')
   const tags = [...checked.tags, ...modelTags, ALL_TAG]
   // The base client: the hook would record the statement a second time.
-  return runtime.cached(undefined, '$queryRaw', rawKey(runtime.graph.schemaVersion, query.sql, query.values), cacheEntryOptions(resolved, tags), () => base.$queryRaw(query), undefined, undefined)
+  return runtime.cached(
+    undefined,
+    '$queryRaw',
+    rawKey(runtime.graph.schemaVersion, query.sql, query.values),
+    cacheEntryOptions(resolved, tags),
+    () => base.$queryRaw(query),
+    undefined,
+    undefined,
+  )
 }
 
 /** Model-level read methods: typed `cacheStrategy`, `withPerfInfo()`, and cache hits without Prisma's request pipeline. */
@@ -147,7 +185,12 @@ export function perf(options: PerfOptions = {}): PerfExtension {
       name: '@perf/prisma',
       query: {
         $allModels: writeHooks(runtime),
-        ...Object.fromEntries([...RAW_EXECUTE_OPERATIONS, ...RAW_QUERY_OPERATIONS].map((operation) => [operation, (params: OperationParams) => runtime.handle(params)])),
+        ...Object.fromEntries(
+          [...RAW_EXECUTE_OPERATIONS, ...RAW_QUERY_OPERATIONS].map((operation) => [
+            operation,
+            (params: OperationParams) => runtime.handle(params),
+          ]),
+        ),
       },
       client: {
         $perf: perfApi(runtime),
@@ -164,5 +207,3 @@ export function perf(options: PerfOptions = {}): PerfExtension {
   }
   return Prisma.defineExtension(extension) as unknown as PerfExtension
 }
-
-

@@ -32,12 +32,23 @@ export class QueryRecorder {
     if (!this.pg) return { value: await run() }
     const statements: string[] = []
     // `await` inside collect(): PrismaPromises are lazy and must start inside the context.
-    const value = await this.pg.collect((s) => void statements.push(s.sql), async () => await run())
+    const value = await this.pg.collect(
+      (s) => void statements.push(s.sql),
+      async () => await run(),
+    )
     return { value, sql: statements.length === 0 ? undefined : statements.join(';\n') }
   }
 
   /** Records one operation that began when `performance.now()` returned `started`. */
-  record(fields: { model?: string; operation: string; started: number; value?: unknown; error?: unknown; cache?: QueryEvent['cache']; sql?: string }): void {
+  record(fields: {
+    model?: string
+    operation: string
+    started: number
+    value?: unknown
+    error?: unknown
+    cache?: QueryEvent['cache']
+    sql?: string
+  }): void {
     const event: QueryEvent = {
       source: 'prisma',
       model: fields.model,

@@ -17,7 +17,13 @@ describe('rawInvalidation()', () => {
   // @see issue 9: Review references User through a Restrict relation, which TRUNCATE ... CASCADE empties anyway.
   it('invalidates every model with a foreign-key path to the tables TRUNCATE ... CASCADE names', () => {
     expect(models('TRUNCATE "User" CASCADE')).toEqual(['Comment', 'Post', 'Profile', 'Review', 'User'])
-    expect(models('TRUNCATE TABLE ONLY "public"."User" RESTART IDENTITY CASCADE')).toEqual(['Comment', 'Post', 'Profile', 'Review', 'User'])
+    expect(models('TRUNCATE TABLE ONLY "public"."User" RESTART IDENTITY CASCADE')).toEqual([
+      'Comment',
+      'Post',
+      'Profile',
+      'Review',
+      'User',
+    ])
     expect(models('TRUNCATE "Post", "Tag" CASCADE')).toEqual(['Comment', 'Post', 'Tag'])
   })
 

@@ -19,14 +19,21 @@ export function rawSqlText(args: unknown): string | undefined {
  * only the named tables change; with CASCADE every table with a foreign-key path to them is
  * emptied, whatever its onDelete.
  */
-export function rawInvalidation(args: unknown, graph: ModelGraph, rawTables: ReadonlyMap<string, readonly string[]>): string[] {
+export function rawInvalidation(
+  args: unknown,
+  graph: ModelGraph,
+  rawTables: ReadonlyMap<string, readonly string[]>,
+): string[] {
   const sql = rawSqlText(args)
   if (sql === undefined) return [ALL_TAG]
   const effect = rawSqlEffect(sql)
   if (effect.kind === 'read') return []
   if (effect.kind === 'unknown') return [ALL_TAG]
   const models = new Set<string>()
-  const add = (tables: readonly string[] | undefined, dependents: ((model: string) => readonly string[]) | undefined): boolean => {
+  const add = (
+    tables: readonly string[] | undefined,
+    dependents: ((model: string) => readonly string[]) | undefined,
+  ): boolean => {
     for (const table of tables ?? []) {
       const mapped = rawTables.get(table.toLowerCase()) ?? graph.modelsForTable(table)
       if (mapped === undefined) return false

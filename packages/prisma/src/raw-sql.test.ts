@@ -4,9 +4,15 @@ import { rawSqlEffect } from './raw-sql.js'
 describe('rawSqlEffect()', () => {
   it('returns the target of INSERT, UPDATE, DELETE and MERGE with quoted and qualified names', () => {
     expect(rawSqlEffect('INSERT INTO "User" ("email") VALUES ($1)')).toEqual({ kind: 'write', tables: ['User'] })
-    expect(rawSqlEffect('update public."Post" set title = $1 where id = $2')).toEqual({ kind: 'write', tables: ['Post'] })
+    expect(rawSqlEffect('update public."Post" set title = $1 where id = $2')).toEqual({
+      kind: 'write',
+      tables: ['Post'],
+    })
     expect(rawSqlEffect('DELETE FROM ONLY comments WHERE id = 1')).toEqual({ kind: 'write', tables: ['comments'] })
-    expect(rawSqlEffect('MERGE INTO "Tag" t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE')).toEqual({ kind: 'write', tables: ['Tag'] })
+    expect(rawSqlEffect('MERGE INTO "Tag" t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE')).toEqual({
+      kind: 'write',
+      tables: ['Tag'],
+    })
   })
 
   it('lists every table of data-modifying CTEs', () => {
@@ -16,14 +22,18 @@ describe('rawSqlEffect()', () => {
 
   it('classifies SELECT ... FOR UPDATE and ON CONFLICT DO UPDATE correctly', () => {
     expect(rawSqlEffect('SELECT * FROM "User" WHERE id = $1 FOR UPDATE')).toEqual({ kind: 'read' })
-    expect(rawSqlEffect('INSERT INTO "Tag" (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name')).toEqual({
+    expect(
+      rawSqlEffect('INSERT INTO "Tag" (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name'),
+    ).toEqual({
       kind: 'write',
       tables: ['Tag'],
     })
   })
 
   it('ignores keywords inside strings, comments and dollar quotes', () => {
-    expect(rawSqlEffect(`SELECT 'DELETE FROM "User"' AS s -- UPDATE "Post"\n/* INSERT INTO x */`)).toEqual({ kind: 'read' })
+    expect(rawSqlEffect(`SELECT 'DELETE FROM "User"' AS s -- UPDATE "Post"\n/* INSERT INTO x */`)).toEqual({
+      kind: 'read',
+    })
     expect(rawSqlEffect('SELECT $tag$ UPDATE "User" SET x = 1 $tag$, $$DELETE FROM y$$')).toEqual({ kind: 'read' })
   })
 
@@ -41,11 +51,27 @@ describe('rawSqlEffect()', () => {
   // @see issue 9: TRUNCATE ... CASCADE empties more than the named tables; plain TRUNCATE fires no referential action.
   it('tells TRUNCATE ... CASCADE from plain TRUNCATE, in every spelling', () => {
     expect(rawSqlEffect('TRUNCATE "User" CASCADE')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['User'] })
-    expect(rawSqlEffect('truncate table only "public"."User" restart identity cascade')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['User'] })
-    expect(rawSqlEffect('TRUNCATE TABLE "Post", ONLY public."Tag" * RESTART IDENTITY CASCADE')).toEqual({ kind: 'write', tables: [], truncatedCascade: ['Post', 'Tag'] })
+    expect(rawSqlEffect('truncate table only "public"."User" restart identity cascade')).toEqual({
+      kind: 'write',
+      tables: [],
+      truncatedCascade: ['User'],
+    })
+    expect(rawSqlEffect('TRUNCATE TABLE "Post", ONLY public."Tag" * RESTART IDENTITY CASCADE')).toEqual({
+      kind: 'write',
+      tables: [],
+      truncatedCascade: ['Post', 'Tag'],
+    })
     expect(rawSqlEffect('TRUNCATE a, b')).toEqual({ kind: 'write', tables: [], truncated: ['a', 'b'] })
-    expect(rawSqlEffect('TRUNCATE "User" CONTINUE IDENTITY RESTRICT; DELETE FROM "Post"')).toEqual({ kind: 'write', tables: ['Post'], truncated: ['User'] })
-    expect(rawSqlEffect('TRUNCATE "User" /* CASCADE */ -- CASCADE')).toEqual({ kind: 'write', tables: [], truncated: ['User'] })
+    expect(rawSqlEffect('TRUNCATE "User" CONTINUE IDENTITY RESTRICT; DELETE FROM "Post"')).toEqual({
+      kind: 'write',
+      tables: ['Post'],
+      truncated: ['User'],
+    })
+    expect(rawSqlEffect('TRUNCATE "User" /* CASCADE */ -- CASCADE')).toEqual({
+      kind: 'write',
+      tables: [],
+      truncated: ['User'],
+    })
   })
 
   // @see issue 9
@@ -62,19 +88,27 @@ describe('rawSqlEffect()', () => {
 
   // @see issue 9
   it('ends -- comments at CR as well as LF', () => {
-    expect(rawSqlEffect('WITH x AS (SELECT 1 -- why\r), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1')).toEqual({ kind: 'write', tables: ['Post'] })
+    expect(rawSqlEffect('WITH x AS (SELECT 1 -- why\r), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1')).toEqual({
+      kind: 'write',
+      tables: ['Post'],
+    })
     expect(rawSqlEffect('SELECT 1 -- why\r\nDELETE FROM "Tag"')).toEqual({ kind: 'write', tables: ['Tag'] })
   })
 
   // @see issue 9
   it('skips dollar quotes whose tag holds digits, and finds the DELETE after them', () => {
     expect(rawSqlEffect('SELECT $q1$ DELETE FROM "Tag" $q1$ AS s')).toEqual({ kind: 'read' })
-    expect(rawSqlEffect('WITH s AS (SELECT $$ DELETE FROM "Tag" $$), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1')).toEqual({ kind: 'write', tables: ['Post'] })
+    expect(
+      rawSqlEffect('WITH s AS (SELECT $$ DELETE FROM "Tag" $$), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1'),
+    ).toEqual({ kind: 'write', tables: ['Post'] })
   })
 
   it('reads standard strings as PostgreSQL does: a backslash does not escape the quote', () => {
     // PostgreSQL: 'C:\' ends at the second quote, so the DELETE is real.
-    expect(rawSqlEffect(`WITH x AS (SELECT 'C:\\'"p"), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1`)).toEqual({ kind: 'write', tables: ['Post'] })
+    expect(rawSqlEffect(`WITH x AS (SELECT 'C:\\'"p"), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1`)).toEqual({
+      kind: 'write',
+      tables: ['Post'],
+    })
   })
 
   // @see issue 9

@@ -53,9 +53,32 @@ function unquote(text: string): string {
 
 const READ_STARTS = new Set(['select', 'with', 'values', 'table', 'show', 'explain', 'fetch'])
 const NEUTRAL_STARTS = new Set([
-  'set', 'reset', 'begin', 'start', 'commit', 'end', 'rollback', 'savepoint', 'release', 'listen',
-  'unlisten', 'notify', 'vacuum', 'analyze', 'create', 'comment', 'grant', 'revoke', 'lock',
-  'deallocate', 'discard', 'prepare', 'declare', 'close', 'checkpoint', 'load',
+  'set',
+  'reset',
+  'begin',
+  'start',
+  'commit',
+  'end',
+  'rollback',
+  'savepoint',
+  'release',
+  'listen',
+  'unlisten',
+  'notify',
+  'vacuum',
+  'analyze',
+  'create',
+  'comment',
+  'grant',
+  'revoke',
+  'lock',
+  'deallocate',
+  'discard',
+  'prepare',
+  'declare',
+  'close',
+  'checkpoint',
+  'load',
 ])
 /** Words before UPDATE that make it not a statement (ON CONFLICT DO UPDATE, FOR UPDATE, ON UPDATE CASCADE, triggers). */
 const NOT_UPDATE_STATEMENT = new Set(['do', 'for', 'key', 'on', 'before', 'after', 'or', 'of', 'instead'])

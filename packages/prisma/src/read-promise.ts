@@ -44,10 +44,20 @@ export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
 
   #run(info?: (info: PerfInfo) => void): Promise<T> {
     const inTransaction = this.runtime.inTransactionContext(this.context)
-    return this.runtime.read(this.model, this.operation, this.args, inTransaction, (args) => this.inner(args, inTransaction), info) as Promise<T>
+    return this.runtime.read(
+      this.model,
+      this.operation,
+      this.args,
+      inTransaction,
+      (args) => this.inner(args, inTransaction),
+      info,
+    ) as Promise<T>
   }
 
-  then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = T, B = never>(
+    onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     this.#result ??= this.#run()
     return this.#result.then(onFulfilled, onRejected)
   }

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest'
 import { ReadSites, type KeyMemo } from './read-sites.js'
 
 function memo(key: string): KeyMemo {
-  return { key, tags: [], derive: undefined, sql: undefined, entry: undefined, entryFor: undefined, field: undefined, value: undefined }
+  return {
+    key,
+    tags: [],
+    derive: undefined,
+    sql: undefined,
+    entry: undefined,
+    entryFor: undefined,
+    field: undefined,
+    value: undefined,
+  }
 }
 
 describe('ReadSites', () => {

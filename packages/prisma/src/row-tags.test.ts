@@ -23,7 +23,11 @@ describe('canonicalValue()', () => {
 
 describe('readTags()', () => {
   it('tags reads pinned by equality with row tags, others with the model tag', () => {
-    expect(readTags(graph, 'Post', { where: { authorId: 1 } })).toEqual(['prisma:any:Post', 'prisma:eq:Post:authorId:1', 'prisma:field:Post:authorId'])
+    expect(readTags(graph, 'Post', { where: { authorId: 1 } })).toEqual([
+      'prisma:any:Post',
+      'prisma:eq:Post:authorId:1',
+      'prisma:field:Post:authorId',
+    ])
     expect(readTags(graph, 'Post', { where: { AND: [{ id: { equals: 3 } }, { title: { contains: 'x' } }] } })).toEqual([
       'prisma:any:Post',
       'prisma:eq:Post:id:3',
@@ -41,19 +45,41 @@ describe('readTags()', () => {
       'prisma:eq:Post:id:1',
       'prisma:field:Post:id',
     ])
-    expect(readTags(graph, 'Post', { where: { id: 1, author: { posts: { some: { published: true } } } } }).sort()).toEqual(['prisma:model:Post', 'prisma:model:User'])
-    expect(readTags(graph, 'User', { select: { _count: { select: { posts: true } } } }).sort()).toEqual(['prisma:model:Post', 'prisma:model:User'])
+    expect(
+      readTags(graph, 'Post', { where: { id: 1, author: { posts: { some: { published: true } } } } }).sort(),
+    ).toEqual(['prisma:model:Post', 'prisma:model:User'])
+    expect(readTags(graph, 'User', { select: { _count: { select: { posts: true } } } }).sort()).toEqual([
+      'prisma:model:Post',
+      'prisma:model:User',
+    ])
   })
 
   it('derives row tags of included relations from the keys in the result', () => {
-    const plan = planRead(graph, 'User', { where: { id: 1 }, include: { posts: { include: { author: true, comments: { where: { body: 'x' } } } } } })
+    const plan = planRead(graph, 'User', {
+      where: { id: 1 },
+      include: { posts: { include: { author: true, comments: { where: { body: 'x' } } } } },
+    })
     expect(plan.tags).toEqual(['prisma:any:User', 'prisma:eq:User:id:1', 'prisma:field:User:id'])
-    const result = { id: 1, email: 'a', posts: [{ id: 10, authorId: 1, author: { id: 1 }, comments: [] }, { id: 11, authorId: 1, author: { id: 1 }, comments: [] }] }
+    const result = {
+      id: 1,
+      email: 'a',
+      posts: [
+        { id: 10, authorId: 1, author: { id: 1 }, comments: [] },
+        { id: 11, authorId: 1, author: { id: 1 }, comments: [] },
+      ],
+    }
     expect(deriveTags(graph, plan, result).sort()).toEqual(
       [
-        'prisma:any:Post', 'prisma:field:Post:authorId', 'prisma:eq:Post:authorId:1',
-        'prisma:any:User', 'prisma:field:User:id', 'prisma:eq:User:id:1',
-        'prisma:any:Comment', 'prisma:field:Comment:postId', 'prisma:eq:Comment:postId:10', 'prisma:eq:Comment:postId:11',
+        'prisma:any:Post',
+        'prisma:field:Post:authorId',
+        'prisma:eq:Post:authorId:1',
+        'prisma:any:User',
+        'prisma:field:User:id',
+        'prisma:eq:User:id:1',
+        'prisma:any:Comment',
+        'prisma:field:Comment:postId',
+        'prisma:eq:Comment:postId:10',
+        'prisma:eq:Comment:postId:11',
       ].sort(),
     )
   })
@@ -75,7 +101,14 @@ describe('writeTags()', () => {
   it('drops the row tags of the returned row, fields the update changed and the model tag', () => {
     const effect = writeEffect(graph, 'Post', 'update', { where: { id: 3 }, data: { authorId: 1 } })
     expect(writeTags(graph, 'Post', effect, post, false).sort()).toEqual(
-      ['prisma:model:Post', 'prisma:field:Post:authorId', 'prisma:eq:Post:id:3', 'prisma:eq:Post:title:"T"', 'prisma:eq:Post:published:false', 'prisma:eq:Post:authorId:1'].sort(),
+      [
+        'prisma:model:Post',
+        'prisma:field:Post:authorId',
+        'prisma:eq:Post:id:3',
+        'prisma:eq:Post:title:"T"',
+        'prisma:eq:Post:published:false',
+        'prisma:eq:Post:authorId:1',
+      ].sort(),
     )
   })
 
@@ -92,9 +125,20 @@ describe('writeTags()', () => {
   })
 
   it('drops other models touched by nested writes entirely', () => {
-    const effect = writeEffect(graph, 'User', 'update', { where: { id: 1 }, data: { posts: { create: { title: 'x' } } } })
+    const effect = writeEffect(graph, 'User', 'update', {
+      where: { id: 1 },
+      data: { posts: { create: { title: 'x' } } },
+    })
     const tags = writeTags(graph, 'User', effect, { id: 1, email: 'a', name: null, role: 'USER' }, false)
-    expect(tags).toEqual(expect.arrayContaining(['prisma:model:Post', 'prisma:any:Post', 'prisma:eq:User:id:1', 'prisma:eq:User:name:null', 'prisma:eq:User:role:"USER"']))
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        'prisma:model:Post',
+        'prisma:any:Post',
+        'prisma:eq:User:id:1',
+        'prisma:eq:User:name:null',
+        'prisma:eq:User:role:"USER"',
+      ]),
+    )
     expect(tags).not.toContain('prisma:any:User')
   })
 })

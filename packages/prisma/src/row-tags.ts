@@ -19,9 +19,15 @@ export function canonicalValue(type: string, value: unknown): string | undefined
   if (value === null) return 'null'
   switch (type) {
     case 'Int':
-      return typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'bigint' ? String(value) : undefined
+      return typeof value === 'number' && Number.isInteger(value)
+        ? String(value)
+        : typeof value === 'bigint'
+          ? String(value)
+          : undefined
     case 'BigInt':
-      return typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value)) ? String(BigInt(value)) : undefined
+      return typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))
+        ? String(BigInt(value))
+        : undefined
     case 'Boolean':
       return typeof value === 'boolean' ? String(value) : undefined
     default:
@@ -77,7 +83,13 @@ function addModels(graph: ModelGraph, model: string, value: unknown, tags: Set<s
 }
 
 /** Plans `include` / `select`: linked relations are derived from the result, others tag their model. */
-function planSelection(graph: ModelGraph, model: string, selection: unknown, tags: Set<string>, derive: Derivation[]): void {
+function planSelection(
+  graph: ModelGraph,
+  model: string,
+  selection: unknown,
+  tags: Set<string>,
+  derive: Derivation[],
+): void {
   if (!isPlain(selection)) return
   for (const [key, value] of Object.entries(selection)) {
     const target = graph.relationTarget(model, key)
@@ -89,7 +101,8 @@ function planSelection(graph: ModelGraph, model: string, selection: unknown, tag
     if (!target || value === false) continue
     const nested: Derivation[] = []
     if (isPlain(value)) {
-      for (const [k, v] of Object.entries(value)) if (k !== 'include' && k !== 'select') addModels(graph, target, v, tags)
+      for (const [k, v] of Object.entries(value))
+        if (k !== 'include' && k !== 'select') addModels(graph, target, v, tags)
       planSelection(graph, target, value.include, tags, nested)
       planSelection(graph, target, value.select, tags, nested)
     }
@@ -117,7 +130,8 @@ export function planRead(graph: ModelGraph, model: string, args: unknown): ReadP
   for (const m of related) tags.add(modelTag(m))
   const pins = new Map<string, string>()
   // A cursor row outside the filter still positions the page; a filter through a relation back to the model reads other rows.
-  if (!related.has(model) && !(isPlain(args) && args.cursor !== undefined)) equalities(graph, model, isPlain(args) ? args.where : undefined, pins)
+  if (!related.has(model) && !(isPlain(args) && args.cursor !== undefined))
+    equalities(graph, model, isPlain(args) ? args.where : undefined, pins)
   if (pins.size === 0) tags.add(modelTag(model))
   else {
     tags.add(anyRowTag(model))
@@ -170,7 +184,13 @@ export function deriveTags(graph: ModelGraph, plan: ReadPlan, result: unknown): 
 }
 
 /** Every tag a write drops: see the module comment. `result` is what the operation returned (undefined when it failed). */
-export function writeTags(graph: ModelGraph, model: string, effect: WriteEffect, result: unknown, failed: boolean): string[] {
+export function writeTags(
+  graph: ModelGraph,
+  model: string,
+  effect: WriteEffect,
+  result: unknown,
+  failed: boolean,
+): string[] {
   const tags = new Set([modelTag(model)])
   for (const other of effect.others) tags.add(modelTag(other)).add(anyRowTag(other))
   const keys = graph.keyFieldsOf(model)

@@ -55,7 +55,10 @@ function relationArgs(rest: string): string | undefined {
 function listArg(args: string, name: string): string[] {
   const match = new RegExp(`${name}\\s*:\\s*\\[([^\\]]*)\\]`).exec(args)
   if (!match?.[1]) return []
-  return match[1].split(',').map((s) => s.trim().replace(/\(.*$/, '')).filter(Boolean)
+  return match[1]
+    .split(',')
+    .map((s) => s.trim().replace(/\(.*$/, ''))
+    .filter(Boolean)
 }
 
 function actionArg(args: string, name: string): ReferentialAction | undefined {

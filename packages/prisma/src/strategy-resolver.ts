@@ -26,7 +26,9 @@ export class StrategyResolver {
     if (call === false) return undefined
     if (call === undefined) {
       // Defaults were validated when the extension was created.
-      return this.defaults === undefined ? undefined : (this.#fromDefaults ??= resolveStrategy(undefined, this.defaults, 'cacheStrategy'))
+      return this.defaults === undefined
+        ? undefined
+        : (this.#fromDefaults ??= resolveStrategy(undefined, this.defaults, 'cacheStrategy'))
     }
     const known = this.#last
     if (known !== undefined && hasOnlyStrategyKeys(call)) {

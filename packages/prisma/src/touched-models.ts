@@ -42,7 +42,12 @@ const DELETE_KEYS = new Set(['delete', 'deleteMany'])
 /** Operations whose result holds every row they wrote (unless `select`/`omit` hides fields). */
 const ROW_RETURNING = new Set(['create', 'update', 'upsert', 'delete', 'createManyAndReturn', 'updateManyAndReturn'])
 /** Where each operation keeps the values it writes to the model's own row. */
-const UPDATE_DATA: Record<string, string> = { update: 'data', updateMany: 'data', updateManyAndReturn: 'data', upsert: 'update' }
+const UPDATE_DATA: Record<string, string> = {
+  update: 'data',
+  updateMany: 'data',
+  updateManyAndReturn: 'data',
+  upsert: 'update',
+}
 
 function walkWrite(graph: ModelGraph, model: string, value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) {

@@ -80,11 +80,21 @@ describe.skipIf(!available)('perf() caching', () => {
     const fresh = await prisma.user.aggregate(aggregateArgs)
     await db.user.aggregate({ ...aggregateArgs, cacheStrategy: { ttl: 60 } })
     await db.post.count({ where: { published: true }, cacheStrategy: { ttl: 60 } })
-    await db.post.groupBy({ by: ['authorId'], _count: { _all: true }, orderBy: { authorId: 'asc' }, cacheStrategy: { ttl: 60 } })
+    await db.post.groupBy({
+      by: ['authorId'],
+      _count: { _all: true },
+      orderBy: { authorId: 'asc' },
+      cacheStrategy: { ttl: 60 },
+    })
     const before = statements()
     const aggregate = await db.user.aggregate({ ...aggregateArgs, cacheStrategy: { ttl: 60 } })
     const count = await db.post.count({ where: { published: true }, cacheStrategy: { ttl: 60 } })
-    const groups = await db.post.groupBy({ by: ['authorId'], _count: { _all: true }, orderBy: { authorId: 'asc' }, cacheStrategy: { ttl: 60 } })
+    const groups = await db.post.groupBy({
+      by: ['authorId'],
+      _count: { _all: true },
+      orderBy: { authorId: 'asc' },
+      cacheStrategy: { ttl: 60 },
+    })
     expect(statements()).toBe(before)
     expect(aggregate).toStrictEqual(fresh)
     expect(aggregate._sum.balance).toBeInstanceOf(Prisma.Decimal)
@@ -95,8 +105,12 @@ describe.skipIf(!available)('perf() caching', () => {
   it('argument order does not change the key; different arguments do', async () => {
     const { db } = wrap(tdb)
     await db.post.findMany({ where: { published: true }, take: 5, cacheStrategy: { ttl: 60 } })
-    const reordered = await db.post.findMany({ take: 5, where: { published: true }, cacheStrategy: { ttl: 60 } }).withPerfInfo()
-    const different = await db.post.findMany({ take: 6, where: { published: true }, cacheStrategy: { ttl: 60 } }).withPerfInfo()
+    const reordered = await db.post
+      .findMany({ take: 5, where: { published: true }, cacheStrategy: { ttl: 60 } })
+      .withPerfInfo()
+    const different = await db.post
+      .findMany({ take: 6, where: { published: true }, cacheStrategy: { ttl: 60 } })
+      .withPerfInfo()
     expect(reordered.info.status).toBe('hit')
     expect(different.info.status).toBe('miss')
     expect(reordered.info.key).toContain(`:${db.$perf.stats().schemaVersion}:Post:findMany:`)
@@ -116,7 +130,10 @@ describe.skipIf(!available)('perf() caching', () => {
     const { db } = wrap(tdb, { clock })
     await db.tag.findMany({ cacheStrategy: { ttl: 30 } })
     clock.advance(29_000)
-    expect((await db.tag.findMany({ cacheStrategy: { ttl: 30 } }).withPerfInfo()).info).toMatchObject({ status: 'hit', ageMs: 29_000 })
+    expect((await db.tag.findMany({ cacheStrategy: { ttl: 30 } }).withPerfInfo()).info).toMatchObject({
+      status: 'hit',
+      ageMs: 29_000,
+    })
     clock.advance(2_000)
     expect((await db.tag.findMany({ cacheStrategy: { ttl: 30 } }).withPerfInfo()).info.status).toBe('miss')
   })
@@ -131,7 +148,9 @@ describe.skipIf(!available)('perf() caching', () => {
     const stale = await db.tag.findMany({ cacheStrategy: strategy }).withPerfInfo()
     expect(stale.info.status).toBe('stale')
     await expect.poll(() => statements()).toBe(before + 1)
-    await expect.poll(async () => (await db.tag.findMany({ cacheStrategy: strategy }).withPerfInfo()).info.status).toBe('hit')
+    await expect
+      .poll(async () => (await db.tag.findMany({ cacheStrategy: strategy }).withPerfInfo()).info.status)
+      .toBe('hit')
   })
 
   it('mutating a returned result does not change what the cache serves next', async () => {
@@ -144,25 +163,35 @@ describe.skipIf(!available)('perf() caching', () => {
     expect((second.settings as { theme: string }).theme).toBe('dark')
   })
 
-  it('findUniqueOrThrow() for a missing row rethrows Prisma\'s error and caches nothing; null results are cached', async () => {
+  it("findUniqueOrThrow() for a missing row rethrows Prisma's error and caches nothing; null results are cached", async () => {
     const { db } = wrap(tdb)
-    await expect(db.user.findUniqueOrThrow({ where: { id: 999_999 }, cacheStrategy: { ttl: 60 } })).rejects.toMatchObject({ code: 'P2025' })
+    await expect(
+      db.user.findUniqueOrThrow({ where: { id: 999_999 }, cacheStrategy: { ttl: 60 } }),
+    ).rejects.toMatchObject({ code: 'P2025' })
     expect(db.$perf.stats().cache.entries).toBe(0)
     expect(await db.user.findUnique({ where: { id: 999_999 }, cacheStrategy: { ttl: 60 } })).toBeNull()
-    expect((await db.user.findUnique({ where: { id: 999_999 }, cacheStrategy: { ttl: 60 } }).withPerfInfo()).info.status).toBe('hit')
+    expect(
+      (await db.user.findUnique({ where: { id: 999_999 }, cacheStrategy: { ttl: 60 } }).withPerfInfo()).info.status,
+    ).toBe('hit')
   })
 
   it('concurrent identical reads share one database call', async () => {
     const { db, statements } = wrap(tdb)
     const before = statements()
-    const results = await Promise.all(Array.from({ length: 20 }, () => db.post.findMany({ where: { authorId: ids.alice.id }, cacheStrategy: { ttl: 60 } })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        db.post.findMany({ where: { authorId: ids.alice.id }, cacheStrategy: { ttl: 60 } }),
+      ),
+    )
     expect(statements() - before).toBe(1)
     expect(new Set(results.map((r) => r.length))).toEqual(new Set([2]))
   })
 
   it('fluent relation calls still work (uncached) on the read promise', async () => {
     const { db } = wrap(tdb)
-    const fluent = db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: ttlStrategy }) as unknown as { posts(args?: unknown): Promise<{ title: string }[]> }
+    const fluent = db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: ttlStrategy }) as unknown as {
+      posts(args?: unknown): Promise<{ title: string }[]>
+    }
     expect((await fluent.posts({ orderBy: { id: 'asc' } })).map((p) => p.title)).toEqual(['First', 'Second'])
   })
 
@@ -177,4 +206,3 @@ describe.skipIf(!available)('perf() caching', () => {
     expect(hit?.label).toBe('<alice@example.com>')
   })
 })
-

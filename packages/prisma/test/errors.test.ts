@@ -43,15 +43,23 @@ describe.skipIf(!available)('perf() bad input', () => {
     expect(await codeOf(extend({ models: { User: { ttl: -1 } } }))).toBe('INVALID_TTL')
     expect(await codeOf(extend({ models: { User: { ttl: 1, maxAge: 5 } as never } }))).toBe('INVALID_CACHE_STRATEGY')
     expect(await codeOf(extend({ models: { User: { operations: ['create'] } } }))).toBe('INVALID_OPTION')
-    expect(await codeOf(extend({ models: { user: { ttl: 60 }, Tag: false }, rawTables: { audit: ['Post'] } }))).toBeUndefined()
+    expect(
+      await codeOf(extend({ models: { user: { ttl: 60 }, Tag: false }, rawTables: { audit: ['Post'] } })),
+    ).toBeUndefined()
   })
 
   it('rejects cacheStrategy on writes with INVALID_CACHE_STRATEGY and writes nothing', async () => {
     const { db, prisma } = wrap(tdb)
     const before = await prisma.tag.count()
     const asAny = db as unknown as Record<string, Record<string, (args: unknown) => Promise<unknown>>>
-    expect(await codeOf(() => asAny.tag?.create?.({ data: { name: 'cached?' }, cacheStrategy: { ttl: 60 } }))).toBe('INVALID_CACHE_STRATEGY')
-    expect(await codeOf(() => asAny.tag?.update?.({ where: { id: ids.news.id }, data: { name: 'x' }, cacheStrategy: { ttl: 60 } }))).toBe('INVALID_CACHE_STRATEGY')
+    expect(await codeOf(() => asAny.tag?.create?.({ data: { name: 'cached?' }, cacheStrategy: { ttl: 60 } }))).toBe(
+      'INVALID_CACHE_STRATEGY',
+    )
+    expect(
+      await codeOf(() =>
+        asAny.tag?.update?.({ where: { id: ids.news.id }, data: { name: 'x' }, cacheStrategy: { ttl: 60 } }),
+      ),
+    ).toBe('INVALID_CACHE_STRATEGY')
     expect(await codeOf(() => asAny.tag?.deleteMany?.({ cacheStrategy: { ttl: 60 } }))).toBe('INVALID_CACHE_STRATEGY')
     expect(await prisma.tag.count()).toBe(before)
   })
@@ -61,7 +69,9 @@ describe.skipIf(!available)('perf() bad input', () => {
     expect(await codeOf(() => db.tag.findMany({ cacheStrategy: { ttl: -5 } }))).toBe('INVALID_TTL')
     expect(await codeOf(() => db.tag.findMany({ cacheStrategy: { swr: 'soon' } }))).toBe('INVALID_TTL')
     expect(await codeOf(() => db.tag.findMany({ cacheStrategy: 60 as never }))).toBe('INVALID_CACHE_STRATEGY')
-    expect(await codeOf(() => db.tag.findMany({ cacheStrategy: { tags: [42] } as never }))).toBe('INVALID_CACHE_STRATEGY')
+    expect(await codeOf(() => db.tag.findMany({ cacheStrategy: { tags: [42] } as never }))).toBe(
+      'INVALID_CACHE_STRATEGY',
+    )
   })
 
   it('$perf.invalidate() rejects an empty target and unknown models', async () => {
@@ -74,7 +84,9 @@ describe.skipIf(!available)('perf() bad input', () => {
     const { prisma } = tdb.createClient()
     const errors: unknown[] = []
     // No prismaCodec(): the cache cannot encode Decimal.
-    const db = prisma.$extends(perf({ cache: createCache(), monitor: createMonitor({ eventLoopDelay: false }), onError: (e) => errors.push(e) }))
+    const db = prisma.$extends(
+      perf({ cache: createCache(), monitor: createMonitor({ eventLoopDelay: false }), onError: (e) => errors.push(e) }),
+    )
     const user = await db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: { ttl: 60 } }).withPerfInfo()
     expect(user.data?.balance.toString()).toBe('1234.56')
     expect(user.info.status).toBe('none')

@@ -14,7 +14,8 @@ describe.skipIf(!available)('perf() invalidation', () => {
   beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb)))
   afterAll(async () => tdb?.drop())
 
-  const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) => (await p.withPerfInfo()).info.status
+  const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) =>
+    (await p.withPerfInfo()).info.status
 
   it.each([
     ['create', () => w.db.tag.create({ data: { name: 'new' } })],
@@ -37,7 +38,11 @@ describe.skipIf(!available)('perf() invalidation', () => {
   })
 
   it('a cached read with include is invalidated by a write to the included model', async () => {
-    const args = { where: { id: ids.alice.id }, include: { posts: { orderBy: { id: 'asc' as const } } }, cacheStrategy: ttl }
+    const args = {
+      where: { id: ids.alice.id },
+      include: { posts: { orderBy: { id: 'asc' as const } } },
+      cacheStrategy: ttl,
+    }
     await w.db.user.findUnique(args)
     await w.db.post.update({ where: { id: ids.first.id }, data: { title: 'Edited' } })
     const after = await w.db.user.findUnique(args).withPerfInfo()
@@ -108,12 +113,16 @@ describe.skipIf(!available)('perf() invalidation', () => {
   })
 
   describe('row-level tags', () => {
-    const byAuthor = (authorId: number) => ({ where: { authorId }, orderBy: { id: 'asc' as const }, cacheStrategy: ttl })
+    const byAuthor = (authorId: number) => ({
+      where: { authorId },
+      orderBy: { id: 'asc' as const },
+      cacheStrategy: ttl,
+    })
 
     it('a write to another row keeps a read pinned by equality; a write to its rows drops it', async () => {
       await w.db.post.findMany(byAuthor(ids.alice.id))
       await w.db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: ttl })
-      await w.db.post.create({ data: { title: 'Bob\'s', authorId: ids.bob.id } })
+      await w.db.post.create({ data: { title: "Bob's", authorId: ids.bob.id } })
       await w.db.user.update({ where: { id: ids.bob.id }, data: { name: 'Bob' } })
       expect(await status(w.db.post.findMany(byAuthor(ids.alice.id)))).toBe('hit')
       expect(await status(w.db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: ttl }))).toBe('hit')
@@ -154,7 +163,9 @@ describe.skipIf(!available)('perf() invalidation', () => {
     it('counts and aggregates pinned by a foreign key follow creates and deletes in their partition', async () => {
       const count = () => w.db.comment.count({ where: { postId: ids.first.id }, cacheStrategy: ttl })
       expect(await count()).toBe(1)
-      const other = await w.db.comment.create({ data: { body: 'elsewhere', postId: ids.second.id, authorId: ids.bob.id } })
+      const other = await w.db.comment.create({
+        data: { body: 'elsewhere', postId: ids.second.id, authorId: ids.bob.id },
+      })
       expect(await status(w.db.comment.count({ where: { postId: ids.first.id }, cacheStrategy: ttl }))).toBe('hit')
       const mine = await w.db.comment.create({ data: { body: 'here', postId: ids.first.id, authorId: ids.bob.id } })
       expect(await count()).toBe(2)
@@ -165,7 +176,11 @@ describe.skipIf(!available)('perf() invalidation', () => {
     })
 
     it('included relations are tagged by the keys in the result: writes to other rows keep the entry', async () => {
-      const withPosts = (id: number) => ({ where: { id }, include: { posts: { orderBy: { id: 'asc' as const } } }, cacheStrategy: ttl })
+      const withPosts = (id: number) => ({
+        where: { id },
+        include: { posts: { orderBy: { id: 'asc' as const } } },
+        cacheStrategy: ttl,
+      })
       const withAuthor = { where: { published: true }, include: { author: true }, cacheStrategy: ttl }
       await w.db.user.findUnique(withPosts(ids.alice.id))
       await w.db.user.findUnique(withPosts(ids.bob.id))

@@ -72,7 +72,7 @@ describe.skipIf(!available)('perf() monitoring', () => {
     expect(finding).toMatchObject({ scope: 'GET /posts', model: 'Comment', operation: 'count', count: 6, threshold: 5 })
   })
 
-  it('pgPoolProbe() reads the pool\'s live counters', async () => {
+  it("pgPoolProbe() reads the pool's live counters", async () => {
     const pool = tdb.createPool(4)
     const probe = pgPoolProbe(pool, { name: 'main' })
     expect(probe.stats()).toEqual({ total: 0, idle: 0, active: 0, waiting: 0, max: 4, min: 0 })
@@ -86,7 +86,12 @@ describe.skipIf(!available)('perf() monitoring', () => {
 
   it('instrumentPgPool() reports connections held past the threshold, with the acquiring stack', async () => {
     const leaks: LeakReport[] = []
-    const detector = new LeakDetector({ thresholdMs: 50, sweepIntervalMs: 10, onLeak: (r) => leaks.push(r), onLateRelease: (r) => leaks.push(r) })
+    const detector = new LeakDetector({
+      thresholdMs: 50,
+      sweepIntervalMs: 10,
+      onLeak: (r) => leaks.push(r),
+      onLateRelease: (r) => leaks.push(r),
+    })
     const pool = tdb.createPool(2)
     const instrumentation = instrumentPgPool(pool, { leakDetector: detector })
     const held = await pool.connect()

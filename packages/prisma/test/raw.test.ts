@@ -16,7 +16,8 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
   beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb, { rawTables: { audit_log: [] } })))
   afterAll(async () => tdb?.drop())
 
-  const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) => (await p.withPerfInfo()).info.status
+  const status = async (p: { withPerfInfo(): Promise<{ info: { status: string } }> }) =>
+    (await p.withPerfInfo()).info.status
   const warm = async () => {
     await w.db.user.findMany({ cacheStrategy: ttl })
     await w.db.tag.findMany({ cacheStrategy: ttl })
@@ -40,7 +41,10 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
     expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
     await w.db.$executeRaw`DELETE FROM "_PostToTag" WHERE "A" = ${ids.first.id}`
     expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('miss')
-    expect((await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl })).find((p) => p.id === ids.first.id)?.tags).toEqual([])
+    expect(
+      (await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl })).find((p) => p.id === ids.first.id)
+        ?.tags,
+    ).toEqual([])
   })
 
   it('a raw statement that cannot be attributed invalidates everything this client cached', async () => {
@@ -72,7 +76,10 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
     expect(reviews.data).toEqual([])
     expect(w.statements() - before).toBe(1)
     // The emptied join table only changes reads that reach Post; Tag's own rows are untouched.
-    expect((await w.db.tag.findMany({ include: { posts: true }, cacheStrategy: ttl })).map((t) => t.posts)).toEqual([[], []])
+    expect((await w.db.tag.findMany({ include: { posts: true }, cacheStrategy: ttl })).map((t) => t.posts)).toEqual([
+      [],
+      [],
+    ])
     expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
   })
 
@@ -110,14 +117,20 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
   // @see issue 9: a -- comment ends at a carriage return too.
   it('a writable CTE DELETE after a -- comment ended by \\r invalidates its table', async () => {
     await warm()
-    await w.db.$executeRawUnsafe('WITH x AS (SELECT 1 AS one -- why\r), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM x, d', ids.second.id)
-    expect((await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl })).map((p) => p.id)).toEqual([ids.first.id])
+    await w.db.$executeRawUnsafe(
+      'WITH x AS (SELECT 1 AS one -- why\r), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM x, d',
+      ids.second.id,
+    )
+    expect((await w.db.post.findMany({ include: { tags: true }, cacheStrategy: ttl })).map((p) => p.id)).toEqual([
+      ids.first.id,
+    ])
   })
 
   // @see issue 9: a dollar-quote tag may hold digits after its first character.
   it('DELETE FROM inside dollar-quoted strings is not a write, a DELETE after them is', async () => {
     await warm()
-    const sql = 'WITH s AS (SELECT $q1$ DELETE FROM "Tag" $q1$ AS t, $$UPDATE "User" SET "name" = \'x\'$$ AS u), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM s, d'
+    const sql =
+      'WITH s AS (SELECT $q1$ DELETE FROM "Tag" $q1$ AS t, $$UPDATE "User" SET "name" = \'x\'$$ AS u), d AS (DELETE FROM "Post" WHERE "id" = $1 RETURNING 1) SELECT count(*) FROM s, d'
     await w.db.$executeRawUnsafe(sql, ids.second.id)
     expect(await status(w.db.tag.findMany({ cacheStrategy: ttl }))).toBe('hit')
     expect(await status(w.db.user.findMany({ cacheStrategy: ttl }))).toBe('hit')
@@ -159,7 +172,10 @@ describe.skipIf(!available)('perf() and raw SQL', () => {
     expect(isPerfError(error, 'INVALID_CACHE_STRATEGY')).toBe(true)
     await w.db.$transaction(async (tx) => {
       await tx.tag.update({ where: { id: ids.news.id }, data: { name: 'in-tx' } })
-      const rows = await tx.$queryRawCached<{ name: string }[]>(Prisma.sql`SELECT "name" FROM "Tag" WHERE "id" = ${ids.news.id}`, { ttl: 60, tags: ['t'] })
+      const rows = await tx.$queryRawCached<{ name: string }[]>(
+        Prisma.sql`SELECT "name" FROM "Tag" WHERE "id" = ${ids.news.id}`,
+        { ttl: 60, tags: ['t'] },
+      )
       expect(rows[0]?.name).toBe('in-tx')
     })
     expect(w.db.$perf.stats().cache.entries).toBe(0)

@@ -17,9 +17,10 @@ describe.skipIf(!available)('perf() and transactions', () => {
   beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb)))
   afterAll(async () => tdb?.drop())
 
-  const tagName = async () => (await w.db.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }).withPerfInfo())
+  const tagName = async () =>
+    await w.db.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }).withPerfInfo()
 
-  it('reads inside an interactive transaction bypass the cache and see the transaction\'s own writes', async () => {
+  it("reads inside an interactive transaction bypass the cache and see the transaction's own writes", async () => {
     await tagName()
     await w.db.$transaction(async (tx) => {
       await tx.tag.update({ where: { id: ids.news.id }, data: { name: 'inside' } })
@@ -31,14 +32,17 @@ describe.skipIf(!available)('perf() and transactions', () => {
   })
 
   it('reads inside an array transaction bypass the cache', async () => {
-    const [tags, count] = await w.db.$transaction([w.db.tag.findMany({ cacheStrategy: ttl }), w.db.tag.count({ cacheStrategy: ttl })])
+    const [tags, count] = await w.db.$transaction([
+      w.db.tag.findMany({ cacheStrategy: ttl }),
+      w.db.tag.count({ cacheStrategy: ttl }),
+    ])
     expect(tags).toHaveLength(2)
     expect(count).toBe(2)
     expect(w.db.$perf.stats().cache.entries).toBe(0)
     expect(w.db.$perf.stats().operations.bypassed).toBe(2)
   })
 
-  it('invalidations of a transaction\'s writes wait for commit: outside readers keep the committed value until then', async () => {
+  it("invalidations of a transaction's writes wait for commit: outside readers keep the committed value until then", async () => {
     expect((await tagName()).data?.name).toBe('news')
     await w.db.$transaction(async (tx) => {
       await tx.tag.update({ where: { id: ids.news.id }, data: { name: 'committed' } })
@@ -108,7 +112,9 @@ describe.skipIf(!available)('perf() and transactions', () => {
     if (!tdb) throw new Error('no database')
     const pool = tdb.createPool(10, GatedPool) as GatedPool
     const { prisma } = tdb.createClient(pool)
-    const db = prisma.$extends(perf({ cache: createCache({ codec: prismaCodec() }), monitor: createMonitor({ eventLoopDelay: false }) }))
+    const db = prisma.$extends(
+      perf({ cache: createCache({ codec: prismaCodec() }), monitor: createMonitor({ eventLoopDelay: false }) }),
+    )
     const gate = pool.arm(/SELECT .*"Tag"/s)
     // PrismaPromises are lazy: then() starts the query.
     const reader = db.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }).then((row) => row)
@@ -125,7 +131,9 @@ describe.skipIf(!available)('perf() and transactions', () => {
     if (!tdb) throw new Error('no database')
     const pool = tdb.createPool(10, GatedPool) as GatedPool
     const { prisma } = tdb.createClient(pool)
-    const db = prisma.$extends(perf({ cache: createCache({ codec: prismaCodec() }), monitor: createMonitor({ eventLoopDelay: false }) }))
+    const db = prisma.$extends(
+      perf({ cache: createCache({ codec: prismaCodec() }), monitor: createMonitor({ eventLoopDelay: false }) }),
+    )
     const gate = pool.arm(/SELECT .*"Tag"/s)
     const reader = db.tag.findMany({ orderBy: { id: 'asc' }, cacheStrategy: ttl }).then((rows) => rows)
     await gate.reached

@@ -11,7 +11,12 @@ import { seedBlog } from './setup/seed.js'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-const redisAvailable = (): Promise<boolean> => requireService(`Redis at ${REDIS_URL}`, ping, { scope: '[perf:prisma tests]', skipping: 'two-client tests', attempts: 1 })
+const redisAvailable = (): Promise<boolean> =>
+  requireService(`Redis at ${REDIS_URL}`, ping, {
+    scope: '[perf:prisma tests]',
+    skipping: 'two-client tests',
+    attempts: 1,
+  })
 
 async function ping(): Promise<boolean> {
   const probe = createRedisClient(REDIS_URL)
@@ -32,14 +37,22 @@ function instance(tdb: TestDatabase, scope: string, redises: Redis[], closers: (
   redises.push(redis)
   const codec = prismaCodec()
   const bus = redisBus(redis, { channel: `perf:bus:${scope}` })
-  const cache = createCache({ namespace: 'prisma-test', codec, tiers: [new MemoryStore(), redisStore(redis, { prefix: `perf:${scope}:`, codec })], bus })
+  const cache = createCache({
+    namespace: 'prisma-test',
+    codec,
+    tiers: [new MemoryStore(), redisStore(redis, { prefix: `perf:${scope}:`, codec })],
+    bus,
+  })
   const { prisma } = tdb.createClient()
   const db = prisma.$extends(perf({ cache, monitor: createMonitor({ eventLoopDelay: false }) }))
   // clear() first: the test's keys must not outlive it in a shared Redis.
-  closers.push(async () => {
-    await cache.clear()
-    await cache.close()
-  }, () => bus.close())
+  closers.push(
+    async () => {
+      await cache.clear()
+      await cache.close()
+    },
+    () => bus.close(),
+  )
   return db
 }
 
@@ -64,7 +77,11 @@ describe.skipIf(!available)('two Prisma clients sharing Redis', () => {
   })
 
   it('a read cached by one client is served to the other from Redis with the same values and classes', async () => {
-    const args = { where: { id: ids.alice.id }, include: { posts: { include: { tags: true }, orderBy: { id: 'asc' as const } }, profile: true }, cacheStrategy: ttl }
+    const args = {
+      where: { id: ids.alice.id },
+      include: { posts: { include: { tags: true }, orderBy: { id: 'asc' as const } }, profile: true },
+      cacheStrategy: ttl,
+    }
     const fromA = await a.user.findUnique(args).withPerfInfo()
     const fromB = await b.user.findUnique(args).withPerfInfo()
     expect(fromA.info.status).toBe('miss')
@@ -81,15 +98,21 @@ describe.skipIf(!available)('two Prisma clients sharing Redis', () => {
     await a.tag.findUnique(args)
     expect((await a.tag.findUnique(args).withPerfInfo()).info).toMatchObject({ status: 'hit', tier: 'memory' })
     await b.tag.update({ where: { id: ids.news.id }, data: { name: 'breaking' } })
-    await expect.poll(async () => (await a.tag.findUnique(args))?.name, { timeout: 3000, interval: 20 }).toBe('breaking')
+    await expect
+      .poll(async () => (await a.tag.findUnique(args))?.name, { timeout: 3000, interval: 20 })
+      .toBe('breaking')
     expect((await b.tag.findUnique(args))?.name).toBe('breaking')
   })
 
-  it('a write to another row leaves the other client\'s row-tagged entry alone', async () => {
+  it("a write to another row leaves the other client's row-tagged entry alone", async () => {
     const args = { where: { id: ids.tech.id }, cacheStrategy: ttl }
     await a.tag.findUnique(args)
     await b.tag.update({ where: { id: ids.news.id }, data: { name: 'elsewhere' } })
-    await expect.poll(async () => (await a.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }))?.name, { timeout: 3000 }).toBe('elsewhere')
+    await expect
+      .poll(async () => (await a.tag.findUnique({ where: { id: ids.news.id }, cacheStrategy: ttl }))?.name, {
+        timeout: 3000,
+      })
+      .toBe('elsewhere')
     expect((await a.tag.findUnique(args).withPerfInfo()).info.status).toBe('hit')
   })
 
@@ -110,6 +133,8 @@ describe.skipIf(!available)('two Prisma clients sharing Redis', () => {
       // Not yet committed: the other client still serves its cached row.
       expect((await a.post.findUnique(args))?.title).toBe('First')
     })
-    await expect.poll(async () => (await a.post.findUnique(args))?.title, { timeout: 3000, interval: 20 }).toBe('committed')
+    await expect
+      .poll(async () => (await a.post.findUnique(args))?.title, { timeout: 3000, interval: 20 })
+      .toBe('committed')
   })
 })

@@ -47,15 +47,21 @@ describe('perf() types', () => {
     void db.user.findMany({ wher: { id: 1 } })
   })
 
-  it('keeps Prisma\'s result types, including include and select', async () => {
+  it("keeps Prisma's result types, including include and select", async () => {
     expectTypeOf(await db.user.findUnique({ where: { id: 1 }, cacheStrategy })).toEqualTypeOf<User | null>()
     expectTypeOf(await db.user.findUniqueOrThrow({ where: { id: 1 } })).toEqualTypeOf<User>()
     const withPosts = await db.user.findMany({ include: { posts: true }, cacheStrategy })
     expectTypeOf(withPosts).toEqualTypeOf<(User & { posts: Post[] })[]>()
-    expectTypeOf(withPosts).toEqualTypeOf<Awaited<ReturnType<typeof prisma.user.findMany<{ include: { posts: true } }>>>>()
-    expectTypeOf(await db.user.findFirst({ select: { email: true }, cacheStrategy })).toEqualTypeOf<{ email: string } | null>()
+    expectTypeOf(withPosts).toEqualTypeOf<
+      Awaited<ReturnType<typeof prisma.user.findMany<{ include: { posts: true } }>>>
+    >()
+    expectTypeOf(await db.user.findFirst({ select: { email: true }, cacheStrategy })).toEqualTypeOf<{
+      email: string
+    } | null>()
     expectTypeOf(await db.user.count({ cacheStrategy })).toEqualTypeOf<number>()
-    expectTypeOf((await db.user.aggregate({ _sum: { balance: true }, cacheStrategy }))._sum.balance).toEqualTypeOf<Prisma.Decimal | null>()
+    expectTypeOf(
+      (await db.user.aggregate({ _sum: { balance: true }, cacheStrategy }))._sum.balance,
+    ).toEqualTypeOf<Prisma.Decimal | null>()
   })
 
   it('withPerfInfo() resolves the data with its info', async () => {
@@ -69,9 +75,13 @@ describe('perf() types', () => {
     const inTx = await db.$transaction(async (tx) => tx.post.findMany({ where: { published: true }, cacheStrategy }))
     expectTypeOf(inTx).toEqualTypeOf<Post[]>()
     expectTypeOf(await db.$executeRaw`DELETE FROM "Tag"`).toEqualTypeOf<number>()
-    expectTypeOf(db.$perf.invalidate).parameter(0).toMatchTypeOf<{ tags?: readonly string[]; models?: readonly string[] }>()
+    expectTypeOf(db.$perf.invalidate)
+      .parameter(0)
+      .toMatchTypeOf<{ tags?: readonly string[]; models?: readonly string[] }>()
     expectTypeOf(db.$perf.stats().cache.hitRatio).toEqualTypeOf<number>()
-    expectTypeOf(await db.$queryRawCached<{ n: number }[]>(query, { ttl: 5, tags: ['n'] })).toEqualTypeOf<{ n: number }[]>()
+    expectTypeOf(await db.$queryRawCached<{ n: number }[]>(query, { ttl: 5, tags: ['n'] })).toEqualTypeOf<
+      { n: number }[]
+    >()
     // @ts-expect-error raw caching needs at least one tag
     void db.$queryRawCached(query, { ttl: 5, tags: [] })
   })

@@ -70,7 +70,11 @@ export function failFastClusterOptions(options: ClusterOptions = {}, settings: F
  * const redis = createRedisClient('redis://127.0.0.1:6379')
  * await redis.ping()
  */
-export function createRedisClient(url = 'redis://127.0.0.1:6379', options: RedisOptions = {}, settings: FailFastSettings = {}): Redis {
+export function createRedisClient(
+  url = 'redis://127.0.0.1:6379',
+  options: RedisOptions = {},
+  settings: FailFastSettings = {},
+): Redis {
   const merged = failFastOptions(options, settings)
   const failFastAfterStart = merged.enableOfflineQueue === false
   const client = new Redis(url, { ...merged, enableOfflineQueue: true })

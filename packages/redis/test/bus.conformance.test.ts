@@ -13,27 +13,46 @@ afterAll(() => redis.disconnect())
 const names = new Map<InvalidationBus, { name: string; client: Redis }>()
 
 if (ok) {
-  invalidationBusSuite('redisBus', ({ scope }) => {
-    const name = `perf-bus-suite-${randomUUID()}`
-    const client = new Redis({ port: REDIS_PORT, connectionName: name })
-    const bus = redisBus(client, { channel: scope })
-    names.set(bus, { name, client })
-    return bus
-  }, { describe, it, expect, beforeEach, afterEach }, {
-    reconnect: async (bus) => {
-      const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
-      const line = list.split('\n').find((l) => l.includes(`name=${names.get(bus)?.name} `))
-      await redis.client('KILL', 'ID', /id=(\d+)/.exec(line ?? '')?.[1] ?? '0')
+  invalidationBusSuite(
+    'redisBus',
+    ({ scope }) => {
+      const name = `perf-bus-suite-${randomUUID()}`
+      const client = new Redis({ port: REDIS_PORT, connectionName: name })
+      const bus = redisBus(client, { channel: scope })
+      names.set(bus, { name, client })
+      return bus
     },
-    injectGarbage: async (channel) => {
-      for (const junk of ['not json', '', 'null', '[]', '{"type":"delete"}', '[99,"d","n",1,"s",["k"]]', '[1,"x","n",1,"s",["k"]]', '[1,"d","n",1,"s",[1,{}]]', '[1,"t",7,1,"s",["k"]]', Buffer.from([0xff, 0xfe, 0x00]), 'x'.repeat(100_000)]) {
-        await redis.publish(channel, junk)
-      }
+    { describe, it, expect, beforeEach, afterEach },
+    {
+      reconnect: async (bus) => {
+        const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
+        const line = list.split('\n').find((l) => l.includes(`name=${names.get(bus)?.name} `))
+        await redis.client('KILL', 'ID', /id=(\d+)/.exec(line ?? '')?.[1] ?? '0')
+      },
+      injectGarbage: async (channel) => {
+        for (const junk of [
+          'not json',
+          '',
+          'null',
+          '[]',
+          '{"type":"delete"}',
+          '[99,"d","n",1,"s",["k"]]',
+          '[1,"x","n",1,"s",["k"]]',
+          '[1,"d","n",1,"s",[1,{}]]',
+          '[1,"t",7,1,"s",["k"]]',
+          Buffer.from([0xff, 0xfe, 0x00]),
+          'x'.repeat(100_000),
+        ]) {
+          await redis.publish(channel, junk)
+        }
+      },
+      dispose: async (bus) => {
+        await bus.close?.()
+        names.get(bus)?.client.disconnect()
+        names.delete(bus)
+      },
     },
-    dispose: async (bus) => {
-      await bus.close?.()
-      names.get(bus)?.client.disconnect()
-      names.delete(bus)
-    },
-  })
-} else describe.skip('invalidationBusSuite: redisBus (skipped: Redis not available)', () => it('needs Redis', () => undefined))
+  )
+} else
+  describe.skip('invalidationBusSuite: redisBus (skipped: Redis not available)', () =>
+    it('needs Redis', () => undefined))

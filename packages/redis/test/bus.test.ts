@@ -37,7 +37,7 @@ describeIf(ok, 'Redis not available')('redisBus', () => {
   }
   afterAll(() => clients.forEach((c) => c.disconnect()))
 
-  it("publish() on one instance reaches every subscribed instance, its own included", async () => {
+  it('publish() on one instance reaches every subscribed instance, its own included', async () => {
     const channel = `perf:bus:test:${randomUUID()}`
     const a = redisBus(client(), { channel })
     const b = redisBus(client(), { channel })
@@ -83,7 +83,10 @@ describeIf(ok, 'Redis not available')('redisBus', () => {
     expect(r.gaps).toBe(0)
     const admin = client()
     const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
-    const ids = list.split('\n').filter((line) => line.includes(`name=${name}`)).map((line) => /id=(\d+)/.exec(line)?.[1])
+    const ids = list
+      .split('\n')
+      .filter((line) => line.includes(`name=${name}`))
+      .map((line) => /id=(\d+)/.exec(line)?.[1])
     expect(ids).toHaveLength(1)
     await admin.client('KILL', 'ID', ids[0] as string)
     await until(() => r.gaps >= 1)
@@ -115,7 +118,8 @@ describeIf(ok, 'Redis not available')('redisBus', () => {
     const redis = client(name)
     const bus = redisBus(redis, { channel: `perf:bus:test:${randomUUID()}` })
     const unsubscribe = await bus.subscribe(recorder().handlers)
-    const count = async () => ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=${name}`)).length
+    const count = async () =>
+      ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=${name}`)).length
     expect(await count()).toBe(2)
     await unsubscribe()
     await bus.close()

@@ -37,17 +37,25 @@ describeIf(ok, 'redis-server binary missing')('on a real Redis Cluster (3 master
     for (const key of keys) await store.set(key, entry(key, ['items', `item:${key}`], createdAt))
     expect((await store.getMany(keys)).map((e) => e?.value)).toEqual(keys)
     // Entries really are spread over the cluster's masters, not piled on one slot.
-    const perNode = await Promise.all(cluster.nodes('master').map(async (node) => (await node.keys(`${prefix}*e:*`)).length))
+    const perNode = await Promise.all(
+      cluster.nodes('master').map(async (node) => (await node.keys(`${prefix}*e:*`)).length),
+    )
     expect(perNode.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2)
     const reads = await Promise.all(keys.map((key) => store.read(key)))
     await store.invalidateTags(['items'])
     expect((await store.getMany(keys)).every((e) => e === undefined)).toBe(true)
     // Loads that read before the invalidation are refused in every slot.
-    const written = await Promise.all(keys.map((key, i) => store.set(key, { ...entry(key, ['items'], Date.now()), version: reads[i]?.version })))
+    const written = await Promise.all(
+      keys.map((key, i) => store.set(key, { ...entry(key, ['items'], Date.now()), version: reads[i]?.version })),
+    )
     expect(written.every((w) => w === false)).toBe(true)
     for (const key of keys) await store.set(key, entry(key, ['items', `item:${key}`], Date.now()))
     expect(await store.delete(keys.slice(0, 10))).toBe(10)
-    expect((await store.getMany(keys.slice(0, 12))).map((e) => e?.value)).toEqual([...Array(10).fill(undefined), keys[10], keys[11]])
+    expect((await store.getMany(keys.slice(0, 12))).map((e) => e?.value)).toEqual([
+      ...Array(10).fill(undefined),
+      keys[10],
+      keys[11],
+    ])
     await store.clear('ns:item:1')
     expect((await store.get('ns:item:20'))?.value).toBe('ns:item:20')
     expect(await store.get('ns:item:15')).toBeUndefined()
@@ -59,7 +67,12 @@ describeIf(ok, 'redis-server binary missing')('on a real Redis Cluster (3 master
   it('redlockLocker: multi-resource locks across slots serialize holders and wake waiters on release', async () => {
     const locker = redlockLocker(cluster)
     const [a, b, c] = [`r:${randomUUID()}`, `r:${randomUUID()}`, `r:${randomUUID()}`]
-    const sets = [[a, b], [b, c], [c, a], [a, b, c]]
+    const sets = [
+      [a, b],
+      [b, c],
+      [c, a],
+      [a, b, c],
+    ]
     const inside = new Map<string, number>()
     let overlaps = 0
     const fences: number[] = []

@@ -8,7 +8,12 @@ import { describeIf, need } from './services.js'
 
 const ok = await need('redis-server binary', async () => hasRedisServerBinary())
 
-const entry = (value: unknown): StoreEntry => ({ value, createdAt: Date.now(), staleAt: Date.now() + 60_000, expiresAt: Date.now() + 60_000 })
+const entry = (value: unknown): StoreEntry => ({
+  value,
+  createdAt: Date.now(),
+  staleAt: Date.now() + 60_000,
+  expiresAt: Date.now() + 60_000,
+})
 
 async function timed(promise: Promise<unknown>): Promise<{ ms: number; code?: string }> {
   const started = performance.now()
@@ -75,7 +80,13 @@ describeIf(ok, 'redis-server binary missing')('failure behaviour (own redis-serv
     } finally {
       server.resume()
     }
-    await until(async () => (await store.get('k').then(() => true, () => false)))
+    await until(
+      async () =>
+        await store.get('k').then(
+          () => true,
+          () => false,
+        ),
+    )
   })
 
   it('createRedisClient() (fail-fast options) rejects at once while Redis is down', async () => {

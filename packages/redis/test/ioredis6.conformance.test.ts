@@ -21,9 +21,14 @@ if (ok) {
       expect(version.split('.')[0]).toBe('6')
     })
   })
-  cacheStoreSuite('redisStore on ioredis 6', () => redisStore(client, { prefix: `perf-suite6:${randomUUID()}:` }), runner)
+  cacheStoreSuite(
+    'redisStore on ioredis 6',
+    () => redisStore(client, { prefix: `perf-suite6:${randomUUID()}:` }),
+    runner,
+  )
   lockerSuite('redlockLocker on ioredis 6', () => redlockLocker(client), runner, {
     forceExpire: async (lock) => void (await redis.del(...lock.resources.map((r) => `perf:lock:{${r}}`))),
   })
   rateLimiterSuite('redisRateLimiter on ioredis 6', (options) => redisRateLimiter(client, options), runner)
-} else describe.skip('conformance on ioredis 6 (skipped: Redis not available)', () => it('needs Redis', () => undefined))
+} else
+  describe.skip('conformance on ioredis 6 (skipped: Redis not available)', () => it('needs Redis', () => undefined))

@@ -17,19 +17,26 @@ afterAll(async () => {
 })
 
 if (ok) {
-  leaderElectionSuite('redisLeaderElection', ({ name, leaseMs }) => {
-    names.add(name)
-    const client = new Redis({ port: REDIS_PORT })
-    client.on('error', () => undefined)
-    const election = redisLeaderElection(client, { name, leaseMs, prefix: 'perf-suite:leader:' })
-    clients.set(election, client)
-    return election
-  }, { describe, it, expect, beforeEach, afterEach }, {
-    cutOff: (election) => clients.get(election)?.disconnect(),
-    dispose: async (election) => {
-      await election.close()
-      clients.get(election)?.disconnect()
-      clients.delete(election)
+  leaderElectionSuite(
+    'redisLeaderElection',
+    ({ name, leaseMs }) => {
+      names.add(name)
+      const client = new Redis({ port: REDIS_PORT })
+      client.on('error', () => undefined)
+      const election = redisLeaderElection(client, { name, leaseMs, prefix: 'perf-suite:leader:' })
+      clients.set(election, client)
+      return election
     },
-  })
-} else describe.skip('leaderElectionSuite: redisLeaderElection (skipped: Redis not available)', () => it('needs Redis', () => undefined))
+    { describe, it, expect, beforeEach, afterEach },
+    {
+      cutOff: (election) => clients.get(election)?.disconnect(),
+      dispose: async (election) => {
+        await election.close()
+        clients.get(election)?.disconnect()
+        clients.delete(election)
+      },
+    },
+  )
+} else
+  describe.skip('leaderElectionSuite: redisLeaderElection (skipped: Redis not available)', () =>
+    it('needs Redis', () => undefined))

@@ -78,7 +78,11 @@ describeIf(ok, 'Redis not available')('redisLeaderElection', () => {
     expect(a.isLeader).toBe(false)
     await until(() => b.isLeader)
     expect(b.term).toBeGreaterThan(first)
-    expect(log.map((e) => `${e.who}:${e.event}${e.reason ? `:${e.reason}` : ''}`)).toEqual(['a:elected', 'a:deposed:resigned', 'b:elected'])
+    expect(log.map((e) => `${e.who}:${e.event}${e.reason ? `:${e.reason}` : ''}`)).toEqual([
+      'a:elected',
+      'a:deposed:resigned',
+      'b:elected',
+    ])
     await b.close()
     expect(log.at(-1)).toEqual(expect.objectContaining({ who: 'b', event: 'deposed', reason: 'closed' }))
     await a.close()
@@ -140,8 +144,14 @@ describeIf(ok, 'Redis not available')('redisLeaderElection', () => {
 
   it('redisLeaderElection() validates its options', () => {
     const redis = client()
-    expect(() => redisLeaderElection(redis, { leaseMs: 5 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
-    expect(() => redisLeaderElection(redis, { leaseMs: 1_000, renewEveryMs: 800 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
-    expect(() => redisLeaderElection({} as Redis)).toThrowError(expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error)
+    expect(() => redisLeaderElection(redis, { leaseMs: 5 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
+    expect(() => redisLeaderElection(redis, { leaseMs: 1_000, renewEveryMs: 800 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
+    expect(() => redisLeaderElection({} as Redis)).toThrowError(
+      expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error,
+    )
   })
 })

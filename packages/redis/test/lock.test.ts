@@ -9,7 +9,9 @@ import { REDIS_PORT, describeIf, hasRedis } from './services.js'
 
 const ok = await hasRedis()
 
-async function rejection(promise: Promise<unknown>): Promise<{ code?: string; cause?: unknown; context?: Record<string, unknown>; message: string }> {
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; cause?: unknown; context?: Record<string, unknown>; message: string }> {
   try {
     await promise
   } catch (err) {
@@ -51,7 +53,12 @@ describeIf(ok, 'Redis not available')('redlockLocker', () => {
     const attempts: string[] = []
     const monitor = await a.monitor()
     monitor.on('monitor', (_t: string, args: string[], source: string) => {
-      if (!source.includes('lua') && String(args[0]).toLowerCase().startsWith('eval') && args.includes(`perf:lock:{${resource}}`)) attempts.push(source)
+      if (
+        !source.includes('lua') &&
+        String(args[0]).toLowerCase().startsWith('eval') &&
+        args.includes(`perf:lock:{${resource}}`)
+      )
+        attempts.push(source)
     })
     const started = Date.now()
     const waiting = waiter.acquire(resource, 5_000, { waitMs: 20_000 })
@@ -73,33 +80,36 @@ describeIf(ok, 'Redis not available')('redlockLocker', () => {
   it.each([
     ['no keyPrefix', ''],
     ['clients with an ioredis keyPrefix', `kp:${randomUUID()}:`],
-  ])('acquire() wakes the next queued waiter when the first one gave up (no wait for the TTL): %s', async (_label, keyPrefix) => {
-    const resource = `queue:${randomUUID()}`
-    const [ca, cb] = keyPrefix === '' ? [a, b] : [a.duplicate({ keyPrefix }), b.duplicate({ keyPrefix })]
-    const holder = redlockLocker(ca)
-    const quitter = redlockLocker(cb)
-    const c = cb.duplicate()
-    const patient = redlockLocker(c)
-    const lock = await holder.acquire(resource, 30_000)
-    const controller = new AbortController()
-    const gaveUp = rejection(quitter.acquire(resource, 1_000, { waitMs: 20_000, signal: controller.signal }))
-    await new Promise((r) => setTimeout(r, 50)) // the quitter is first in the queue
-    const next = patient.acquire(resource, 1_000, { waitMs: 20_000 })
-    await new Promise((r) => setTimeout(r, 50))
-    controller.abort()
-    expect((await gaveUp).code).toBe('ABORTED')
-    const started = Date.now()
-    await lock.release()
-    const taken = await next
-    expect(Date.now() - started).toBeLessThan(500) // woken, not the 1 s recheck nor the 30 s TTL
-    await taken.release()
-    await Promise.all([holder.close(), quitter.close(), patient.close()])
-    c.disconnect()
-    if (keyPrefix !== '') {
-      ca.disconnect()
-      cb.disconnect()
-    }
-  })
+  ])(
+    'acquire() wakes the next queued waiter when the first one gave up (no wait for the TTL): %s',
+    async (_label, keyPrefix) => {
+      const resource = `queue:${randomUUID()}`
+      const [ca, cb] = keyPrefix === '' ? [a, b] : [a.duplicate({ keyPrefix }), b.duplicate({ keyPrefix })]
+      const holder = redlockLocker(ca)
+      const quitter = redlockLocker(cb)
+      const c = cb.duplicate()
+      const patient = redlockLocker(c)
+      const lock = await holder.acquire(resource, 30_000)
+      const controller = new AbortController()
+      const gaveUp = rejection(quitter.acquire(resource, 1_000, { waitMs: 20_000, signal: controller.signal }))
+      await new Promise((r) => setTimeout(r, 50)) // the quitter is first in the queue
+      const next = patient.acquire(resource, 1_000, { waitMs: 20_000 })
+      await new Promise((r) => setTimeout(r, 50))
+      controller.abort()
+      expect((await gaveUp).code).toBe('ABORTED')
+      const started = Date.now()
+      await lock.release()
+      const taken = await next
+      expect(Date.now() - started).toBeLessThan(500) // woken, not the 1 s recheck nor the 30 s TTL
+      await taken.release()
+      await Promise.all([holder.close(), quitter.close(), patient.close()])
+      c.disconnect()
+      if (keyPrefix !== '') {
+        ca.disconnect()
+        cb.disconnect()
+      }
+    },
+  )
 
   it('acquire() still gets the lock within recheckMs when the waiter chosen to be woken has crashed', async () => {
     const resource = `crash:${randomUUID()}`
@@ -185,9 +195,15 @@ describeIf(ok, 'Redis not available')('redlockLocker', () => {
     expect(isPerfError(await rejection(locker.acquire([], 1_000)), 'INVALID_ARGUMENT')).toBe(true)
     expect(isPerfError(await rejection(locker.acquire('r', 0)), 'INVALID_ARGUMENT')).toBe(true)
     expect(() => redlockLocker([])).toThrowError(expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error)
-    expect(() => redlockLocker([a, {} as Redis])).toThrowError(expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error)
-    expect(() => redlockLocker(a, { quorum: 2 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
-    expect(() => redlockLocker(a, { driftFactor: 2 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
+    expect(() => redlockLocker([a, {} as Redis])).toThrowError(
+      expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error,
+    )
+    expect(() => redlockLocker(a, { quorum: 2 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
+    expect(() => redlockLocker(a, { driftFactor: 2 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
     await locker.close()
   })
 

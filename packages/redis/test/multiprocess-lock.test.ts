@@ -20,15 +20,25 @@ describeIf(ok, 'Redis or PostgreSQL not available')('redlockLocker across proces
 
   it(`acquire() admits one holder at a time: ${PROCESSES} processes, ${TOTAL} acquisitions, PostgreSQL never sees two holders`, async () => {
     await db.connect()
-    await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, holders int NOT NULL, total int NOT NULL, fence bigint NOT NULL)`)
+    await db.query(
+      `CREATE TABLE ${table} (id int PRIMARY KEY, holders int NOT NULL, total int NOT NULL, fence bigint NOT NULL)`,
+    )
     await db.query(`INSERT INTO ${table} VALUES (1, 0, 0, 0)`)
     const resource = `mp:${randomUUID()}`
-    pool = await WorkerPool.start('./lock-worker.ts', PROCESSES, () => [String(REDIS_PORT), PG_URL, table, resource, String(TOTAL / PROCESSES)])
+    pool = await WorkerPool.start('./lock-worker.ts', PROCESSES, () => [
+      String(REDIS_PORT),
+      PG_URL,
+      table,
+      resource,
+      String(TOTAL / PROCESSES),
+    ])
     const started = Date.now()
     pool.send({ type: 'go' })
     const results = await pool.collect('done', 120_000)
     const seconds = (Date.now() - started) / 1000
-    console.log(`[multi-process lock] ${TOTAL} acquisitions by ${PROCESSES} processes in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s)`)
+    console.log(
+      `[multi-process lock] ${TOTAL} acquisitions by ${PROCESSES} processes in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s)`,
+    )
     expect(results.reduce((sum, r) => sum + (r.overlaps as number), 0)).toBe(0)
     expect(results.reduce((sum, r) => sum + (r.fenceRejected as number), 0)).toBe(0)
     const { rows } = await db.query(`SELECT holders, total FROM ${table} WHERE id = 1`)

@@ -37,7 +37,10 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
     const redis = new Redis({ port, maxRetriesPerRequest: 1 })
     clients.push(redis)
     const cache = createCache({
-      tiers: [new MemoryStore(clock === undefined ? {} : { clock }), redisStore(redis, { prefix: `perf:${scope}:`, ...(clock === undefined ? {} : { clock }) })],
+      tiers: [
+        new MemoryStore(clock === undefined ? {} : { clock }),
+        redisStore(redis, { prefix: `perf:${scope}:`, ...(clock === undefined ? {} : { clock }) }),
+      ],
       bus: redisBus(redis, { channel: `perf:bus:${scope}` }),
       ...(clock === undefined ? {} : { clock }),
       ...options,
@@ -47,7 +50,12 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
   }
 
   /** Runs `rounds` of: B starts a load, A invalidates, B's load ends. Returns how many rounds still served B's stale value. */
-  async function race(a: Cache, b: Cache, rounds: number, invalidate: (a: Cache, key: string) => Promise<void>): Promise<number> {
+  async function race(
+    a: Cache,
+    b: Cache,
+    rounds: number,
+    invalidate: (a: Cache, key: string) => Promise<void>,
+  ): Promise<number> {
     await Promise.all([a.ready(), b.ready()])
     let stale = 0
     for (let i = 0; i < rounds; i++) {
@@ -68,21 +76,29 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
   it.each([
     ['invalidateTags', (a: Cache) => a.invalidateTags('t')],
     ['delete', (a: Cache, key: string) => a.delete(key)],
-  ] as const)('no %s() is lost to a load that began before it, with both instances frozen in the same millisecond', async (_, invalidate) => {
-    const scope = randomUUID()
-    const ms = Date.now()
-    const frozen = { now: () => ms }
-    expect(await race(instance(scope, frozen), instance(scope, frozen), 150, invalidate)).toBe(0)
-  })
+  ] as const)(
+    'no %s() is lost to a load that began before it, with both instances frozen in the same millisecond',
+    async (_, invalidate) => {
+      const scope = randomUUID()
+      const ms = Date.now()
+      const frozen = { now: () => ms }
+      expect(await race(instance(scope, frozen), instance(scope, frozen), 150, invalidate)).toBe(0)
+    },
+  )
 
-  it.each([5, 50, 600_000])('no invalidation is lost with the loading instance %i ms ahead (or behind)', async (skew) => {
-    const scope = randomUUID()
-    const a = instance(scope)
-    const ahead = instance(scope, { now: () => Date.now() + skew })
-    expect(await race(a, ahead, 60, (c) => c.invalidateTags('t'))).toBe(0)
-    const other = randomUUID()
-    expect(await race(instance(other), instance(other, { now: () => Date.now() - skew }), 30, (c, key) => c.delete(key))).toBe(0)
-  })
+  it.each([5, 50, 600_000])(
+    'no invalidation is lost with the loading instance %i ms ahead (or behind)',
+    async (skew) => {
+      const scope = randomUUID()
+      const a = instance(scope)
+      const ahead = instance(scope, { now: () => Date.now() + skew })
+      expect(await race(a, ahead, 60, (c) => c.invalidateTags('t'))).toBe(0)
+      const other = randomUUID()
+      expect(
+        await race(instance(other), instance(other, { now: () => Date.now() - skew }), 30, (c, key) => c.delete(key)),
+      ).toBe(0)
+    },
+  )
 
   it('clear() from an instance ten minutes ahead costs the others one miss each, not ten minutes of misses', async () => {
     const scope = randomUUID()
@@ -123,20 +139,27 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
     ['a foreign value', 'hello'],
     ['an empty string', ''],
     ['the old format', '\u00011|2|3|\n'],
-  ])('an entry with %s is a miss for get, getOrSet and getMany; the other reads of the MGET are answered', async (_, header) => {
-    const scope = randomUUID()
-    const cache = instance(scope)
-    const raw = new Redis({ port: REDIS_PORT })
-    clients.push(raw)
-    await cache.set('good', 'fine')
-    await raw.set(`perf:${scope}:e:perf:bad`, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from('"x"')]))
-    const other = instance(scope) // nothing in its L1: every read goes to Redis
-    const [got, loaded, many] = await Promise.all([other.get('bad'), other.getOrSet('bad', () => 'loaded'), other.getMany(['good', 'bad'])])
-    expect(got).toBeUndefined()
-    expect(loaded).toBe('loaded')
-    expect(many).toEqual(['fine', undefined])
-    expect(await other.get('good')).toBe('fine')
-  })
+  ])(
+    'an entry with %s is a miss for get, getOrSet and getMany; the other reads of the MGET are answered',
+    async (_, header) => {
+      const scope = randomUUID()
+      const cache = instance(scope)
+      const raw = new Redis({ port: REDIS_PORT })
+      clients.push(raw)
+      await cache.set('good', 'fine')
+      await raw.set(`perf:${scope}:e:perf:bad`, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from('"x"')]))
+      const other = instance(scope) // nothing in its L1: every read goes to Redis
+      const [got, loaded, many] = await Promise.all([
+        other.get('bad'),
+        other.getOrSet('bad', () => 'loaded'),
+        other.getMany(['good', 'bad']),
+      ])
+      expect(got).toBeUndefined()
+      expect(loaded).toBe('loaded')
+      expect(many).toEqual(['fine', undefined])
+      expect(await other.get('good')).toBe('fine')
+    },
+  )
 
   /** @see issue 9, item 5: a value nested over 1,000 levels poisoned its key (every reader got UNSERIALIZABLE_VALUE until it expired). */
   it('a planted value nested 5,000 levels deep is a miss: getOrSet loads and replaces it', async () => {
@@ -148,7 +171,9 @@ describeIf(ok, 'Redis not available')('cross-instance ordering on a real Redis',
     const events: CacheEvent[] = []
     const cache = instance(scope, undefined, { onEvent: (e) => events.push(e) })
     expect(await cache.getOrSet('deep', () => 'loaded')).toBe('loaded')
-    expect(events.some((e) => e.type === 'tier-error' && (e.error as { code?: string }).code === 'DECODE_FAILED')).toBe(true)
+    expect(events.some((e) => e.type === 'tier-error' && (e.error as { code?: string }).code === 'DECODE_FAILED')).toBe(
+      true,
+    )
     const fresh = instance(scope)
     expect(await fresh.get('deep')).toBe('loaded')
   })
@@ -206,7 +231,9 @@ describeIf(binary, 'redis-server binary not available')('durable invalidation on
     const resumed = performance.now()
     await until(() => writer.stats().pendingInvalidations === 0)
     // The staleness other instances can see after a partition heals: how long the retry takes to land.
-    console.log(`[durable invalidation] pending invalidation landed ${(performance.now() - resumed).toFixed(0)} ms after Redis answered again (hung 1,000 ms)`)
+    console.log(
+      `[durable invalidation] pending invalidation landed ${(performance.now() - resumed).toFixed(0)} ms after Redis answered again (hung 1,000 ms)`,
+    )
     expect(events.some((e) => e.type === 'invalidation-retry' && e.landed)).toBe(true)
     // From now on no instance sees the old value: its local copy is at most localMaxAgeMs old.
     await sleep(350)

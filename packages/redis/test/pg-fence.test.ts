@@ -27,8 +27,14 @@ describeIf(ok, 'Redis or PostgreSQL not available')('redlockLocker fencing token
 
   /** The storage-side check: a write carrying a fence older than the last one seen changes nothing. */
   async function fencedWrite(fence: number, value: string): Promise<void> {
-    const result = await db.query(`UPDATE ${table} SET fence = $1, value = $2 WHERE id = 1 AND fence < $1`, [fence, value])
-    if (result.rowCount !== 1) throw new LockError('FENCE_REJECTED', `[test] write with fence ${fence} rejected: a newer holder wrote already`, { context: { fence } })
+    const result = await db.query(`UPDATE ${table} SET fence = $1, value = $2 WHERE id = 1 AND fence < $1`, [
+      fence,
+      value,
+    ])
+    if (result.rowCount !== 1)
+      throw new LockError('FENCE_REJECTED', `[test] write with fence ${fence} rejected: a newer holder wrote already`, {
+        context: { fence },
+      })
   }
 
   it("rejects the paused first holder's stale fence after a second holder took over", async () => {

@@ -10,7 +10,9 @@ const redis = new Redis({ port: REDIS_PORT, lazyConnect: !ok })
 afterAll(() => redis.disconnect())
 
 if (ok) rateLimiterSuite('redisRateLimiter', (options) => redisRateLimiter(redis, options), { describe, it, expect })
-else describe.skip('rateLimiterSuite: redisRateLimiter (skipped: Redis not available)', () => it('needs Redis', () => undefined))
+else
+  describe.skip('rateLimiterSuite: redisRateLimiter (skipped: Redis not available)', () =>
+    it('needs Redis', () => undefined))
 
 describe.skipIf(!ok)('redisRateLimiter batching', () => {
   /** Script calls (EVALSHA/EVAL) that touched keys under `prefix` while `fn` ran. */
@@ -21,7 +23,8 @@ describe.skipIf(!ok)('redisRateLimiter batching', () => {
     const fence = `fence:${prefix}`
     const fenced = new Promise<void>((resolve) =>
       monitor.on('monitor', (_t: string, args: string[]) => {
-        if (String(args[0]).toLowerCase().startsWith('eval') && args.some((a) => a.startsWith(prefix))) scripts.push(String(args[0]))
+        if (String(args[0]).toLowerCase().startsWith('eval') && args.some((a) => a.startsWith(prefix)))
+          scripts.push(String(args[0]))
         if (String(args[0]).toLowerCase() === 'echo' && args[1] === fence) resolve()
       }),
     )
@@ -66,8 +69,16 @@ describe.skipIf(!ok)('redisRateLimiter batching', () => {
   })
 
   it('a bad check rejects alone; the others of its tick are answered', async () => {
-    const limiter = redisRateLimiter(redis, { limit: 5, windowMs: 1_000, prefix: `t:rl:${Math.random().toString(36).slice(2)}:` })
-    const [good, bad, alsoGood] = await Promise.allSettled([limiter.consume('x'), limiter.consume('x', 99), limiter.consume('y', 2)])
+    const limiter = redisRateLimiter(redis, {
+      limit: 5,
+      windowMs: 1_000,
+      prefix: `t:rl:${Math.random().toString(36).slice(2)}:`,
+    })
+    const [good, bad, alsoGood] = await Promise.allSettled([
+      limiter.consume('x'),
+      limiter.consume('x', 99),
+      limiter.consume('y', 2),
+    ])
     expect(good).toMatchObject({ status: 'fulfilled', value: { allowed: true, remaining: 4 } })
     expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_ARGUMENT' } })
     expect(alsoGood).toMatchObject({ status: 'fulfilled', value: { allowed: true, remaining: 3 } })

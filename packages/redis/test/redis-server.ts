@@ -60,7 +60,19 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, ...this.extraArgs]
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.#dir,
+      ...this.extraArgs,
+    ]
     const child = spawn('redis-server', args, { stdio: 'ignore' })
     running.add(child)
     child.once('exit', () => running.delete(child))
@@ -111,15 +123,26 @@ export class RedisClusterProcesses {
     const servers: RedisServer[] = []
     for (let i = 0; i < masters; i++) {
       const port = await freePort()
-      const server = new RedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'])
+      const server = new RedisServer(port, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ])
       await server.start()
       servers.push(server)
     }
     const cluster = new RedisClusterProcesses(servers)
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    })
+    const create = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    )
     if (create.status !== 0) {
       await cluster.stop()
       throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`)

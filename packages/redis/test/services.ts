@@ -9,14 +9,17 @@ export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1
 export const reachable = tcpReachable
 
 /** Sends PING over a raw socket; true on +PONG. */
-export const pingRedis = (port: number, host = REDIS_HOST, timeoutMs = 2_000): Promise<boolean> => redisPing(port, host, timeoutMs)
+export const pingRedis = (port: number, host = REDIS_HOST, timeoutMs = 2_000): Promise<boolean> =>
+  redisPing(port, host, timeoutMs)
 
 /**
  * Checks a service (three attempts; see `requireService` in @perf/core/testing); when it is missing, warns loudly and returns false, or throws
  * when PERF_REQUIRE_SERVICES=1 so CI fails instead of silently skipping.
  */
-export const need = (service: 'redis' | 'postgres' | 'redis-server binary', check: () => Promise<boolean>): Promise<boolean> =>
-  requireService(service, check, { scope: '[perf:redis tests]' })
+export const need = (
+  service: 'redis' | 'postgres' | 'redis-server binary',
+  check: () => Promise<boolean>,
+): Promise<boolean> => requireService(service, check, { scope: '[perf:redis tests]' })
 
 /** Redis on 127.0.0.1:6379 (or REDIS_PORT). */
 export const hasRedis = (): Promise<boolean> => need('redis', () => pingRedis(REDIS_PORT))

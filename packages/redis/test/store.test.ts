@@ -104,14 +104,17 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
   it('100 concurrent get() calls share one MGET and each gets its own entry', async () => {
     const store = redisStore(redis, { prefix: `t:${randomUUID()}:` })
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
-    for (const key of keys.filter((_, i) => i % 3 !== 0)) await store.set(key, entry(`value-${key}`, Date.now(), 60_000, [`tag-${key}`]))
+    for (const key of keys.filter((_, i) => i % 3 !== 0))
+      await store.set(key, entry(`value-${key}`, Date.now(), 60_000, [`tag-${key}`]))
     await store.invalidateTags(['tag-k5'])
     let results: (StoreEntry | undefined)[] = []
     const commands = await countCommands(async () => {
       results = await Promise.all(keys.map((key) => store.get(key, { tags: [`tag-${key}`] })))
     })
     expect(commands).toEqual({ mget: 1 })
-    expect(results.map((e) => e?.value)).toEqual(keys.map((key, i) => (i % 3 !== 0 && i !== 5 ? `value-${key}` : undefined)))
+    expect(results.map((e) => e?.value)).toEqual(
+      keys.map((key, i) => (i % 3 !== 0 && i !== 5 ? `value-${key}` : undefined)),
+    )
   })
 
   it('a burst of 1,200 concurrent get() calls is cut into MGETs of at most 500 keys, each read answered', async () => {
@@ -185,9 +188,16 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
       expect(await ahead.set(`k${i}`, { ...entry('stale', Date.now() + 600_000), version: read.version })).toBe(false)
       const read2 = await behind.read(`j${i}`)
       await ahead.invalidateTags([`t${i}`])
-      expect(await behind.set(`j${i}`, { ...entry('stale', Date.now() - 600_000, 60_000, [`t${i}`]), version: read2.version })).toBe(false)
+      expect(
+        await behind.set(`j${i}`, {
+          ...entry('stale', Date.now() - 600_000, 60_000, [`t${i}`]),
+          version: read2.version,
+        }),
+      ).toBe(false)
     }
-    expect((await ahead.getMany(Array.from({ length: 50 }, (_, i) => `k${i}`))).every((e) => e === undefined)).toBe(true)
+    expect((await ahead.getMany(Array.from({ length: 50 }, (_, i) => `k${i}`))).every((e) => e === undefined)).toBe(
+      true,
+    )
   })
 
   it('a load that read from a clock idle for long is still written when only unrelated things changed since', async () => {
@@ -258,7 +268,12 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     const store = redisStore(redis, { prefix })
     for (const key of ['ns1:a', 'ns1:b', 'ns2:a', 'ns1*:c']) await store.set(key, entry(key))
     await store.clear('ns1:')
-    expect((await store.getMany(['ns1:a', 'ns1:b', 'ns2:a', 'ns1*:c'])).map((e) => e?.value)).toEqual([undefined, undefined, 'ns2:a', 'ns1*:c'])
+    expect((await store.getMany(['ns1:a', 'ns1:b', 'ns2:a', 'ns1*:c'])).map((e) => e?.value)).toEqual([
+      undefined,
+      undefined,
+      'ns2:a',
+      'ns1*:c',
+    ])
     await store.invalidateTags(['t'])
     await store.clear()
     expect(await redis.keys(`${prefix}*`)).toEqual([])
@@ -284,9 +299,15 @@ describeIf(ok, 'redis-server binary missing')('redisStore', () => {
     for (const bad of [undefined, {}, { get: () => undefined }, 'redis://localhost']) {
       expect(() => redisStore(bad as never)).toThrowError(expect.objectContaining({ code: 'CLIENT_INVALID' }) as Error)
     }
-    expect(() => redisStore(redis, { prefix: 'a{b}' })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
-    expect(() => redisStore(redis, { maxValueBytes: 0 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
-    expect(() => redisStore(redis, { tombstoneMs: -1 })).toThrowError(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
+    expect(() => redisStore(redis, { prefix: 'a{b}' })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
+    expect(() => redisStore(redis, { maxValueBytes: 0 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
+    expect(() => redisStore(redis, { tombstoneMs: -1 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_OPTION' }) as Error,
+    )
   })
 
   it('get() after close() throws CACHE_CLOSED and leaves the client open', async () => {

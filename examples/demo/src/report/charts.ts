@@ -26,7 +26,8 @@ const WIDTH = 760
 const HEIGHT = 320
 const PAD = { left: 64, right: 20, top: 36, bottom: 48 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
 
 /** Renders line/area series on shared axes. */
 export function lineChart(series: readonly Series[], options: ChartOptions): string {
@@ -56,7 +57,10 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
     const area = first && last ? `${d} L${sx(last.x).toFixed(1)},${sy(0)} L${sx(first.x).toFixed(1)},${sy(0)} Z` : ''
     return `<path d="${area}" fill="${s.color}" fill-opacity="0.15" stroke="none"/><path d="${d}" data-series="${escape(s.name)}" data-points="${s.points.length}" fill="none" stroke="${s.color}" stroke-width="2"/>`
   })
-  const legend = series.map((s, i) => `<rect x="${PAD.left + 10 + i * 170}" y="10" width="14" height="14" fill="${s.color}"/><text x="${PAD.left + 30 + i * 170}" y="22">${escape(s.name)}</text>`)
+  const legend = series.map(
+    (s, i) =>
+      `<rect x="${PAD.left + 10 + i * 170}" y="10" width="14" height="14" fill="${s.color}"/><text x="${PAD.left + 30 + i * 170}" y="22">${escape(s.name)}</text>`,
+  )
   return `<svg data-chart="${options.id}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escape(options.title)}" xmlns="http://www.w3.org/2000/svg">
 <title>${escape(options.title)}</title>
 ${grid.join('\n')}

@@ -17,7 +17,8 @@ export interface ReportInput {
 
 const PLAIN = '#c0392b'
 const WRAPPED = '#1f7a4d'
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
 
 function latencyChart(plain: PhaseResult, wrapped: PhaseResult): string {
   // Share of requests per bin, so runs with different request counts compare.
@@ -26,7 +27,11 @@ function latencyChart(plain: PhaseResult, wrapped: PhaseResult): string {
     const used = r.latencyBins.map((b, i) => ({ ...b, i })).filter((b) => b.count > 0)
     const lo = Math.max(0, (used[0]?.i ?? 0) - 1)
     const hi = Math.min(r.latencyBins.length - 1, (used[used.length - 1]?.i ?? 0) + 1)
-    return { name, color, points: r.latencyBins.slice(lo, hi + 1).map((b) => ({ x: b.upperMs, y: (b.count / total) * 100 })) }
+    return {
+      name,
+      color,
+      points: r.latencyBins.slice(lo, hi + 1).map((b) => ({ x: b.upperMs, y: (b.count / total) * 100 })),
+    }
   }
   return lineChart([series(plain, 'plain Prisma', PLAIN), series(wrapped, 'perf() wrapped', WRAPPED)], {
     id: 'latency',
@@ -34,13 +39,20 @@ function latencyChart(plain: PhaseResult, wrapped: PhaseResult): string {
     xLabel: 'latency per request (ms, log scale)',
     yLabel: '% of requests',
     logX: true,
-    xTicks: [0.1, 1, 10, 100, 1000].map((value) => ({ value, label: value >= 1000 ? `${value / 1000}s` : `${value}ms` })),
+    xTicks: [0.1, 1, 10, 100, 1000].map((value) => ({
+      value,
+      label: value >= 1000 ? `${value / 1000}s` : `${value}ms`,
+    })),
     formatY: (y) => `${y.toFixed(0)}%`,
   })
 }
 
 function throughputChart(plain: PhaseResult, wrapped: PhaseResult, bucketMs: number): string {
-  const series = (r: PhaseResult, name: string, color: string) => ({ name, color, points: r.timeline.map((y, i) => ({ x: ((i + 1) * bucketMs) / 1000, y })) })
+  const series = (r: PhaseResult, name: string, color: string) => ({
+    name,
+    color,
+    points: r.timeline.map((y, i) => ({ x: ((i + 1) * bucketMs) / 1000, y })),
+  })
   const seconds = Math.max(plain.seconds, wrapped.seconds)
   const step = seconds <= 10 ? 1 : 5
   return lineChart([series(plain, 'plain Prisma', PLAIN), series(wrapped, 'perf() wrapped', WRAPPED)], {
@@ -48,13 +60,19 @@ function throughputChart(plain: PhaseResult, wrapped: PhaseResult, bucketMs: num
     title: 'Throughput over time',
     xLabel: 'seconds into the measured run',
     yLabel: 'requests / s',
-    xTicks: Array.from({ length: Math.floor(seconds / step) + 1 }, (_, i) => ({ value: i * step, label: `${i * step}s` })),
+    xTicks: Array.from({ length: Math.floor(seconds / step) + 1 }, (_, i) => ({
+      value: i * step,
+      label: `${i * step}s`,
+    })),
     formatY: (y) => y.toFixed(0),
   })
 }
 
 function details(r: PhaseResult): string {
-  const fps = r.topFingerprints.map((f) => `<li><b>${escape(f.label)}</b> — ${f.calls.toLocaleString('en-US')} calls, ${f.meanMs.toFixed(2)} ms mean, ${(f.totalMs / 1000).toFixed(1)} s total${f.sample ? `<br><code>${escape(f.sample.slice(0, 220))}</code>` : ''}</li>`)
+  const fps = r.topFingerprints.map(
+    (f) =>
+      `<li><b>${escape(f.label)}</b> — ${f.calls.toLocaleString('en-US')} calls, ${f.meanMs.toFixed(2)} ms mean, ${(f.totalMs / 1000).toFixed(1)} s total${f.sample ? `<br><code>${escape(f.sample.slice(0, 220))}</code>` : ''}</li>`,
+  )
   const patterns = r.nPlusOnePatterns.map((p) => `<li>${escape(p)}</li>`)
   const reasons = r.health.reasons.map((p) => `<li>${escape(p)}</li>`)
   return `<h3>${escape(r.label)}</h3>
@@ -67,7 +85,10 @@ function details(r: PhaseResult): string {
 export function renderReport(input: ReportInput): string {
   const { plain, wrapped, verification: v } = input
   const rows = tableRows(plain, wrapped)
-    .map((r) => `<tr><th>${escape(r.label)}</th><td>${escape(r.plain)}</td><td>${escape(r.wrapped)}</td><td>${escape(r.change)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><th>${escape(r.label)}</th><td>${escape(r.plain)}</td><td>${escape(r.wrapped)}</td><td>${escape(r.change)}</td></tr>`,
+    )
     .join('\n')
   const verdict = v.identical === v.samples ? 'identical' : 'DIFFERENT'
   return `<!doctype html>

@@ -44,7 +44,8 @@ export function packageVersion(name: string, from?: string): string {
 /** `abc1234` plus `+dirty` when packages/ has uncommitted changes; read-only git calls. */
 function workspaceRevision(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', REPO_DIR, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', REPO_DIR, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
     const head = git('rev-parse', '--short', 'HEAD')
     return git('status', '--porcelain', '--', 'packages') === '' ? head : `${head}+dirty`
   } catch {
@@ -125,7 +126,8 @@ export function startCpuProbe(): () => CpuReading {
   const t0 = process.hrtime.bigint()
   return () => {
     const end = machineJiffies()
-    if (!start || !end || end.total === start.total) return { others: undefined, line: 'CPU used by other processes: unknown (no /proc/stat)' }
+    if (!start || !end || end.total === start.total)
+      return { others: undefined, line: 'CPU used by other processes: unknown (no /proc/stat)' }
     const cores = os.cpus().length
     const machine = (end.busy - start.busy) / (end.total - start.total) // fraction of all cores
     const wallUs = Number(process.hrtime.bigint() - t0) / 1000

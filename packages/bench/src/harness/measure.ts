@@ -131,7 +131,13 @@ export async function measureCases(cases: readonly BenchCase[], options: Measure
     const c = cases[i] as BenchCase
     const rounds = perRound[i] as number[]
     const opsPerSec = median(rounds)
-    const result: CaseResult = { name: c.name, opsPerSec, nsPerOp: 1e9 / opsPerSec, spread: relativeMad(rounds), rounds }
+    const result: CaseResult = {
+      name: c.name,
+      opsPerSec,
+      nsPerOp: 1e9 / opsPerSec,
+      spread: relativeMad(rounds),
+      rounds,
+    }
     if (c.once && options.latencySamples > 0) {
       const [p50, p99] = await latency(c as BenchCase & { once(): unknown }, options.latencySamples)
       result.p50Ns = p50

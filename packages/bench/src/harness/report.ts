@@ -99,7 +99,8 @@ export function reportToMarkdown(report: SuiteReport, command: string, date: Dat
   }
   if (report.targets.length > 0) {
     out.push('#### Targets', '', '| target | measured | required | result |', '| :--- | ---: | ---: | :---: |')
-    for (const t of report.targets) out.push(`| ${t.name} | ${t.actual} | ${t.expected} | ${t.pass ? 'PASS' : '**FAIL**'} |`)
+    for (const t of report.targets)
+      out.push(`| ${t.name} | ${t.actual} | ${t.expected} | ${t.pass ? 'PASS' : '**FAIL**'} |`)
     out.push('')
   }
   return out.join('\n').trimEnd()

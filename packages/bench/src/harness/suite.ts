@@ -1,6 +1,13 @@
 import { describeLibrary, describeMachine, loadAverage, type CpuReading } from './env.js'
 import { formatNs, formatRate, formatRatio, formatRatioPrecise } from './format.js'
-import { measureCases, pairedRatio, timerOverheadNs, type BenchCase, type CaseResult, type MeasureOptions } from './measure.js'
+import {
+  measureCases,
+  pairedRatio,
+  timerOverheadNs,
+  type BenchCase,
+  type CaseResult,
+  type MeasureOptions,
+} from './measure.js'
 import { tableToText, targetToText, type Block, type SuiteReport, type TableBlock, type Target } from './report.js'
 
 /** A benchmark suite: `src/suites/<name>.ts` default-exports one. */
@@ -59,7 +66,14 @@ export class SuiteContext {
     const base = results.find((r) => r.name === options.baseline)
     if (!base) throw new Error(`[bench] baseline "${options.baseline}" is not one of the cases of "${title}"`)
     const withLatency = results.some((r) => r.p99Ns !== undefined)
-    const headers = ['case', 'ops/s', 'ns/op', '± (MAD)', ...(withLatency ? ['p50', 'p99'] : []), `vs ${options.baseline}`]
+    const headers = [
+      'case',
+      'ops/s',
+      'ns/op',
+      '± (MAD)',
+      ...(withLatency ? ['p50', 'p99'] : []),
+      `vs ${options.baseline}`,
+    ]
     const rows = results.map((r) => [
       r.name,
       formatRate(r.opsPerSec),
@@ -107,7 +121,14 @@ export class SuiteContext {
    * Judges a target. `format` renders both the measured value and the threshold.
    * Speed targets are labelled as not judged in quick mode (the rounds are too short to mean much).
    */
-  target(name: string, kind: Target['kind'], actual: number, op: TargetOp, threshold: number, format: (v: number) => string = formatRatioPrecise): boolean {
+  target(
+    name: string,
+    kind: Target['kind'],
+    actual: number,
+    op: TargetOp,
+    threshold: number,
+    format: (v: number) => string = formatRatioPrecise,
+  ): boolean {
     const pass = op === '>=' ? actual >= threshold : op === '<=' ? actual <= threshold : actual === threshold
     const target: Target = { name, kind, actual: format(actual), expected: `${OP_TEXT[op]} ${format(threshold)}`, pass }
     this.targets.push(target)

@@ -43,10 +43,14 @@ async function oneTick(make: MakeLoader, fn: BatchFn, s: Scenario): Promise<void
 /** Batch-function calls (and keys per call) for one tick of a scenario. */
 async function countCalls(make: MakeLoader, s: Scenario): Promise<number[]> {
   const sizes: number[] = []
-  await oneTick(make, async (keys) => {
-    sizes.push(keys.length)
-    return rows(keys)
-  }, s)
+  await oneTick(
+    make,
+    async (keys) => {
+      sizes.push(keys.length)
+      return rows(keys)
+    },
+    s,
+  )
   return sizes
 }
 
@@ -56,15 +60,24 @@ function describeCalls(sizes: number[]): string {
 }
 
 async function loaderCases(ctx: SuiteContext, core: Pick<CoreApi, 'BatchLoader'>): Promise<Map<string, CaseResult>> {
-  const makeOurs: MakeLoader = (fn, maxBatchSize) => new core.BatchLoader<number, { id: number }>(fn, maxBatchSize ? { maxBatchSize } : {})
-  const makeTheirs: MakeLoader = (fn, maxBatchSize) => new DataLoader<number, { id: number }>(fn, maxBatchSize ? { maxBatchSize } : {})
+  const makeOurs: MakeLoader = (fn, maxBatchSize) =>
+    new core.BatchLoader<number, { id: number }>(fn, maxBatchSize ? { maxBatchSize } : {})
+  const makeTheirs: MakeLoader = (fn, maxBatchSize) =>
+    new DataLoader<number, { id: number }>(fn, maxBatchSize ? { maxBatchSize } : {})
   const countRows: string[][] = []
   for (const s of SCENARIOS) {
     const theirs = await countCalls(makeTheirs, s)
     const ours = await countCalls(makeOurs, s)
     const same = theirs.join() === ours.join()
     countRows.push([s.name, describeCalls(theirs), describeCalls(ours), same ? 'yes' : 'NO'])
-    ctx.target(`BatchLoader batch-function calls identical to dataloader (${s.name})`, 'exact', same ? 1 : 0, '==', 1, (v) => (v === 1 ? 'identical' : 'different'))
+    ctx.target(
+      `BatchLoader batch-function calls identical to dataloader (${s.name})`,
+      'exact',
+      same ? 1 : 0,
+      '==',
+      1,
+      (v) => (v === 1 ? 'identical' : 'different'),
+    )
   }
   ctx.table({
     title: 'BatchLoader vs dataloader — batch-function calls for 1000 loads in one tick',
@@ -91,7 +104,10 @@ async function loaderCases(ctx: SuiteContext, core: Pick<CoreApi, 'BatchLoader'>
           },
         },
       ],
-      { baseline: 'dataloader', note: 'ops/s counts loads: one unit is a fresh loader (one per request, as in GraphQL), 1000 `load()` calls in one tick, then awaiting all of them.' },
+      {
+        baseline: 'dataloader',
+        note: 'ops/s counts loads: one unit is a fresh loader (one per request, as in GraphQL), 1000 `load()` calls in one tick, then awaiting all of them.',
+      },
     )
     main ??= results
   }
@@ -116,7 +132,10 @@ async function retryCases(ctx: SuiteContext, retry: CoreApi['retry']): Promise<v
         },
       },
     ],
-    { baseline: 'direct await', note: 'Default policy (3 attempts, exponential backoff); no attempt fails, so this is the price of the wrapper.' },
+    {
+      baseline: 'direct await',
+      note: 'Default policy (3 attempts, exponential backoff); no attempt fails, so this is the price of the wrapper.',
+    },
   )
 }
 
@@ -153,7 +172,10 @@ async function batchesCases(ctx: SuiteContext, batches: CoreApi['batches']): Pro
         },
       },
     ],
-    { baseline: 'hand-written slice loop', note: 'ops/s counts items. batches() defaults: concurrency 1, no retry; the generator row streams the source instead of holding an array.' },
+    {
+      baseline: 'hand-written slice loop',
+      note: 'ops/s counts items. batches() defaults: concurrency 1, no retry; the generator row streams the source instead of holding an array.',
+    },
   )
   if (sink === 0) throw new Error('[bench] batches wrote nothing')
 }
@@ -171,10 +193,17 @@ const suite: Suite = {
     const core = await requireCore(ctx, ['BatchLoader'])
     if (!core) return
     const main = await loaderCases(ctx, core)
-    ctx.target('BatchLoader loads/s vs dataloader (1000 distinct keys in one tick)', 'speed', ctx.ratio(main, 'BatchLoader', 'dataloader'), '>=', 1)
+    ctx.target(
+      'BatchLoader loads/s vs dataloader (1000 distinct keys in one tick)',
+      'speed',
+      ctx.ratio(main, 'BatchLoader', 'dataloader'),
+      '>=',
+      1,
+    )
 
     const extra = await loadCore(['retry', 'batches'])
-    if (extra.fromSource.length > 0) ctx.warn(`${extra.fromSource.join(', ')} loaded from packages/core/src (not exported from @perf/core yet)`)
+    if (extra.fromSource.length > 0)
+      ctx.warn(`${extra.fromSource.join(', ')} loaded from packages/core/src (not exported from @perf/core yet)`)
     if (extra.api.retry) await retryCases(ctx, extra.api.retry)
     else ctx.text('retry() not measured: not available in @perf/core yet.')
     if (extra.api.batches) await batchesCases(ctx, extra.api.batches)

@@ -18,9 +18,14 @@ const suite: Suite = {
     const core = await requireCore(ctx, ['CircuitBreaker'])
     if (!core) return
     const ours = new core.CircuitBreaker()
-    const oursRatio = new core.CircuitBreaker({ policy: { kind: 'ratio', threshold: 0.5, minimumCalls: 20, windowMs: 10_000 } })
+    const oursRatio = new core.CircuitBreaker({
+      policy: { kind: 'ratio', threshold: 0.5, minimumCalls: 20, windowMs: 10_000 },
+    })
     const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) })
-    const cockatielSampling = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }) })
+    const cockatielSampling = circuitBreaker(handleAll, {
+      halfOpenAfter: 10_000,
+      breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000 }),
+    })
     const opossum = new Opossum(call)
     const opossumNoTimeout = new Opossum(call, { timeout: false })
     const results = await ctx.compare(
@@ -78,14 +83,16 @@ const suite: Suite = {
       ],
       {
         baseline: 'direct call',
-        note: 'Each call awaits the breaker\'s promise. opossum arms a timer per call unless `timeout: false`; @perf CircuitBreaker has no built-in timeout (compose `withTimeout`), cockatiel neither (its `timeout` policy is separate).',
+        note: "Each call awaits the breaker's promise. opossum arms a timer per call unless `timeout: false`; @perf CircuitBreaker has no built-in timeout (compose `withTimeout`), cockatiel neither (its `timeout` policy is separate).",
       },
     )
     const direct = results.get('direct call')?.nsPerOp ?? 0
     ctx.table({
       title: 'Overhead per call (ns/op minus the direct call)',
       headers: ['breaker', 'overhead per call'],
-      rows: [...results.values()].filter((r) => r.name !== 'direct call').map((r) => [r.name, formatNs(r.nsPerOp - direct)]),
+      rows: [...results.values()]
+        .filter((r) => r.name !== 'direct call')
+        .map((r) => [r.name, formatNs(r.nsPerOp - direct)]),
     })
     opossum.shutdown()
     opossumNoTimeout.shutdown()

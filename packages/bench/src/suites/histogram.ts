@@ -106,7 +106,10 @@ async function speedCases(ctx: SuiteContext, core: Pick<CoreApi, 'Histogram'>): 
         },
       },
     ],
-    { baseline: 'hdr-histogram-js (3 digits)', note: 'One operation is one percentile query; the histograms hold the values recorded above.' },
+    {
+      baseline: 'hdr-histogram-js (3 digits)',
+      note: 'One operation is one percentile query; the histograms hold the values recorded above.',
+    },
   )
   if (!(sink > 0)) throw new Error('[bench] percentiles summed to nothing')
 }
@@ -145,9 +148,18 @@ async function accuracy(ctx: SuiteContext, core: Pick<CoreApi, 'Histogram'>): Pr
   })
   ctx.table({
     title: `Accuracy — ${count.toLocaleString('en-US')} skewed latencies (log-normal, median 5 ms, σ 1.2, plus 1 % outliers at 0.2–2 s)`,
-    headers: ['percentile', 'exact', '@perf', '@perf error', 'hdr (2 digits)', 'hdr 2 error', 'hdr (3 digits)', 'hdr 3 error'],
+    headers: [
+      'percentile',
+      'exact',
+      '@perf',
+      '@perf error',
+      'hdr (2 digits)',
+      'hdr 2 error',
+      'hdr (3 digits)',
+      'hdr 3 error',
+    ],
     rows,
-    note: 'Relative error against the exact percentile of the same values, each by its library\'s own rank rule (@perf: lower nearest rank ⌊p·(n−1)⌋; HdrHistogram: ⌈p·n⌉, reported as the top of its bucket). The exact column shows the @perf rule; the two rules differ by at most one rank.',
+    note: "Relative error against the exact percentile of the same values, each by its library's own rank rule (@perf: lower nearest rank ⌊p·(n−1)⌋; HdrHistogram: ⌈p·n⌉, reported as the top of its bucket). The exact column shows the @perf rule; the two rules differ by at most one rank.",
   })
   return worst
 }
@@ -162,7 +174,9 @@ const suite: Suite = {
     if (!core) return
     await speedCases(ctx, core)
     const worst = await accuracy(ctx, core)
-    ctx.target('Histogram worst relative error at p50/p95/p99/p99.9', 'exact', worst, '<=', 0.01, (v) => formatPct(v, 2))
+    ctx.target('Histogram worst relative error at p50/p95/p99/p99.9', 'exact', worst, '<=', 0.01, (v) =>
+      formatPct(v, 2),
+    )
   },
 }
 

@@ -13,7 +13,18 @@ function events(make: (i: number, durationMs: number) => Event): Event[] {
   return Array.from({ length: MASK + 1 }, (_, i) => make(i, 0.2 + random() * 20))
 }
 
-const TABLES = ['users', 'posts', 'comments', 'orders', 'order_items', 'products', 'categories', 'tags', 'sessions', 'payments']
+const TABLES = [
+  'users',
+  'posts',
+  'comments',
+  'orders',
+  'order_items',
+  'products',
+  'categories',
+  'tags',
+  'sessions',
+  'payments',
+]
 
 /** One of 100 statement shapes with literal values that vary: fingerprints repeat, texts mostly too. */
 function sqlShape(i: number, unique: boolean): string {
@@ -32,7 +43,13 @@ const suite: Suite = {
   async run(ctx) {
     const core = await requireCore(ctx, ['createMonitor'])
     if (!core) return
-    const noSql = events((i, durationMs) => ({ source: 'prisma', model: 'User', operation: i % 2 ? 'findUnique' : 'findMany', durationMs, rows: 1 }))
+    const noSql = events((i, durationMs) => ({
+      source: 'prisma',
+      model: 'User',
+      operation: i % 2 ? 'findUnique' : 'findMany',
+      durationMs,
+      rows: 1,
+    }))
     // 100 distinct SQL texts: after the first pass every fingerprint comes from the SQL-text cache.
     const cachedSql = events((i, durationMs) => ({ source: 'pg', sql: sqlShape(i % 100, false), durationMs, rows: 10 }))
     // A literal unique to each event: every event misses the SQL-text cache and is fingerprinted.
@@ -41,7 +58,12 @@ const suite: Suite = {
     // so each scope produces exactly one N+1 report (threshold 5) with a captured call site.
     const REQUEST: Event[] = [
       ...Array.from({ length: 10 }, (_, i) => ({ source: 'pg', sql: sqlShape(i, false), durationMs: 1, rows: 1 })),
-      ...Array.from({ length: 10 }, (_, i) => ({ source: 'pg', sql: sqlShape(10, false).replace('= 1 ', `= ${i} `), durationMs: 1, rows: 1 })),
+      ...Array.from({ length: 10 }, (_, i) => ({
+        source: 'pg',
+        sql: sqlShape(10, false).replace('= 1 ', `= ${i} `),
+        durationMs: 1,
+        rows: 1,
+      })),
     ]
     const monitors = [core.createMonitor(), core.createMonitor(), core.createMonitor(), core.createMonitor()] as const
     const [m1, m2, m3, m4] = monitors
@@ -100,8 +122,22 @@ const suite: Suite = {
     for (const m of monitors) await m.close?.()
     if (sink === 0) throw new Error('[bench] floor case did nothing')
     const ns = (name: string) => results.get(name)?.nsPerOp ?? Number.NaN
-    ctx.target('monitor.record per event, no SQL', 'speed', ns('record, no SQL (model + operation)'), '<=', 1000, formatNs)
-    ctx.target('monitor.record per event, SQL fingerprint cache hit', 'speed', ns('record, SQL fingerprint cache hit'), '<=', 1000, formatNs)
+    ctx.target(
+      'monitor.record per event, no SQL',
+      'speed',
+      ns('record, no SQL (model + operation)'),
+      '<=',
+      1000,
+      formatNs,
+    )
+    ctx.target(
+      'monitor.record per event, SQL fingerprint cache hit',
+      'speed',
+      ns('record, SQL fingerprint cache hit'),
+      '<=',
+      1000,
+      formatNs,
+    )
   },
 }
 

@@ -2,7 +2,20 @@ import { availableParallelism } from 'node:os'
 import { formatPct, formatRatio } from '../harness/format.js'
 import { isReachable } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
-import { cachedCases, L1_HIT, L2_HIT, PLAIN, PLAIN_AGAIN, reads, uncachedCases, warmCaches, WRAPPED, WRAPPED_POOL, type Contenders, type Read } from './prisma/cases.js'
+import {
+  cachedCases,
+  L1_HIT,
+  L2_HIT,
+  PLAIN,
+  PLAIN_AGAIN,
+  reads,
+  uncachedCases,
+  warmCaches,
+  WRAPPED,
+  WRAPPED_POOL,
+  type Contenders,
+  type Read,
+} from './prisma/cases.js'
 import { overheadTable, pairedOverhead, type PairedOverhead } from './prisma/overhead.js'
 import { l1Breakdown } from './prisma/breakdown.js'
 import { loadPrismaClient, type PrismaClientClass, type PrismaLike } from './prisma/client.js'
@@ -12,7 +25,9 @@ import { REDIS_URL } from './redis/setup.js'
 type PerfPrisma = typeof import('@perf/prisma')
 
 /** Loads @perf/prisma and the generated client, or skips the suite saying why. */
-async function load(ctx: SuiteContext): Promise<{ perfPrisma: PerfPrisma; PrismaClient: PrismaClientClass } | undefined> {
+async function load(
+  ctx: SuiteContext,
+): Promise<{ perfPrisma: PerfPrisma; PrismaClient: PrismaClientClass } | undefined> {
   let perfPrisma: PerfPrisma
   try {
     perfPrisma = await import('@perf/prisma')
@@ -52,7 +67,10 @@ const suite: Suite = {
       closers.push(() => plain.$disconnect())
       const wrapped = plain.$extends(perfPrisma.perf())
       const wrappedPool = plain.$extends(perfPrisma.perf({ pool }))
-      closers.push(() => wrapped.$perf?.close(), () => wrappedPool.$perf?.close())
+      closers.push(
+        () => wrapped.$perf?.close(),
+        () => wrappedPool.$perf?.close(),
+      )
       const l2 = await l2Client(ctx, plain, perfPrisma, createCache, closers)
       const contenders: Contenders = { plain, wrapped, wrappedPool, l2, rawPool: db.pool() }
       ctx.text(
@@ -74,18 +92,40 @@ const suite: Suite = {
       const cached = await cachedCases(ctx, contenders, rows)
       await l1Breakdown(ctx, plain, wrapped, perfPrisma, createCache)
       const hits = wrapped.$perf?.stats().operations
-      if (!hits || hits.cacheMisses !== rows) throw new Error(`[bench] the L1 client missed ${hits?.cacheMisses} times; expected ${rows} (one per row, while warming)`)
+      if (!hits || hits.cacheMisses !== rows)
+        throw new Error(
+          `[bench] the L1 client missed ${hits?.cacheMisses} times; expected ${rows} (one per row, while warming)`,
+        )
 
       const pgCpuEnd = postgresCpuSeconds()
       if (pgCpuStart !== undefined && pgCpuEnd !== undefined) {
         const cores = availableParallelism()
         const share = ((pgCpuEnd - pgCpuStart) * 100_000) / ((performance.now() - wallStart) * cores)
-        ctx.warn(`PostgreSQL's processes are among the "other processes" in the CPU line above: they used ${share.toFixed(0)} % of ${cores} cores during the measurements, serving this suite (and any other client of the same server).`)
+        ctx.warn(
+          `PostgreSQL's processes are among the "other processes" in the CPU line above: they used ${share.toFixed(0)} % of ${cores} cores during the measurements, serving this suite (and any other client of the same server).`,
+        )
       }
-      ctx.target('L1 hit vs the same uncached findUnique (times faster)', 'speed', ctx.ratio(cached, L1_HIT, PLAIN), '>=', 100, formatRatio)
+      ctx.target(
+        'L1 hit vs the same uncached findUnique (times faster)',
+        'speed',
+        ctx.ratio(cached, L1_HIT, PLAIN),
+        '>=',
+        100,
+        formatRatio,
+      )
       const wrappedOverhead = paired[0]?.[1].share ?? Number.NaN
-      ctx.target('perf() overhead on uncached reads (share of the call, paired per call)', 'speed', wrappedOverhead, '<=', 0.05, (v) => formatPct(v, 2))
-      if (l2) ctx.text(`L2 (Redis) hit: ${formatRatio(ctx.ratio(cached, L2_HIT, PLAIN))} the speed of the uncached call (no target in the issue).`)
+      ctx.target(
+        'perf() overhead on uncached reads (share of the call, paired per call)',
+        'speed',
+        wrappedOverhead,
+        '<=',
+        0.05,
+        (v) => formatPct(v, 2),
+      )
+      if (l2)
+        ctx.text(
+          `L2 (Redis) hit: ${formatRatio(ctx.ratio(cached, L2_HIT, PLAIN))} the speed of the uncached call (no target in the issue).`,
+        )
     } finally {
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
       await db.drop()
@@ -105,7 +145,11 @@ async function l2Client(
     ctx.text(`No L2 row: Redis not reachable at ${REDIS_URL}.`)
     return undefined
   }
-  const [{ Redis }, { redisStore }, { randomBytes }] = await Promise.all([import('ioredis'), import('@perf/redis'), import('node:crypto')])
+  const [{ Redis }, { redisStore }, { randomBytes }] = await Promise.all([
+    import('ioredis'),
+    import('@perf/redis'),
+    import('node:crypto'),
+  ])
   const redis = new Redis(REDIS_URL)
   const prefix = `perf-bench:${randomBytes(4).toString('hex')}:prisma:`
   const cache = createCache({ codec: perfPrisma.prismaCodec(), tiers: [redisStore(redis, { prefix })] })

@@ -54,7 +54,12 @@ describe('AdaptiveBatchSize', () => {
 
   it('record() halves the size while heap use is above heapCeilingBytes, whatever the duration', () => {
     let heap = 100
-    const size = new AdaptiveBatchSize({ targetBatchMs: 100, initial: 400, heapCeilingBytes: 1_000, heapUsed: () => heap })
+    const size = new AdaptiveBatchSize({
+      targetBatchMs: 100,
+      initial: 400,
+      heapCeilingBytes: 1_000,
+      heapUsed: () => heap,
+    })
     expect(size.record({ items: 400, durationMs: 10 })).toBe(800)
     heap = 1_001
     expect(size.record({ items: 800, durationMs: 10 })).toBe(400)

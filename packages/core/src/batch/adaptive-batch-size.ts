@@ -60,22 +60,34 @@ export class AdaptiveBatchSize {
 
   constructor(options: AdaptiveBatchSizeOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new PerfError('INVALID_OPTION', '[perf:batch] AdaptiveBatchSize needs an options object with targetBatchMs', {
-        context: { option: 'options' },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        '[perf:batch] AdaptiveBatchSize needs an options object with targetBatchMs',
+        {
+          context: { option: 'options' },
+        },
+      )
     }
     this.#targetMs = toMs(options.targetBatchMs, 'targetBatchMs', 'INVALID_OPTION')
     if (this.#targetMs <= 0) {
-      throw new PerfError('INVALID_OPTION', `[perf:batch] option "targetBatchMs" must be > 0, got ${String(options.targetBatchMs)}`, {
-        context: { option: 'targetBatchMs', value: options.targetBatchMs },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:batch] option "targetBatchMs" must be > 0, got ${String(options.targetBatchMs)}`,
+        {
+          context: { option: 'targetBatchMs', value: options.targetBatchMs },
+        },
+      )
     }
     this.#min = assertInt(options.min ?? 1, 'min', 1)
     this.#max = assertInt(options.max ?? Math.max(this.#min, 10_000), 'max', this.#min)
     this.#tolerance = assertNumber(options.tolerance ?? 0.2, 'tolerance', 0, 0.9)
     this.#maxGrowth = assertNumber(options.maxGrowth ?? 2, 'maxGrowth', 1)
-    this.#heapCeiling = options.heapCeilingBytes === undefined ? Infinity : assertInt(options.heapCeilingBytes, 'heapCeilingBytes', 1)
-    this.#heapUsed = options.heapUsed === undefined ? () => process.memoryUsage().heapUsed : assertFunction(options.heapUsed, 'heapUsed')
+    this.#heapCeiling =
+      options.heapCeilingBytes === undefined ? Infinity : assertInt(options.heapCeilingBytes, 'heapCeilingBytes', 1)
+    this.#heapUsed =
+      options.heapUsed === undefined
+        ? () => process.memoryUsage().heapUsed
+        : assertFunction(options.heapUsed, 'heapUsed')
     const initial = options.initial === undefined ? 100 : assertInt(options.initial, 'initial', 1)
     this.#initial = this.#clamp(initial)
     this.#size = this.#initial
@@ -98,10 +110,20 @@ export class AdaptiveBatchSize {
    */
   record(sample: BatchSample): number {
     const { items, durationMs } = sample
-    if (!Number.isInteger(items) || items < 1 || typeof durationMs !== 'number' || !(durationMs >= 0) || !Number.isFinite(durationMs)) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:batch] AdaptiveBatchSize.record() needs items >= 1 and durationMs >= 0, got ${items} items in ${durationMs} ms`, {
-        context: { argument: 'sample', items, durationMs },
-      })
+    if (
+      !Number.isInteger(items) ||
+      items < 1 ||
+      typeof durationMs !== 'number' ||
+      !(durationMs >= 0) ||
+      !Number.isFinite(durationMs)
+    ) {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:batch] AdaptiveBatchSize.record() needs items >= 1 and durationMs >= 0, got ${items} items in ${durationMs} ms`,
+        {
+          context: { argument: 'sample', items, durationMs },
+        },
+      )
     }
     if (this.#overHeapCeiling()) return this.#halve('heap')
     const ratio = durationMs / this.#targetMs

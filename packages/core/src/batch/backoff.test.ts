@@ -6,7 +6,9 @@ const first = (b: Backoff, n: number): number[] => Array.from({ length: n }, (_,
 
 describe('backoff', () => {
   it('exponential() without jitter doubles from initialMs and stops at maxMs', () => {
-    expect(first(backoff.exponential({ initialMs: 100, maxMs: 1_000, jitter: 'none' }), 6)).toEqual([100, 200, 400, 800, 1_000, 1_000])
+    expect(first(backoff.exponential({ initialMs: 100, maxMs: 1_000, jitter: 'none' }), 6)).toEqual([
+      100, 200, 400, 800, 1_000, 1_000,
+    ])
     expect(first(backoff.exponential({ initialMs: 10, factor: 3, jitter: 'none' }), 4)).toEqual([10, 30, 90, 270])
   })
 
@@ -17,7 +19,9 @@ describe('backoff', () => {
 
   it('linear() adds stepMs (default initialMs) per retry', () => {
     expect(first(backoff.linear({ initialMs: 100, jitter: 'none' }), 4)).toEqual([100, 200, 300, 400])
-    expect(first(backoff.linear({ initialMs: 100, stepMs: 50, maxMs: 220, jitter: 'none' }), 4)).toEqual([100, 150, 200, 220])
+    expect(first(backoff.linear({ initialMs: 100, stepMs: 50, maxMs: 220, jitter: 'none' }), 4)).toEqual([
+      100, 150, 200, 220,
+    ])
   })
 
   it('fixed() waits initialMs every time and has no jitter by default', () => {

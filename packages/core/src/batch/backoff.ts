@@ -43,16 +43,27 @@ export interface LinearBackoffOptions extends BackoffOptions {
 
 const JITTERS = ['full', 'none'] as const
 
-function create(kind: Backoff['kind'], options: BackoffOptions, defaultJitter: 'full' | 'none', curve: (retry: number, initialMs: number) => number): Backoff {
+function create(
+  kind: Backoff['kind'],
+  options: BackoffOptions,
+  defaultJitter: 'full' | 'none',
+  curve: (retry: number, initialMs: number) => number,
+): Backoff {
   if (typeof options !== 'object' || options === null) {
-    throw new PerfError('INVALID_OPTION', `[perf:batch] backoff.${kind}() options must be an object`, { context: { option: 'options' } })
+    throw new PerfError('INVALID_OPTION', `[perf:batch] backoff.${kind}() options must be an object`, {
+      context: { option: 'options' },
+    })
   }
   const initialMs = optionalMs(options.initialMs, 'initialMs', 100, 'INVALID_OPTION')
   const maxMs = optionalMs(options.maxMs, 'maxMs', 30_000, 'INVALID_OPTION')
   if (maxMs < initialMs) {
-    throw new PerfError('INVALID_OPTION', `[perf:batch] option "maxMs" (${maxMs}) must be >= initialMs (${initialMs})`, {
-      context: { option: 'maxMs', value: maxMs, initialMs },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[perf:batch] option "maxMs" (${maxMs}) must be >= initialMs (${initialMs})`,
+      {
+        context: { option: 'maxMs', value: maxMs, initialMs },
+      },
+    )
   }
   const jitter = options.jitter === undefined ? defaultJitter : assertOneOf(options.jitter, 'jitter', JITTERS)
   const random = options.random === undefined ? Math.random : assertFunction(options.random, 'random')
@@ -60,9 +71,13 @@ function create(kind: Backoff['kind'], options: BackoffOptions, defaultJitter: '
     kind,
     delay(retry: number): number {
       if (!Number.isInteger(retry) || retry < 1) {
-        throw new PerfError('INVALID_ARGUMENT', `[perf:batch] backoff.delay(retry) needs an integer >= 1, got ${String(retry)}`, {
-          context: { argument: 'retry', value: retry },
-        })
+        throw new PerfError(
+          'INVALID_ARGUMENT',
+          `[perf:batch] backoff.delay(retry) needs an integer >= 1, got ${String(retry)}`,
+          {
+            context: { argument: 'retry', value: retry },
+          },
+        )
       }
       // Clamp before jitter so the cap also bounds the random spread (and Infinity never escapes).
       const capped = Math.min(maxMs, curve(retry, initialMs))

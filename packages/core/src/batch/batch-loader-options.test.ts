@@ -49,7 +49,9 @@ describe('BatchLoader options', () => {
       expect(error.message).toContain(option)
     }
     expect(invalidOption(() => new BatchLoader(undefined as never)).context.option).toBe('batchLoadFn')
-    expect(invalidOption(() => new BatchLoader(echo, { cacheMap: { get() {} } as never })).message).toContain('missing: set, delete, clear')
+    expect(invalidOption(() => new BatchLoader(echo, { cacheMap: { get() {} } as never })).message).toContain(
+      'missing: set, delete, clear',
+    )
   })
 
   it('accepts Infinity and fractional maxBatchSize like dataloader', async () => {
@@ -73,7 +75,8 @@ describe('BatchLoader options', () => {
 
   it('maxCacheSize bounds memory over many distinct keys', async () => {
     const [loader, calls] = idLoader({ maxCacheSize: 10 })
-    for (let wave = 0; wave < 20; wave++) await Promise.all(Array.from({ length: 50 }, (_, i) => loader.load(wave * 50 + i)))
+    for (let wave = 0; wave < 20; wave++)
+      await Promise.all(Array.from({ length: 50 }, (_, i) => loader.load(wave * 50 + i)))
     // Only the last 10 keys are still memoized.
     await Promise.all([990, 999, 989].map((k) => loader.load(k)))
     expect(calls.at(-1)).toEqual([989])

@@ -54,13 +54,18 @@ describe('BatchLoader', () => {
     expect(calls).toEqual([['A', 'B', 'C', 'D']])
   })
 
-  it('load() from inside another loader\'s batch function joins one shared batch', async () => {
+  it("load() from inside another loader's batch function joins one shared batch", async () => {
     const [deep, deepCalls] = idLoader<readonly string[]>()
     const aLoader = new BatchLoader<string, string>((keys) => deep.load(keys) as Promise<string[]>)
     const bLoader = new BatchLoader<string, string>((keys) => deep.load(keys) as Promise<string[]>)
     const values = await Promise.all([aLoader.load('A1'), bLoader.load('B1'), aLoader.load('A2'), bLoader.load('B2')])
     expect(values).toEqual(['A1', 'B1', 'A2', 'B2'])
-    expect(deepCalls).toEqual([[['A1', 'A2'], ['B1', 'B2']]])
+    expect(deepCalls).toEqual([
+      [
+        ['A1', 'A2'],
+        ['B1', 'B2'],
+      ],
+    ])
   })
 
   it('load() splits batches at maxBatchSize', async () => {
@@ -113,7 +118,10 @@ describe('BatchLoader', () => {
 
   it('load() with maxBatchSize 1 still holds a memo hit until the batch it joined settles (dataloader 2.2.3)', async () => {
     let release = (): void => undefined
-    const loader = new BatchLoader<number, number>((keys) => new Promise((resolve) => (release = () => resolve(keys))), { maxBatchSize: 1 })
+    const loader = new BatchLoader<number, number>(
+      (keys) => new Promise((resolve) => (release = () => resolve(keys))),
+      { maxBatchSize: 1 },
+    )
     loader.prime(1, 1)
     const settled: number[] = []
     void loader.load(1).then(() => settled.push(1))
@@ -204,19 +212,25 @@ describe('BatchLoader', () => {
 
   it('load() throws a TypeError synchronously for null and undefined keys but accepts 0', async () => {
     const [loader] = idLoader<number | null | undefined>()
-    expect(() => loader.load(null)).toThrow(new TypeError('The loader.load() function must be called with a value, but got: null.'))
+    expect(() => loader.load(null)).toThrow(
+      new TypeError('The loader.load() function must be called with a value, but got: null.'),
+    )
     expect(() => loader.load(undefined)).toThrow('but got: undefined.')
     expect(await loader.load(0)).toBe(0)
   })
 
   it('loadMany() resolves to values and Error instances in key order and never rejects', async () => {
-    const loader = new BatchLoader<string, string>((keys) => Promise.resolve(keys.map((k) => (k === 'bad' ? new Error('Bad Key') : k))))
+    const loader = new BatchLoader<string, string>((keys) =>
+      Promise.resolve(keys.map((k) => (k === 'bad' ? new Error('Bad Key') : k))),
+    )
     const values = await loader.loadMany(['a', 'b', 'bad'])
     expect(values.slice(0, 2)).toEqual(['a', 'b'])
     expect(values[2]).toBeInstanceOf(Error)
     expect((values[2] as Error).message).toBe('Bad Key')
     expect(await loader.loadMany([])).toEqual([])
-    expect(() => loader.loadMany(1 as never)).toThrow(new TypeError('The loader.loadMany() function must be called with Array<key> but got: 1.'))
+    expect(() => loader.loadMany(1 as never)).toThrow(
+      new TypeError('The loader.loadMany() function must be called with Array<key> but got: 1.'),
+    )
   })
 
   it('loadMany() with cache: false repeats keys in the batch', async () => {
@@ -344,7 +358,10 @@ describe('BatchLoader', () => {
     })
     expect(await Promise.all([loader.load('A'), loader.load('B'), loader.load('A')])).toEqual(['A', 'B', 'A'])
     expect(await Promise.all([loader.load('A'), loader.load('B'), loader.load('A')])).toEqual(['A', 'B', 'A'])
-    expect(calls).toEqual([['A', 'B'], ['A', 'B']])
+    expect(calls).toEqual([
+      ['A', 'B'],
+      ['A', 'B'],
+    ])
   })
 
   it('concurrent waves of loads each make one batch call with exactly their new keys', async () => {
@@ -355,8 +372,16 @@ describe('BatchLoader', () => {
         return Promise.all([wave * 10, wave * 10 + 1, 0].map((k) => loader.load(k)))
       }),
     )
-    expect(waves).toEqual([[0, 1, 0], [10, 11, 0], [20, 21, 0]])
-    expect(calls).toEqual([[0, 1], [10, 11], [20, 21]])
+    expect(waves).toEqual([
+      [0, 1, 0],
+      [10, 11, 0],
+      [20, 21, 0],
+    ])
+    expect(calls).toEqual([
+      [0, 1],
+      [10, 11],
+      [20, 21],
+    ])
   })
 
   it('publishes one dispatch event per batch call on the perf:batch diagnostics channel', async () => {

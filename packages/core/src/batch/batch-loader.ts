@@ -90,7 +90,10 @@ function nullKeyError(key: unknown): TypeError {
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
   if (typeof value !== 'object' || value === null) return false
   const length = (value as { length?: unknown }).length
-  return typeof length === 'number' && (length === 0 || (length > 0 && Object.prototype.hasOwnProperty.call(value, length - 1)))
+  return (
+    typeof length === 'number' &&
+    (length === 0 || (length > 0 && Object.prototype.hasOwnProperty.call(value, length - 1)))
+  )
 }
 
 /**
@@ -300,7 +303,10 @@ function describe(value: unknown): string {
   return `a value of type ${typeof value}`
 }
 
-function createCache<K, V, C>(options: BatchLoaderOptions<K, V, C>, config: LoaderConfig<K, C>): LoaderCacheMap<C, Promise<V>> {
+function createCache<K, V, C>(
+  options: BatchLoaderOptions<K, V, C>,
+  config: LoaderConfig<K, C>,
+): LoaderCacheMap<C, Promise<V>> {
   if (options.cacheMap !== undefined && options.cacheMap !== null) return options.cacheMap
   if (config.maxCacheSize === Infinity && config.cacheTtlMs === Infinity) return new Map<C, Promise<V>>()
   return new MemoCache<C, Promise<V>>(config.maxCacheSize, config.cacheTtlMs, options.clock ?? systemClock)

@@ -83,7 +83,9 @@ export interface BatchesConfig {
 }
 
 function invalid(option: string, rule: string, value: unknown): PerfError {
-  return new PerfError('INVALID_OPTION', `[perf:batch] batches() option "${option}" must be ${rule}`, { context: { option, value } })
+  return new PerfError('INVALID_OPTION', `[perf:batch] batches() option "${option}" must be ${rule}`, {
+    context: { option, value },
+  })
 }
 
 function sourceTotal(source: object): number | undefined {
@@ -100,20 +102,30 @@ function sourceTotal(source: object): number | undefined {
  */
 export function readBatchesOptions(source: unknown, fn: unknown, options: BatchesOptions): BatchesConfig {
   const iterable =
-    typeof source === 'object' && source !== null &&
-    (typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function')
+    typeof source === 'object' &&
+    source !== null &&
+    (typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' ||
+      typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function')
   if (!iterable) {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:batch] batches(source) needs an iterable or async iterable source', { context: { argument: 'source' } })
+    throw new PerfError('INVALID_ARGUMENT', '[perf:batch] batches(source) needs an iterable or async iterable source', {
+      context: { argument: 'source' },
+    })
   }
   if (typeof fn !== 'function') {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:batch] batches(source, fn) needs fn to be a function', { context: { argument: 'fn' } })
+    throw new PerfError('INVALID_ARGUMENT', '[perf:batch] batches(source, fn) needs fn to be a function', {
+      context: { argument: 'fn' },
+    })
   }
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'an object with at least "size"', options)
+  if (typeof options !== 'object' || options === null)
+    throw invalid('options', 'an object with at least "size"', options)
   const size = options.size instanceof AdaptiveBatchSize ? options.size : assertInt(options.size, 'size', 1)
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', options.signal)
-  if (options.continueOnError !== undefined && typeof options.continueOnError !== 'boolean') throw invalid('continueOnError', 'a boolean', options.continueOnError)
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    throw invalid('signal', 'an AbortSignal', options.signal)
+  if (options.continueOnError !== undefined && typeof options.continueOnError !== 'boolean')
+    throw invalid('continueOnError', 'a boolean', options.continueOnError)
   const clock = options.clock ?? systemClock
-  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') throw invalid('clock', 'an object with a now() method', clock)
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')
+    throw invalid('clock', 'an object with a now() method', clock)
   // Validate the retry policy now rather than at the first failure, hours into a run.
   if (options.retry !== undefined) resolvePolicy(options.retry)
   return {
@@ -124,7 +136,8 @@ export function readBatchesOptions(source: unknown, fn: unknown, options: Batche
     total: options.total === undefined ? sourceTotal(source as object) : assertInt(options.total, 'total', 0),
     retry: options.retry,
     continueOnError: options.continueOnError ?? false,
-    maxFailedBatches: options.maxFailedBatches === undefined ? 1000 : assertInt(options.maxFailedBatches, 'maxFailedBatches', 0),
+    maxFailedBatches:
+      options.maxFailedBatches === undefined ? 1000 : assertInt(options.maxFailedBatches, 'maxFailedBatches', 0),
     clock,
   }
 }

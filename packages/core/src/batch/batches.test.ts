@@ -50,7 +50,11 @@ describe('batches', () => {
       }
     }
     const seen: string[][] = []
-    expect(await batches(letters(), (items) => void seen.push(items), { size: 2 })).toEqual({ processed: 5, failed: [], batches: 3 })
+    expect(await batches(letters(), (items) => void seen.push(items), { size: 2 })).toEqual({
+      processed: 5,
+      failed: [],
+      batches: 3,
+    })
     expect(seen).toEqual([['a', 'b'], ['c', 'd'], ['e']])
     expect(await batches([], () => undefined, { size: 2 })).toEqual({ processed: 0, failed: [], batches: 0 })
   })
@@ -277,7 +281,7 @@ describe('batches', () => {
     expect(sizes.slice(0, 2)).toEqual([8, 4])
   })
 
-  it('batches() rejects with the source\'s own error when iterating it throws', async () => {
+  it("batches() rejects with the source's own error when iterating it throws", async () => {
     function* broken(): Generator<number> {
       yield 1
       throw new Error('disk read failed')
@@ -296,7 +300,11 @@ describe('batches', () => {
       ['INVALID_OPTION', 'total', () => batches([], () => undefined, { size: 1, total: -1 })],
       ['INVALID_OPTION', 'onProgress', () => batches([], () => undefined, { size: 1, onProgress: 1 as never })],
       ['INVALID_OPTION', 'signal', () => batches([], () => undefined, { size: 1, signal: {} as never })],
-      ['INVALID_OPTION', 'continueOnError', () => batches([], () => undefined, { size: 1, continueOnError: 'yes' as never })],
+      [
+        'INVALID_OPTION',
+        'continueOnError',
+        () => batches([], () => undefined, { size: 1, continueOnError: 'yes' as never }),
+      ],
       ['INVALID_OPTION', 'maxFailedBatches', () => batches([], () => undefined, { size: 1, maxFailedBatches: -1 })],
       ['INVALID_OPTION', 'maxAttempts', () => batches([], () => undefined, { size: 1, retry: { maxAttempts: 0 } })],
     ]

@@ -41,11 +41,16 @@ class BatchRun<T> {
   #done = 0
   #failedItems = 0
 
-  constructor(source: Iterable<T> | AsyncIterable<T>, fn: (items: T[], context: BatchContext) => unknown, config: BatchesConfig) {
+  constructor(
+    source: Iterable<T> | AsyncIterable<T>,
+    fn: (items: T[], context: BatchContext) => unknown,
+    config: BatchesConfig,
+  ) {
     this.#fn = fn
     this.#config = config
     const asyncFactory = (source as AsyncIterable<T>)[Symbol.asyncIterator]
-    this.#iterator = typeof asyncFactory === 'function' ? asyncFactory.call(source) : (source as Iterable<T>)[Symbol.iterator]()
+    this.#iterator =
+      typeof asyncFactory === 'function' ? asyncFactory.call(source) : (source as Iterable<T>)[Symbol.iterator]()
     this.#started = config.clock.now()
   }
 
@@ -186,10 +191,14 @@ class BatchRun<T> {
     const max = this.#config.maxFailedBatches
     if (this.#failures.length > max) {
       this.#fail(
-        new PerfError('BATCH_FAILED', `[perf:batch] more than maxFailedBatches=${max} batches failed; last was batch ${batchIndex}: ${reason}`, {
-          cause: error,
-          context: { batchIndex, items, failed: this.#failures },
-        }),
+        new PerfError(
+          'BATCH_FAILED',
+          `[perf:batch] more than maxFailedBatches=${max} batches failed; last was batch ${batchIndex}: ${reason}`,
+          {
+            cause: error,
+            context: { batchIndex, items, failed: this.#failures },
+          },
+        ),
       )
     }
   }
@@ -201,7 +210,14 @@ class BatchRun<T> {
     const settledItems = this.#done + this.#failedItems
     const ratePerSec = elapsedMs > 0 ? (settledItems * 1000) / elapsedMs : 0
     const remaining = total === undefined ? undefined : Math.max(0, total - settledItems)
-    const etaMs = remaining === undefined ? undefined : remaining === 0 ? 0 : ratePerSec > 0 ? Math.round((remaining * 1000) / ratePerSec) : undefined
+    const etaMs =
+      remaining === undefined
+        ? undefined
+        : remaining === 0
+          ? 0
+          : ratePerSec > 0
+            ? Math.round((remaining * 1000) / ratePerSec)
+            : undefined
     try {
       onProgress({ done: this.#done, failed: this.#failedItems, total, batches: this.#settled, ratePerSec, etaMs })
     } catch (error) {

@@ -77,7 +77,11 @@ describe('retry', () => {
   it('retry() stops before a wait that would pass maxElapsedMs', async () => {
     const { fn, calls } = flaky(100)
     const { error } = await settle(
-      retry(fn, { maxAttempts: Infinity, maxElapsedMs: 1_000, backoff: backoff.exponential({ initialMs: 100, jitter: 'none' }) }),
+      retry(fn, {
+        maxAttempts: Infinity,
+        maxElapsedMs: 1_000,
+        backoff: backoff.exponential({ initialMs: 100, jitter: 'none' }),
+      }),
     )
     // waits 100, 200, 400 (elapsed 700); the next wait of 800 would end at 1500 > 1000
     expect(calls).toEqual([0, 100, 300, 700])
@@ -91,7 +95,9 @@ describe('retry', () => {
       await new Promise((resolve) => setTimeout(resolve, 400))
       throw new Error('slow failure')
     }
-    const { error } = await settle(retry(slow, { maxAttempts: 10, maxElapsedMs: '1s', backoff: backoff.fixed({ initialMs: 50 }) }))
+    const { error } = await settle(
+      retry(slow, { maxAttempts: 10, maxElapsedMs: '1s', backoff: backoff.fixed({ initialMs: 50 }) }),
+    )
     // attempts end at 400, 850 and 1300; after the third no wait fits in the 1 s budget
     expect(calls).toBe(3)
     expect((error as PerfError).context).toMatchObject({ attempts: 3, elapsedMs: 1_300, limit: 'maxElapsedMs' })
@@ -106,7 +112,11 @@ describe('retry', () => {
           calls++
           throw calls === 1 ? new Error('transient') : fatal
         },
-        { maxAttempts: 5, backoff: backoff.fixed({ initialMs: 10 }), retryable: (e) => (e as Error).message === 'transient' },
+        {
+          maxAttempts: 5,
+          backoff: backoff.fixed({ initialMs: 10 }),
+          retryable: (e) => (e as Error).message === 'transient',
+        },
       ),
     )
     expect(error).toBe(fatal)
@@ -135,7 +145,11 @@ describe('retry', () => {
   it('retry() rejects with the abort reason when aborted during a wait, and makes no further attempt', async () => {
     const controller = new AbortController()
     const { fn, calls } = flaky(10)
-    const outcome = retry(fn, { maxAttempts: 5, backoff: backoff.fixed({ initialMs: 1_000 }), signal: controller.signal }).then(
+    const outcome = retry(fn, {
+      maxAttempts: 5,
+      backoff: backoff.fixed({ initialMs: 1_000 }),
+      signal: controller.signal,
+    }).then(
       () => 'resolved',
       (error: unknown) => error,
     )

@@ -60,27 +60,41 @@ interface ResolvedPolicy {
  */
 export function resolvePolicy(policy: RetryPolicy): ResolvedPolicy {
   if (typeof policy !== 'object' || policy === null) {
-    throw new PerfError('INVALID_OPTION', '[perf:batch] option "retry" must be a retry policy object', { context: { option: 'retry', value: policy } })
+    throw new PerfError('INVALID_OPTION', '[perf:batch] option "retry" must be a retry policy object', {
+      context: { option: 'retry', value: policy },
+    })
   }
   const maxAttempts = policy.maxAttempts === Infinity ? Infinity : assertInt(policy.maxAttempts ?? 3, 'maxAttempts', 1)
   const maxElapsedMs = optionalMs(policy.maxElapsedMs, 'maxElapsedMs', Infinity, 'INVALID_OPTION')
   if (maxAttempts === Infinity && maxElapsedMs === Infinity) {
-    throw new PerfError('INVALID_OPTION', '[perf:batch] option "maxAttempts" may be Infinity only together with a finite maxElapsedMs', {
-      context: { option: 'maxAttempts', value: maxAttempts },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      '[perf:batch] option "maxAttempts" may be Infinity only together with a finite maxElapsedMs',
+      {
+        context: { option: 'maxAttempts', value: maxAttempts },
+      },
+    )
   }
   const backoff = policy.backoff ?? backoffs.exponential()
   if (typeof backoff !== 'object' || backoff === null || typeof backoff.delay !== 'function') {
-    throw new PerfError('INVALID_OPTION', '[perf:batch] option "backoff" must be a Backoff (see backoff.exponential())', {
-      context: { option: 'backoff', value: backoff },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      '[perf:batch] option "backoff" must be a Backoff (see backoff.exponential())',
+      {
+        context: { option: 'backoff', value: backoff },
+      },
+    )
   }
   if (policy.signal !== undefined && !(policy.signal instanceof AbortSignal)) {
-    throw new PerfError('INVALID_OPTION', '[perf:batch] option "signal" must be an AbortSignal', { context: { option: 'signal' } })
+    throw new PerfError('INVALID_OPTION', '[perf:batch] option "signal" must be an AbortSignal', {
+      context: { option: 'signal' },
+    })
   }
   const clock = policy.clock ?? systemClock
   if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-    throw new PerfError('INVALID_OPTION', '[perf:batch] option "clock" must have a now() method', { context: { option: 'clock' } })
+    throw new PerfError('INVALID_OPTION', '[perf:batch] option "clock" must have a now() method', {
+      context: { option: 'clock' },
+    })
   }
   return {
     maxAttempts,
@@ -106,7 +120,10 @@ export function resolvePolicy(policy: RetryPolicy): ResolvedPolicy {
  *   attempts or time run out; the error itself when `retryable` says no; the signal's reason
  *   (or an ABORTED PerfError) when the signal fires; INVALID_OPTION for a malformed policy
  */
-export async function retry<T>(fn: (context: RetryContext) => T | PromiseLike<T>, policy: RetryPolicy = {}): Promise<T> {
+export async function retry<T>(
+  fn: (context: RetryContext) => T | PromiseLike<T>,
+  policy: RetryPolicy = {},
+): Promise<T> {
   assertFunction(fn, 'fn')
   const p = resolvePolicy(policy)
   const started = p.clock.now()
@@ -129,12 +146,21 @@ export async function retry<T>(fn: (context: RetryContext) => T | PromiseLike<T>
   }
 }
 
-function exhausted(error: unknown, attempts: number, elapsedMs: number, p: ResolvedPolicy, limit: 'maxAttempts' | 'maxElapsedMs'): PerfError {
+function exhausted(
+  error: unknown,
+  attempts: number,
+  elapsedMs: number,
+  p: ResolvedPolicy,
+  limit: 'maxAttempts' | 'maxElapsedMs',
+): PerfError {
   const bound = limit === 'maxAttempts' ? `maxAttempts=${p.maxAttempts}` : `maxElapsedMs=${p.maxElapsedMs}`
   const reason = error instanceof Error ? error.message : String(error)
-  return new PerfError('RETRY_EXHAUSTED', `[perf:batch] retry() gave up after ${attempts} attempt(s) in ${elapsedMs} ms (${bound}): ${reason}`, {
-    cause: error,
-    context: { attempts, elapsedMs, limit },
-  })
+  return new PerfError(
+    'RETRY_EXHAUSTED',
+    `[perf:batch] retry() gave up after ${attempts} attempt(s) in ${elapsedMs} ms (${bound}): ${reason}`,
+    {
+      cause: error,
+      context: { attempts, elapsedMs, limit },
+    },
+  )
 }
-

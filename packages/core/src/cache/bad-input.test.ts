@@ -79,10 +79,31 @@ describe('Cache arguments of the wrong type (@see issue 9, item 7: these threw p
       ['getMany([{}])', () => cache.getMany([{}] as never), 'INVALID_KEY'],
       ['getOrSet with a BigInt ttl', () => cache.getOrSet('k', () => 1, { ttl: 10n as never }), 'INVALID_TTL'],
       ['set with a Symbol ttl', () => cache.set('k', 1, { ttl: Symbol('x') as never }), 'INVALID_TTL'],
-      ['set of a value with a throwing getter', () => cache.set('k', { get boom() { throw new Error('getter') } }), 'UNSERIALIZABLE_VALUE'],
-      ['set of a revoked proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return cache.set('k', proxy) }, 'UNSERIALIZABLE_VALUE'],
+      [
+        'set of a value with a throwing getter',
+        () =>
+          cache.set('k', {
+            get boom() {
+              throw new Error('getter')
+            },
+          }),
+        'UNSERIALIZABLE_VALUE',
+      ],
+      [
+        'set of a revoked proxy',
+        () => {
+          const { proxy, revoke } = Proxy.revocable({}, {})
+          revoke()
+          return cache.set('k', proxy)
+        },
+        'UNSERIALIZABLE_VALUE',
+      ],
       ['getOrSet with a lone-surrogate key', () => cache.getOrSet('user:\uD800', () => 1), 'INVALID_KEY'],
-      ['getOrSet with a lone-surrogate tag', () => cache.getOrSet('k', () => 1, { tags: ['t\uDC00'] }), 'INVALID_ARGUMENT'],
+      [
+        'getOrSet with a lone-surrogate tag',
+        () => cache.getOrSet('k', () => 1, { tags: ['t\uDC00'] }),
+        'INVALID_ARGUMENT',
+      ],
     ]
     for (const [name, call, code] of cases) {
       let error: unknown

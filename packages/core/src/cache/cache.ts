@@ -1,5 +1,14 @@
 import { CacheEngine } from './engine/cache-engine.js'
-import type { CacheOptions, CacheStats, EntryOptions, GetOptions, GetOrSetOptions, Loader, WarmEntry, WithMeta } from './types.js'
+import type {
+  CacheOptions,
+  CacheStats,
+  EntryOptions,
+  GetOptions,
+  GetOrSetOptions,
+  Loader,
+  WarmEntry,
+  WithMeta,
+} from './types.js'
 
 /**
  * A tiered cache: in-process L1 first, shared tiers (Redis) after, with single-flight loads,

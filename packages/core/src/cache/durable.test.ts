@@ -76,7 +76,11 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
     const bus = new LocalBus()
     const healthy = bus.endpoint()
     let failing = false
-    const flaky = { ...healthy, publish: async (m: Parameters<typeof healthy.publish>[0]) => (failing ? Promise.reject(new Error('bus down')) : healthy.publish(m)) }
+    const flaky = {
+      ...healthy,
+      publish: async (m: Parameters<typeof healthy.publish>[0]) =>
+        failing ? Promise.reject(new Error('bus down')) : healthy.publish(m),
+    }
     const l2 = new ScriptedStore('l2', { tags: true })
     const writer = createCache({ tiers: [new MemoryStore(), l2], bus: flaky, tierTimeout: 30 })
     const reader = createCache({ tiers: [new MemoryStore(), l2], bus: bus.endpoint(), tierTimeout: 30 })
@@ -95,7 +99,12 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
   it('pending invalidations are dropped once they can no longer matter (every entry they cover has expired)', async () => {
     const l2 = new ScriptedStore('l2', { tags: true })
     let now = 1_000_000
-    const cache = createCache({ tiers: [new MemoryStore(), l2], defaultTtl: 50, tierTimeout: 30, clock: { now: () => now } })
+    const cache = createCache({
+      tiers: [new MemoryStore(), l2],
+      defaultTtl: 50,
+      tierTimeout: 30,
+      clock: { now: () => now },
+    })
     await cache.set('k', 1)
     l2.mode = 'fail'
     await cache.delete('k')
@@ -118,7 +127,11 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
       return realSet(key, entry)
     }
     const events: CacheEvent[] = []
-    const cache = createCache({ tiers: [new MemoryStore(), l2], tierBreakerThreshold: 2, onEvent: (e) => events.push(e) })
+    const cache = createCache({
+      tiers: [new MemoryStore(), l2],
+      tierBreakerThreshold: 2,
+      onEvent: (e) => events.push(e),
+    })
     for (let i = 0; i < 5; i++) await cache.set(`big${i}`, 'x')
     const errors = events.filter((e) => e.type === 'tier-error')
     expect(errors.length).toBe(5)

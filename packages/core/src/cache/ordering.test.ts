@@ -82,7 +82,13 @@ describe('Cache ordering across instances (the shared tier orders, never two clo
     await cache.ready()
     const liar = bus.endpoint()
     await liar.publish({ type: 'clear', namespace: 'perf', at: 1e308, source: 'liar' })
-    await liar.publish({ type: 'tags', namespace: 'perf', tags: ['perf:t'], at: Number.POSITIVE_INFINITY, source: 'liar' })
+    await liar.publish({
+      type: 'tags',
+      namespace: 'perf',
+      tags: ['perf:t'],
+      at: Number.POSITIVE_INFINITY,
+      source: 'liar',
+    })
     await liar.publish({ type: 'delete', namespace: 'perf', keys: ['perf:k'], at: Number.NaN, source: 'liar' })
     let loads = 0
     expect(await cache.getOrSet('k', () => (loads++, 1), { tags: ['t'] })).toBe(1)

@@ -20,7 +20,12 @@ describe('Cache single-flight', () => {
     const cache = createCache()
     const gate = deferred<number>()
     const loader = vi.fn(() => gate.promise)
-    const callers = Array.from({ length: 50 }, () => cache.getOrSet('bad', loader).then(() => 'ok', (e: Error) => e))
+    const callers = Array.from({ length: 50 }, () =>
+      cache.getOrSet('bad', loader).then(
+        () => 'ok',
+        (e: Error) => e,
+      ),
+    )
     const boom = new Error('db down')
     gate.reject(boom)
     const results = await Promise.all(callers)

@@ -20,7 +20,10 @@ describe('Cache stale-while-revalidate, grace and timeouts', () => {
     version = 2
     const gate = deferred<number>()
     loader.mockImplementation(() => gate.promise)
-    const stale = await Promise.all([cache.getOrSet('s', loader, { ttl: 1_000, swr: 5_000, meta: true }), cache.getOrSet('s', loader, { ttl: 1_000, swr: 5_000 })])
+    const stale = await Promise.all([
+      cache.getOrSet('s', loader, { ttl: 1_000, swr: 5_000, meta: true }),
+      cache.getOrSet('s', loader, { ttl: 1_000, swr: 5_000 }),
+    ])
     expect(stale[0].value).toBe(1)
     expect(stale[0].meta.status).toBe('stale')
     expect(stale[1]).toBe(1)
@@ -90,10 +93,14 @@ describe('Cache stale-while-revalidate, grace and timeouts', () => {
   it('hard timeout rejects with LOADER_TIMEOUT and aborts the loader signal', async () => {
     const cache = createCache()
     let signal: AbortSignal | undefined
-    const pending = cache.getOrSet('h', (ctx) => {
-      signal = ctx.signal
-      return new Promise(() => undefined)
-    }, { hardTimeout: 200 })
+    const pending = cache.getOrSet(
+      'h',
+      (ctx) => {
+        signal = ctx.signal
+        return new Promise(() => undefined)
+      },
+      { hardTimeout: 200 },
+    )
     const assertion = expect(pending).rejects.toSatisfy((e: unknown) => isPerfError(e, 'LOADER_TIMEOUT'))
     await vi.advanceTimersByTimeAsync(200)
     await assertion
@@ -104,7 +111,11 @@ describe('Cache stale-while-revalidate, grace and timeouts', () => {
     const cache = createCache()
     await cache.getOrSet('hg', () => 'old', { ttl: 1_000, grace: 60_000 })
     await vi.advanceTimersByTimeAsync(2_000)
-    const pending = cache.getOrSet('hg', () => new Promise<string>(() => undefined), { ttl: 1_000, grace: 60_000, hardTimeout: 50 })
+    const pending = cache.getOrSet('hg', () => new Promise<string>(() => undefined), {
+      ttl: 1_000,
+      grace: 60_000,
+      hardTimeout: 50,
+    })
     await vi.advanceTimersByTimeAsync(50)
     expect(await pending).toBe('old')
   })
@@ -113,7 +124,9 @@ describe('Cache stale-while-revalidate, grace and timeouts', () => {
     const cache = createCache({ maxStaleMs: 2_000 })
     await cache.getOrSet('b', () => 'old', { ttl: 1_000, grace: 60_000 })
     await vi.advanceTimersByTimeAsync(3_500)
-    await expect(cache.getOrSet('b', () => Promise.reject(new Error('down')), { ttl: 1_000, grace: 60_000 })).rejects.toThrow('down')
+    await expect(
+      cache.getOrSet('b', () => Promise.reject(new Error('down')), { ttl: 1_000, grace: 60_000 }),
+    ).rejects.toThrow('down')
   })
 
   it('loader context can change ttl, add tags and skip caching', async () => {

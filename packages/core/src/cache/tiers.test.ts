@@ -42,7 +42,12 @@ describe('Cache tiers', () => {
     vi.useFakeTimers({ now: 0 })
     const l2 = new ScriptedStore()
     l2.mode = 'hang'
-    const cache = createCache({ tiers: [new MemoryStore(), l2], tierTimeout: 50, tierBreakerThreshold: 2, tierCooldownMs: 10_000 })
+    const cache = createCache({
+      tiers: [new MemoryStore(), l2],
+      tierTimeout: 50,
+      tierBreakerThreshold: 2,
+      tierCooldownMs: 10_000,
+    })
     const first = cache.getOrSet('a', () => 1)
     await vi.advanceTimersByTimeAsync(50) // get times out
     await vi.advanceTimersByTimeAsync(50) // set times out

@@ -46,7 +46,10 @@ export interface Acquisition extends Waiter {
 }
 
 /** The identity fields of a new acquire; everything else starts empty. */
-export type AcquisitionInit = Pick<Acquisition, 'owner' | 'seq' | 'resources' | 'ttlMs' | 'waitMs' | 'startedAt' | 'signal'>
+export type AcquisitionInit = Pick<
+  Acquisition,
+  'owner' | 'seq' | 'resources' | 'ttlMs' | 'waitMs' | 'startedAt' | 'signal'
+>
 
 /** A fresh record in state `acquiring`, holding nothing. */
 export function createAcquisition(init: AcquisitionInit): Acquisition {

@@ -14,15 +14,23 @@ import { PerfError } from '../errors.js'
 export function canonicalResources(resources: string | readonly string[], component = 'perf:lock'): string[] {
   const list: readonly unknown[] = typeof resources === 'string' ? [resources] : resources
   if (!Array.isArray(list) || list.length === 0) {
-    throw new PerfError('INVALID_ARGUMENT', `[${component}] resources must be a non-empty string or a non-empty array of strings`, {
-      context: { argument: 'resources', value: resources },
-    })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      `[${component}] resources must be a non-empty string or a non-empty array of strings`,
+      {
+        context: { argument: 'resources', value: resources },
+      },
+    )
   }
   for (const name of list) {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new PerfError('INVALID_ARGUMENT', `[${component}] every resource must be a non-empty string, got ${JSON.stringify(name)}`, {
-        context: { argument: 'resources', value: name },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[${component}] every resource must be a non-empty string, got ${JSON.stringify(name)}`,
+        {
+          context: { argument: 'resources', value: name },
+        },
+      )
     }
   }
   // Default sort compares UTF-16 code units: deterministic and locale-independent across processes.

@@ -4,7 +4,11 @@ import { DeadlockError, isPerfError } from '../errors.js'
 import { LocalLocker } from './local-locker.js'
 import type { Lock, LockEvent } from './types.js'
 
-const settle = <T>(promise: Promise<T>): Promise<T | unknown> => promise.then((v) => v, (e: unknown) => e)
+const settle = <T>(promise: Promise<T>): Promise<T | unknown> =>
+  promise.then(
+    (v) => v,
+    (e: unknown) => e,
+  )
 
 let locker: LocalLocker
 afterEach(async () => {
@@ -68,13 +72,16 @@ describe('LocalLocker deadlock detection', () => {
     await locker.acquire('z', 60_000, { owner: 'T' })
     await locker.acquire('p', 60_000, { owner: 'U' })
     await locker.acquire('q', 60_000, { owner: 'V' })
-    const tWaits = [settle(locker.acquire('p', 60_000, { owner: 'T' })), settle(locker.acquire('q', 60_000, { owner: 'T' }))]
+    const tWaits = [
+      settle(locker.acquire('p', 60_000, { owner: 'T' })),
+      settle(locker.acquire('q', 60_000, { owner: 'T' })),
+    ]
     const uWaits = settle(locker.acquire('a1', 60_000, { owner: 'U' }))
     const vWaits = settle(locker.acquire('a2', 60_000, { owner: 'V' }))
     // S now waits for z: two cycles, S -> T -> U -> S and S -> T -> V -> S; U and V are the youngest.
     await x.release()
-    expect((await uWaits as DeadlockError).cycle).toEqual(['U', 'a1', 'S', 'z', 'T', 'p', 'U'])
-    expect((await vWaits as DeadlockError).cycle).toEqual(['V', 'a2', 'S', 'z', 'T', 'q', 'V'])
+    expect(((await uWaits) as DeadlockError).cycle).toEqual(['U', 'a1', 'S', 'z', 'T', 'p', 'U'])
+    expect(((await vWaits) as DeadlockError).cycle).toEqual(['V', 'a2', 'S', 'z', 'T', 'q', 'V'])
     expect(locker.stats().waiters).toBe(3)
     await locker.close()
     await Promise.all([sAcquire, ...tWaits])
@@ -155,7 +162,7 @@ describe('LocalLocker deadlock detection', () => {
     locker = new LocalLocker()
     const resources = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']
     let seed = 42
-    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
     const inside = new Map<string, number>()
     let overlaps = 0
     let done = 0
@@ -188,6 +195,14 @@ describe('LocalLocker deadlock detection', () => {
     expect(errors).toEqual([])
     expect(done).toBe(200)
     expect(overlaps).toBe(0)
-    expect(locker.stats()).toEqual({ heldResources: 0, holdingOwners: 0, queuedResources: 0, waiters: 0, waitingOwners: 0, locks: 0, acquiring: 0 })
+    expect(locker.stats()).toEqual({
+      heldResources: 0,
+      holdingOwners: 0,
+      queuedResources: 0,
+      waiters: 0,
+      waitingOwners: 0,
+      locks: 0,
+      acquiring: 0,
+    })
   })
 })

@@ -37,7 +37,9 @@ export interface ResolvedLocalLockerOptions {
 }
 
 function invalid(option: string, rule: string, value: unknown): PerfError {
-  return new PerfError('INVALID_OPTION', `[perf:lock] option "${option}" must be ${rule}, got ${String(value)}`, { context: { option, value } })
+  return new PerfError('INVALID_OPTION', `[perf:lock] option "${option}" must be ${rule}, got ${String(value)}`, {
+    context: { option, value },
+  })
 }
 
 /**
@@ -48,7 +50,8 @@ export function resolveLocalLockerOptions(options: LocalLockerOptions = {}): Res
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options)
   const { name = 'local', clock = systemClock, detectDeadlocks = true } = options
   if (typeof name !== 'string' || name.length === 0) throw invalid('name', 'a non-empty string', name)
-  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') throw invalid('clock', 'an object with a now() method', clock)
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')
+    throw invalid('clock', 'an object with a now() method', clock)
   if (typeof detectDeadlocks !== 'boolean') throw invalid('detectDeadlocks', 'a boolean', detectDeadlocks)
   const waitMs = optionalMs(options.waitMs, 'waitMs', 10_000, 'INVALID_OPTION')
   if (waitMs > MAX_TIMER_MS) throw invalid('waitMs', `at most ${MAX_TIMER_MS} ms`, waitMs)
@@ -67,7 +70,9 @@ export function resolveLocalLockerOptions(options: LocalLockerOptions = {}): Res
 export function checkTtl(ttlMs: number): number {
   const ttl = toMs(ttlMs, 'ttlMs')
   if (ttl <= 0 || ttl > MAX_TIMER_MS) {
-    throw new PerfError('INVALID_TTL', `[perf:lock] ttlMs must be > 0 and at most ${MAX_TIMER_MS}, got ${ttl}`, { context: { option: 'ttlMs', value: ttl } })
+    throw new PerfError('INVALID_TTL', `[perf:lock] ttlMs must be > 0 and at most ${MAX_TIMER_MS}, got ${ttl}`, {
+      context: { option: 'ttlMs', value: ttl },
+    })
   }
   return ttl
 }

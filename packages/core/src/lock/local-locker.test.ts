@@ -6,9 +6,21 @@ import type { LocalLockerOptions } from './local-locker-options.js'
 import type { Lock, LockEvent } from './types.js'
 
 /** Settles a promise into a value or the error, so fake-timer tests never leave a rejection unhandled. */
-const settle = <T>(promise: Promise<T>): Promise<T | unknown> => promise.then((v) => v, (e: unknown) => e)
+const settle = <T>(promise: Promise<T>): Promise<T | unknown> =>
+  promise.then(
+    (v) => v,
+    (e: unknown) => e,
+  )
 const flush = async (): Promise<void> => void (await vi.advanceTimersByTimeAsync(0))
-const IDLE = { heldResources: 0, holdingOwners: 0, queuedResources: 0, waiters: 0, waitingOwners: 0, locks: 0, acquiring: 0 }
+const IDLE = {
+  heldResources: 0,
+  holdingOwners: 0,
+  queuedResources: 0,
+  waiters: 0,
+  waitingOwners: 0,
+  locks: 0,
+  acquiring: 0,
+}
 
 describe('LocalLocker', () => {
   beforeEach(() => {
@@ -277,7 +289,14 @@ describe('LocalLocker', () => {
       await locker.acquire('r', 100, { owner: 'o3' })
       await vi.advanceTimersByTimeAsync(100)
       expect(events.map((e) => e.type)).toEqual(['acquire', 'extend', 'timeout', 'release', 'acquire', 'lost'])
-      expect(events[0]).toMatchObject({ type: 'acquire', locker: 'unit', resources: ['r'], owner: 'o1', fence: lock.fence, ttlMs: 1_000 })
+      expect(events[0]).toMatchObject({
+        type: 'acquire',
+        locker: 'unit',
+        resources: ['r'],
+        owner: 'o1',
+        fence: lock.fence,
+        ttlMs: 1_000,
+      })
       expect(events[2]).toMatchObject({ type: 'timeout', owner: 'o2', resource: 'r', holder: 'o1', durationMs: 10 })
       expect(events[5]).toMatchObject({ type: 'lost', owner: 'o3', reason: 'expired', durationMs: 100 })
     } finally {

@@ -6,7 +6,13 @@ import { CHANNELS, publish } from '../util/diagnostics.js'
 import { toMs } from '../util/duration.js'
 import { type Acquisition, createAcquisition } from './acquisition.js'
 import { canonicalResources } from './canonical.js'
-import { checkTtl, type LocalLockerOptions, MAX_TIMER_MS, type ResolvedLocalLockerOptions, resolveLocalLockerOptions } from './local-locker-options.js'
+import {
+  checkTtl,
+  type LocalLockerOptions,
+  MAX_TIMER_MS,
+  type ResolvedLocalLockerOptions,
+  resolveLocalLockerOptions,
+} from './local-locker-options.js'
 import { LocalLock, type LockControls } from './local-lock.js'
 import { closedError, contendedError, deadlockError, lostError, notHeldError, timeoutError } from './lock-errors.js'
 import { LockTable, type LockTableStats } from './lock-table.js'
@@ -105,13 +111,16 @@ export class LocalLocker implements Locker {
     fn: (signal: AbortSignal, lock: Lock) => Promise<T>,
     opts: UsingOptions = {},
   ): Promise<T> {
-    if (typeof fn !== 'function') throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] using() needs a function, got ${typeof fn}`)
+    if (typeof fn !== 'function')
+      throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] using() needs a function, got ${typeof fn}`)
     const extendAt = opts.extendAt === undefined ? this.options.extendAt : checkExtendAt(opts.extendAt)
     const ttl = checkTtl(ttlMs)
     const owner = opts.owner ?? this.owners.getStore() ?? this.freshOwner()
     const lock = await this.acquire(resources, ttl, { ...opts, owner })
     const { clock, name } = this.options
-    return this.owners.run(owner, () => runWithLock(lock, ttl, fn, { extendAt, signal: opts.signal, clock, locker: name }))
+    return this.owners.run(owner, () =>
+      runWithLock(lock, ttl, fn, { extendAt, signal: opts.signal, clock, locker: name }),
+    )
   }
 
   /** Counts of held locks, waiters and internal map sizes (all 0 when idle). */
@@ -135,12 +144,23 @@ export class LocalLocker implements Locker {
     const canonical = canonicalResources(resources, COMPONENT)
     const owner = opts.owner ?? this.owners.getStore() ?? this.freshOwner()
     if (typeof owner !== 'string' || owner.length === 0) {
-      throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] owner must be a non-empty string, got ${String(owner)}`, { context: { argument: 'owner' } })
+      throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] owner must be a non-empty string, got ${String(owner)}`, {
+        context: { argument: 'owner' },
+      })
     }
     const waitMs = opts.waitMs === undefined ? this.options.waitMs : toMs(opts.waitMs, 'waitMs', 'INVALID_ARGUMENT')
-    if (waitMs > MAX_TIMER_MS) throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] waitMs must be at most ${MAX_TIMER_MS}, got ${waitMs}`)
+    if (waitMs > MAX_TIMER_MS)
+      throw new PerfError('INVALID_ARGUMENT', `[${COMPONENT}] waitMs must be at most ${MAX_TIMER_MS}, got ${waitMs}`)
     const ttl = checkTtl(ttlMs)
-    return createAcquisition({ owner, seq: ++this.lastSeq, resources: canonical, ttlMs: ttl, waitMs, startedAt: this.options.clock.now(), signal: opts.signal })
+    return createAcquisition({
+      owner,
+      seq: ++this.lastSeq,
+      resources: canonical,
+      ttlMs: ttl,
+      waitMs,
+      startedAt: this.options.clock.now(),
+      signal: opts.signal,
+    })
   }
 
   /** A new owner id: unique per locker (random prefix) and cheap (a counter). */
@@ -192,14 +212,19 @@ export class LocalLocker implements Locker {
     // A try-once (or expired) acquire never waits, so it cannot deadlock: report it as not free.
     if (now - acq.startedAt >= acq.waitMs) return this.timeout(acq, resource)
     if (detectDeadlocks && holder.owner === acq.owner) return this.deadlock(acq, [acq.owner, resource, acq.owner])
-    if (this.table.queueLength(resource) >= maxWaiters) return this.fail(acq, contendedError(COMPONENT, acq, resource, 'maxWaiters', maxWaiters))
-    if (this.table.waiterCount >= maxTotalWaiters) return this.fail(acq, contendedError(COMPONENT, acq, resource, 'maxTotalWaiters', maxTotalWaiters))
+    if (this.table.queueLength(resource) >= maxWaiters)
+      return this.fail(acq, contendedError(COMPONENT, acq, resource, 'maxWaiters', maxWaiters))
+    if (this.table.waiterCount >= maxTotalWaiters)
+      return this.fail(acq, contendedError(COMPONENT, acq, resource, 'maxTotalWaiters', maxTotalWaiters))
     this.table.enqueue(acq)
     if (acq.timer === undefined) {
-      acq.timer = setTimeout(() => {
-        this.timeout(acq, acq.waitingOn ?? resource)
-        this.drain()
-      }, acq.startedAt + acq.waitMs - now)
+      acq.timer = setTimeout(
+        () => {
+          this.timeout(acq, acq.waitingOn ?? resource)
+          this.drain()
+        },
+        acq.startedAt + acq.waitMs - now,
+      )
       acq.timer.unref?.()
     }
     // Breaking one cycle through the new edge may leave another: repeat until none is left or
@@ -221,7 +246,13 @@ export class LocalLocker implements Locker {
     acq.grantedAt = now
     acq.expiresAt = now + acq.ttlMs
     this.armExpiry(acq)
-    this.emit({ type: 'acquire', ...this.eventBase(acq), fence: acq.fence, ttlMs: acq.ttlMs, durationMs: now - acq.startedAt })
+    this.emit({
+      type: 'acquire',
+      ...this.eventBase(acq),
+      fence: acq.fence,
+      ttlMs: acq.ttlMs,
+      durationMs: now - acq.startedAt,
+    })
     acq.resolve(new LocalLock(acq, this.controls))
   }
 
@@ -241,7 +272,13 @@ export class LocalLocker implements Locker {
     if (acq.state !== 'acquiring') return
     const now = this.options.clock.now()
     const holder = this.table.holderOf(resource)
-    this.emit({ type: 'timeout', ...this.eventBase(acq), resource, holder: holder?.owner, durationMs: now - acq.startedAt })
+    this.emit({
+      type: 'timeout',
+      ...this.eventBase(acq),
+      resource,
+      holder: holder?.owner,
+      durationMs: now - acq.startedAt,
+    })
     this.fail(acq, timeoutError(COMPONENT, acq, resource, holder, this.table.queueLength(resource), now))
   }
 
@@ -260,11 +297,14 @@ export class LocalLocker implements Locker {
 
   private armExpiry(acq: Acquisition): void {
     clearTimeout(acq.timer)
-    acq.timer = setTimeout(() => {
-      // Timers and a custom clock may disagree; the clock decides, the timer only re-checks.
-      if (this.expireIfDue(acq)) this.drain()
-      else if (acq.state === 'held') this.armExpiry(acq)
-    }, Math.max(0, acq.expiresAt - this.options.clock.now()))
+    acq.timer = setTimeout(
+      () => {
+        // Timers and a custom clock may disagree; the clock decides, the timer only re-checks.
+        if (this.expireIfDue(acq)) this.drain()
+        else if (acq.state === 'held') this.armExpiry(acq)
+      },
+      Math.max(0, acq.expiresAt - this.options.clock.now()),
+    )
     acq.timer.unref?.()
   }
 

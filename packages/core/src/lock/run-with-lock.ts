@@ -25,9 +25,13 @@ const MIN_RETRY_MS = 10
  */
 export function checkExtendAt(value: unknown, component = 'perf:lock'): number {
   if (typeof value !== 'number' || !(value > 0 && value < 1)) {
-    throw new PerfError('INVALID_OPTION', `[${component}] option "extendAt" must be a number between 0 and 1 (exclusive), got ${String(value)}`, {
-      context: { option: 'extendAt', value },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[${component}] option "extendAt" must be a number between 0 and 1 (exclusive), got ${String(value)}`,
+      {
+        context: { option: 'extendAt', value },
+      },
+    )
   }
   return value
 }
@@ -93,9 +97,13 @@ export async function runWithLock<T>(
 }
 
 function lostNow(lock: Lock): LockError {
-  return new LockError('LOCK_LOST', `[perf:lock] lock on ${JSON.stringify(lock.resources)} (owner "${lock.owner}", fence ${lock.fence}) was lost before using() finished`, {
-    context: { resources: lock.resources, owner: lock.owner, fence: lock.fence },
-  })
+  return new LockError(
+    'LOCK_LOST',
+    `[perf:lock] lock on ${JSON.stringify(lock.resources)} (owner "${lock.owner}", fence ${lock.fence}) was lost before using() finished`,
+    {
+      context: { resources: lock.resources, owner: lock.owner, fence: lock.fence },
+    },
+  )
 }
 
 /**
@@ -107,7 +115,14 @@ async function releaseAfter(lock: Lock, locker: string, wasLost: boolean): Promi
     await lock.release()
   } catch (error) {
     if (wasLost && (isPerfError(error, 'LOCK_NOT_HELD') || isPerfError(error, 'LOCK_LOST'))) return
-    const event: LockEvent = { type: 'release-failed', locker, resources: lock.resources, owner: lock.owner, fence: lock.fence, error }
+    const event: LockEvent = {
+      type: 'release-failed',
+      locker,
+      resources: lock.resources,
+      owner: lock.owner,
+      fence: lock.fence,
+      error,
+    }
     publish('perf:lock', event)
   }
 }
@@ -164,10 +179,19 @@ class AutoExtender {
       this.onLost(
         isPerfError(error, 'LOCK_LOST')
           ? (error as LockError)
-          : new LockError('LOCK_LOST', `[perf:lock] lock on ${JSON.stringify(this.lock.resources)} was lost: extending by ${this.ttlMs}ms failed`, {
-              cause: error,
-              context: { resources: this.lock.resources, owner: this.lock.owner, fence: this.lock.fence, ttlMs: this.ttlMs },
-            }),
+          : new LockError(
+              'LOCK_LOST',
+              `[perf:lock] lock on ${JSON.stringify(this.lock.resources)} was lost: extending by ${this.ttlMs}ms failed`,
+              {
+                cause: error,
+                context: {
+                  resources: this.lock.resources,
+                  owner: this.lock.owner,
+                  fence: this.lock.fence,
+                  ttlMs: this.ttlMs,
+                },
+              },
+            ),
       )
     }
   }

@@ -5,11 +5,17 @@ import { LocalLocker } from './local-locker.js'
 import { runWithLock } from './run-with-lock.js'
 import type { Lock, LockEvent } from './types.js'
 
-const settle = <T>(promise: Promise<T>): Promise<T | unknown> => promise.then((v) => v, (e: unknown) => e)
+const settle = <T>(promise: Promise<T>): Promise<T | unknown> =>
+  promise.then(
+    (v) => v,
+    (e: unknown) => e,
+  )
 
 /** Resolves when `signal` aborts. */
 const aborted = (signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+  new Promise((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  )
 
 /** A hand-made Lock whose extend/release behaviour each test scripts. */
 function scriptedLock(overrides: Partial<Pick<Lock, 'extend' | 'release'>> = {}): Lock & { extensions: number } {
@@ -74,7 +80,9 @@ describe('LocalLocker.using', () => {
         await vi.advanceTimersByTimeAsync(500)
         expiries.push(lock.expiresAt)
       }
-      expect(isPerfError(await settle(locker.acquire('r', 100, { waitMs: 0, owner: 'other' })), 'LOCK_TIMEOUT')).toBe(true)
+      expect(isPerfError(await settle(locker.acquire('r', 100, { waitMs: 0, owner: 'other' })), 'LOCK_TIMEOUT')).toBe(
+        true,
+      )
       return lock.isHeld
     })
     expect(await run).toBe(true)
@@ -96,7 +104,9 @@ describe('LocalLocker.using', () => {
       },
       { extendAt: 0.2 },
     )
-    expect(isPerfError(await settle(locker.using('r', 1_000, async () => 1, { extendAt: 1.5 })), 'INVALID_OPTION')).toBe(true)
+    expect(
+      isPerfError(await settle(locker.using('r', 1_000, async () => 1, { extendAt: 1.5 })), 'INVALID_OPTION'),
+    ).toBe(true)
   })
 
   it("using() rejects with fn's error and releases the lock", async () => {
@@ -220,7 +230,9 @@ describe('runWithLock', () => {
       const failure = new LockError('LOCK_BACKEND_ERROR', 'redis down')
       const lock = scriptedLock({ release: async () => Promise.reject(failure) })
       expect(await runWithLock(lock, 1_000, async () => 7, { locker: 'test' })).toBe(7)
-      expect(events).toEqual([{ type: 'release-failed', locker: 'test', resources: ['r'], owner: 'o', fence: 1, error: failure }])
+      expect(events).toEqual([
+        { type: 'release-failed', locker: 'test', resources: ['r'], owner: 'o', fence: 1, error: failure },
+      ])
     } finally {
       diagnosticsChannel.unsubscribe('perf:lock', listener)
     }

@@ -75,9 +75,14 @@ export function findDeadlock<W extends Waiter>(view: WaitForView<W>, start: W): 
   return undefined
 }
 
-function toDeadlock<W extends Waiter>(parent: Map<string, Step<W>>, last: string, lastWait: W, origin: string): Deadlock<W> {
+function toDeadlock<W extends Waiter>(
+  parent: Map<string, Step<W>>,
+  last: string,
+  lastWait: W,
+  origin: string,
+): Deadlock<W> {
   const steps: Step<W>[] = [{ owner: last, via: lastWait }]
-  for (let owner = last; owner !== origin; ) {
+  for (let owner = last; owner !== origin;) {
     const step = parent.get(owner) as Step<W>
     steps.unshift(step)
     owner = step.owner

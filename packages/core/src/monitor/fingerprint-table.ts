@@ -77,7 +77,13 @@ export class FingerprintTable {
    * Creates the entry for a new `fingerprint` (or returns the `other` entry when full).
    * `sample` is only called when an entry is created, so only new fingerprints pay for redaction.
    */
-  create(fingerprint: string, source: string, model: string | undefined, operation: string | undefined, sample: () => string | undefined): FingerprintStats {
+  create(
+    fingerprint: string,
+    source: string,
+    model: string | undefined,
+    operation: string | undefined,
+    sample: () => string | undefined,
+  ): FingerprintStats {
     if (this.#entries.size >= this.max) {
       this.#other ??= new FingerprintStats('other', '(other)', 'mixed', undefined, undefined, undefined)
       return this.#other

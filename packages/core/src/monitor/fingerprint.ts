@@ -20,7 +20,9 @@ const KEYWORDS = new Set(
 
 /** Function names upper-cased too, but written glued to their parenthesis: `COUNT(*)`. */
 const FUNCTIONS = new Set(
-  'AVG COALESCE COUNT GREATEST JSON_AGG JSONB_AGG LEAST LENGTH LOWER MAX MIN NOW NULLIF ROW_NUMBER STRING_AGG SUM UPPER'.split(' '),
+  'AVG COALESCE COUNT GREATEST JSON_AGG JSONB_AGG LEAST LENGTH LOWER MAX MIN NOW NULLIF ROW_NUMBER STRING_AGG SUM UPPER'.split(
+    ' ',
+  ),
 )
 
 /** Words that may appear in a folded value list besides literals. */
@@ -52,7 +54,13 @@ export function fingerprint(sql: string): string {
     const t = tokens[i]!
     const k = t.kind
     if (k === Tok.semicolon && tokens.slice(i + 1).every((x) => x.kind === Tok.semicolon)) break
-    if (k === Tok.op && isSign(sql, t) && tokens[i + 1]?.kind === Tok.number && !endsOperand(tokens, i) && !endsWord(sql, tokens[i - 1])) {
+    if (
+      k === Tok.op &&
+      isSign(sql, t) &&
+      tokens[i + 1]?.kind === Tok.number &&
+      !endsOperand(tokens, i) &&
+      !endsWord(sql, tokens[i - 1])
+    ) {
       out.push('?', Tok.number)
       i++
     } else if (isValue(k)) {
@@ -127,13 +135,20 @@ function isValueList(sql: string, tokens: readonly Token[], open: number): boole
   for (let i = open + 1; i < end; i++) {
     const t = tokens[i]!
     if (isValue(t.kind)) values++
-    else if (t.kind === Tok.cast) i++ // skip the type name: `$1::uuid`
+    else if (t.kind === Tok.cast)
+      i++ // skip the type name: `$1::uuid`
     else if (t.kind === Tok.word) {
       if (!VALUE_WORDS.has(sql.slice(t.start, t.end).toUpperCase())) return false
       values++
     } else if (t.kind === Tok.op) {
       if (!isSign(sql, t)) return false
-    } else if (t.kind !== Tok.comma && t.kind !== Tok.open && t.kind !== Tok.close && t.kind !== Tok.openBracket && t.kind !== Tok.closeBracket) {
+    } else if (
+      t.kind !== Tok.comma &&
+      t.kind !== Tok.open &&
+      t.kind !== Tok.close &&
+      t.kind !== Tok.openBracket &&
+      t.kind !== Tok.closeBracket
+    ) {
       return false
     }
   }
@@ -156,10 +171,23 @@ class Writer {
   #spaced(kind: number): boolean {
     const p = this.#prev
     if (p === Tok.open || p === Tok.openBracket || p === Tok.dot || p === Tok.cast) return false
-    if (kind === Tok.close || kind === Tok.closeBracket || kind === Tok.comma || kind === Tok.dot || kind === Tok.cast || kind === Tok.semicolon) return false
+    if (
+      kind === Tok.close ||
+      kind === Tok.closeBracket ||
+      kind === Tok.comma ||
+      kind === Tok.dot ||
+      kind === Tok.cast ||
+      kind === Tok.semicolon
+    )
+      return false
     // `count(*)`, `"users"("id")`, `ARRAY[`: glued; `IN (`, `VALUES (`, `AND (`: spaced.
     if (kind === Tok.open || kind === Tok.openBracket) {
-      return !((p === Tok.word && !this.#prevKeyword) || p === Tok.quotedIdent || p === Tok.closeBracket || (kind === Tok.openBracket && p === Tok.word))
+      return !(
+        (p === Tok.word && !this.#prevKeyword) ||
+        p === Tok.quotedIdent ||
+        p === Tok.closeBracket ||
+        (kind === Tok.openBracket && p === Tok.word)
+      )
     }
     return true
   }

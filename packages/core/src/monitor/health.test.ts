@@ -30,8 +30,16 @@ describe('Monitor.health()', () => {
     monitor.addPoolProbe(probe('pg', {}))
     const health = monitor.health()
     expect(health).toMatchObject({ score: 100, status: 'ok', reasons: [] })
-    expect(health.metrics).toMatchObject({ calls: 50, errorRate: 0, cacheReads: 50, cacheHitRatio: 1, eventLoopDelayP99Ms: null })
-    expect(health.metrics.pools).toEqual([{ name: 'pg', total: 10, idle: 5, active: 5, waiting: 0, max: 10, min: 0, utilization: 0.5 }])
+    expect(health.metrics).toMatchObject({
+      calls: 50,
+      errorRate: 0,
+      cacheReads: 50,
+      cacheHitRatio: 1,
+      eventLoopDelayP99Ms: null,
+    })
+    expect(health.metrics.pools).toEqual([
+      { name: 'pg', total: 10, idle: 5, active: 5, waiting: 0, max: 10, min: 0, utilization: 0.5 },
+    ])
   })
 
   it('names the p95 latency and its threshold', () => {
@@ -46,10 +54,19 @@ describe('Monitor.health()', () => {
   it('lowers the score for error rate and a poor cache hit ratio, going critical when both are bad', () => {
     const { monitor } = make({ healthThresholds: { errorRate: 0.05, cacheHitRatio: 0.8 } })
     for (let i = 0; i < 100; i++) {
-      monitor.record({ source: 'pg', sql: 'SELECT 1', durationMs: 5, error: i < 40 ? new Error('x') : undefined, cache: i < 30 ? 'hit' : i < 40 ? 'bypass' : 'miss' })
+      monitor.record({
+        source: 'pg',
+        sql: 'SELECT 1',
+        durationMs: 5,
+        error: i < 40 ? new Error('x') : undefined,
+        cache: i < 30 ? 'hit' : i < 40 ? 'bypass' : 'miss',
+      })
     }
     const health = monitor.health()
-    expect(health.reasons).toEqual(['error rate 40% > 5% (40 of 100 queries)', 'cache hit ratio 33.3% < 80% (90 reads)'])
+    expect(health.reasons).toEqual([
+      'error rate 40% > 5% (40 of 100 queries)',
+      'cache hit ratio 33.3% < 80% (90 reads)',
+    ])
     expect(health.metrics.cacheHitRatio).toBeCloseTo(30 / 90, 10)
     expect(health.score).toBeLessThan(50)
     expect(health.status).toBe('critical')
@@ -64,7 +81,12 @@ describe('Monitor.health()', () => {
   it('reports saturated pools, waiting requests and failing probes', () => {
     const { monitor } = make()
     monitor.addPoolProbe(probe('pg', { active: 10, idle: 0, waiting: 3 }))
-    const remove = monitor.addPoolProbe({ name: 'broken', stats: () => { throw new TypeError('nope') } })
+    const remove = monitor.addPoolProbe({
+      name: 'broken',
+      stats: () => {
+        throw new TypeError('nope')
+      },
+    })
     const health = monitor.health()
     expect(health.reasons).toEqual([
       'pool "pg" utilization 100% >= 90% (10 of 10 connections)',
@@ -80,7 +102,9 @@ describe('Monitor.health()', () => {
 
   it('addPoolProbe() rejects malformed probes and more than 64', () => {
     const { monitor } = make()
-    expect(() => monitor.addPoolProbe({ name: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => monitor.addPoolProbe({ name: 'x' } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
     for (let i = 0; i < 64; i++) monitor.addPoolProbe(probe(`p${i}`, {}))
     let caught: unknown
     try {

@@ -76,12 +76,24 @@ export function computeHealth(inputs: HealthInputs, limits: ResolvedThresholds):
     score,
     status: score >= 80 ? 'ok' : score >= 50 ? 'degraded' : 'critical',
     reasons,
-    metrics: { calls: w.calls, errorRate, p95Ms: w.p95Ms, cacheReads: w.cacheReads, cacheHitRatio, eventLoopDelayP99Ms: eld, pools: pools.list },
+    metrics: {
+      calls: w.calls,
+      errorRate,
+      p95Ms: w.p95Ms,
+      cacheReads: w.cacheReads,
+      cacheHitRatio,
+      eventLoopDelayP99Ms: eld,
+      pools: pools.list,
+    },
   }
 }
 
 /** Reads every probe; saturation, waiting requests and failing probes cost up to 40 together. */
-function readPools(probes: readonly PoolProbe[], maxUtilization: number, reasons: string[]): { list: PoolHealth[]; penalty: number } {
+function readPools(
+  probes: readonly PoolProbe[],
+  maxUtilization: number,
+  reasons: string[],
+): { list: PoolHealth[]; penalty: number } {
   const list: PoolHealth[] = []
   let penalty = 0
   for (const probe of probes) {
@@ -94,10 +106,21 @@ function readPools(probes: readonly PoolProbe[], maxUtilization: number, reasons
       continue
     }
     const utilization = s.max > 0 ? clamp(s.active / s.max, 0, 1) : 0
-    list.push({ name: probe.name, total: s.total, idle: s.idle, active: s.active, waiting: s.waiting, max: s.max, min: s.min, utilization })
+    list.push({
+      name: probe.name,
+      total: s.total,
+      idle: s.idle,
+      active: s.active,
+      waiting: s.waiting,
+      max: s.max,
+      min: s.min,
+      utilization,
+    })
     if (utilization >= maxUtilization) {
       penalty += 15
-      reasons.push(`pool "${probe.name}" utilization ${pct(utilization)} >= ${pct(maxUtilization)} (${s.active} of ${s.max} connections)`)
+      reasons.push(
+        `pool "${probe.name}" utilization ${pct(utilization)} >= ${pct(maxUtilization)} (${s.active} of ${s.max} connections)`,
+      )
     }
     if (s.waiting > 0) {
       penalty += clamp(10 + s.waiting, 10, 25)

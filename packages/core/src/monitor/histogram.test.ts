@@ -89,8 +89,12 @@ describe('Histogram', () => {
 
   it('merge() rejects a histogram built with other options with INVALID_ARGUMENT', () => {
     const a = new Histogram()
-    expect(() => a.merge(new Histogram({ relativeError: 0.02 }))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
-    expect(() => a.merge(new Histogram({ maxValue: 10 }))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => a.merge(new Histogram({ relativeError: 0.02 }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+    expect(() => a.merge(new Histogram({ maxValue: 10 }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
     expect(() => a.merge({} as Histogram)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 
@@ -138,7 +142,13 @@ describe('Histogram', () => {
 
   it('record() rejects NaN and a non-positive count with INVALID_ARGUMENT', () => {
     const h = new Histogram()
-    for (const [v, c] of [[Number.NaN, 1], [1, 0], [1, -1], [1, Number.NaN], [1, Number.POSITIVE_INFINITY]] as const) {
+    for (const [v, c] of [
+      [Number.NaN, 1],
+      [1, 0],
+      [1, -1],
+      [1, Number.NaN],
+      [1, Number.POSITIVE_INFINITY],
+    ] as const) {
       let caught: unknown
       try {
         h.record(v, c)
@@ -193,7 +203,9 @@ describe('Histogram', () => {
     expect(() => new Histogram({ relativeError: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     expect(() => new Histogram({ relativeError: 0.6 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     expect(() => new Histogram({ minValue: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => new Histogram({ minValue: 10, maxValue: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => new Histogram({ minValue: 10, maxValue: 1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
   })
 
   it('toJSON() is JSON-serialisable and consistent with the getters', () => {

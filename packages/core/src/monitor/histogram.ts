@@ -124,9 +124,13 @@ export class Histogram {
       other.#minValue !== this.#minValue ||
       other.#maxValue !== this.#maxValue
     ) {
-      throw new PerfError('INVALID_ARGUMENT', '[perf:monitor] Histogram.merge() needs a Histogram with the same relativeError, minValue and maxValue', {
-        context: { relativeError: this.#relativeError, minValue: this.#minValue, maxValue: this.#maxValue },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        '[perf:monitor] Histogram.merge() needs a Histogram with the same relativeError, minValue and maxValue',
+        {
+          context: { relativeError: this.#relativeError, minValue: this.#minValue, maxValue: this.#maxValue },
+        },
+      )
     }
     if (other.#count === 0) return this
     for (let slot = other.#lo; slot <= other.#hi; slot++) this.#buckets[slot]! += other.#buckets[slot]!
@@ -179,9 +183,13 @@ export class Histogram {
     for (let i = 0; i < upperBounds.length; i++) {
       const bound = upperBounds[i]!
       if (!(bound >= previous)) {
-        throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] Histogram.cumulativeCounts() needs ascending bounds, got ${bound} after ${previous}`, {
-          context: { upperBounds },
-        })
+        throw new PerfError(
+          'INVALID_ARGUMENT',
+          `[perf:monitor] Histogram.cumulativeCounts() needs ascending bounds, got ${bound} after ${previous}`,
+          {
+            context: { upperBounds },
+          },
+        )
       }
       previous = bound
       if (!zeroAdded && bound >= 0) {
@@ -231,8 +239,12 @@ export class Histogram {
   }
 
   #badRecord(value: number, count: number): never {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] Histogram.record() needs a number and a positive finite count, got value=${value} count=${count}`, {
-      context: { value, count },
-    })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      `[perf:monitor] Histogram.record() needs a number and a positive finite count, got value=${value} count=${count}`,
+      {
+        context: { value, count },
+      },
+    )
   }
 }

@@ -64,20 +64,30 @@ const CAP = 1_000_000
 /** Validates `options` and applies defaults. @throws PerfError INVALID_OPTION naming the option. */
 export function resolveMonitorOptions(options: MonitorOptions): ResolvedMonitorOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new PerfError('INVALID_OPTION', '[perf:monitor] createMonitor(options) needs an object', { context: { option: 'options' } })
+    throw new PerfError('INVALID_OPTION', '[perf:monitor] createMonitor(options) needs an object', {
+      context: { option: 'options' },
+    })
   }
   const clock = options.clock ?? systemClock
   if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "clock" must have a now() method', { context: { option: 'clock' } })
+    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "clock" must have a now() method', {
+      context: { option: 'clock' },
+    })
   }
   if (options.eventLoopDelay !== undefined && typeof options.eventLoopDelay !== 'boolean') {
-    throw new PerfError('INVALID_OPTION', `[perf:monitor] option "eventLoopDelay" must be a boolean, got ${String(options.eventLoopDelay)}`, {
-      context: { option: 'eventLoopDelay', value: options.eventLoopDelay },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[perf:monitor] option "eventLoopDelay" must be a boolean, got ${String(options.eventLoopDelay)}`,
+      {
+        context: { option: 'eventLoopDelay', value: options.eventLoopDelay },
+      },
+    )
   }
   const extraFrames = options.ignoreStackFrames ?? []
   if (!Array.isArray(extraFrames) || !extraFrames.every((p) => p instanceof RegExp)) {
-    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "ignoreStackFrames" must be an array of RegExp', { context: { option: 'ignoreStackFrames' } })
+    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "ignoreStackFrames" must be an array of RegExp', {
+      context: { option: 'ignoreStackFrames' },
+    })
   }
   return {
     maxFingerprints: assertInt(options.maxFingerprints ?? 1000, 'maxFingerprints', 1, CAP),
@@ -104,14 +114,21 @@ function positive(value: number, name: string): number {
 
 function resolveThresholds(t: HealthThresholds): ResolvedThresholds {
   if (typeof t !== 'object' || t === null) {
-    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "healthThresholds" must be an object', { context: { option: 'healthThresholds' } })
+    throw new PerfError('INVALID_OPTION', '[perf:monitor] option "healthThresholds" must be an object', {
+      context: { option: 'healthThresholds' },
+    })
   }
   const d = DEFAULT_HEALTH_THRESHOLDS
   return {
     p95Ms: positive(t.p95Ms ?? d.p95Ms, 'healthThresholds.p95Ms'),
     errorRate: assertNumber(t.errorRate ?? d.errorRate, 'healthThresholds.errorRate', 0, 1),
     cacheHitRatio: assertNumber(t.cacheHitRatio ?? d.cacheHitRatio, 'healthThresholds.cacheHitRatio', 0, 1),
-    poolUtilization: assertNumber(t.poolUtilization ?? d.poolUtilization, 'healthThresholds.poolUtilization', Number.MIN_VALUE, 1),
+    poolUtilization: assertNumber(
+      t.poolUtilization ?? d.poolUtilization,
+      'healthThresholds.poolUtilization',
+      Number.MIN_VALUE,
+      1,
+    ),
     eventLoopDelayMs: positive(t.eventLoopDelayMs ?? d.eventLoopDelayMs, 'healthThresholds.eventLoopDelayMs'),
   }
 }

@@ -19,14 +19,26 @@ afterEach(() => {
   monitors = []
 })
 
-const q = (sql: string, durationMs: number, extra: Partial<QueryEvent> = {}): QueryEvent => ({ source: 'pg', sql, durationMs, ...extra })
+const q = (sql: string, durationMs: number, extra: Partial<QueryEvent> = {}): QueryEvent => ({
+  source: 'pg',
+  sql,
+  durationMs,
+  ...extra,
+})
 
 describe('createMonitor()', () => {
   it('record() aggregates calls, errors, time, p95, rows and lastSeen per fingerprint', () => {
     const { monitor, clock } = make()
     for (let i = 1; i <= 100; i++) {
       clock.t += 10
-      monitor.record(q(`SELECT * FROM users WHERE id = ${i}`, i, { rows: 1, model: 'User', operation: 'findUnique', error: i % 10 === 0 ? new Error('boom') : undefined }))
+      monitor.record(
+        q(`SELECT * FROM users WHERE id = ${i}`, i, {
+          rows: 1,
+          model: 'User',
+          operation: 'findUnique',
+          error: i % 10 === 0 ? new Error('boom') : undefined,
+        }),
+      )
     }
     monitor.record(q('SELECT 1', 5))
     const [top, second] = monitor.fingerprints()
@@ -112,12 +124,20 @@ describe('createMonitor()', () => {
     const { monitor } = make({ slowQueryMs: '100ms', slowQueryCapacity: 3, onSlowQuery: (e) => seen.push(e.sql ?? '') })
     monitor.record(q("SELECT * FROM users WHERE email = 'fast@example.com'", 99))
     for (let i = 0; i < 5; i++) {
-      const error = i === 4 ? Object.assign(new Error("duplicate key (email)=(ann@example.com)"), { code: '23505' }) : undefined
-      monitor.record(q(`SELECT * FROM users WHERE email = 'user${i}@example.com'`, 100 + i, { error, callSite: 'app.ts:1:1' }))
+      const error =
+        i === 4 ? Object.assign(new Error('duplicate key (email)=(ann@example.com)'), { code: '23505' }) : undefined
+      monitor.record(
+        q(`SELECT * FROM users WHERE email = 'user${i}@example.com'`, 100 + i, { error, callSite: 'app.ts:1:1' }),
+      )
     }
     const slow = monitor.slowQueries()
     expect(slow.map((s) => s.durationMs)).toEqual([102, 103, 104])
-    expect(slow[0]).toMatchObject({ sql: 'SELECT * FROM users WHERE email = ?', source: 'pg', callSite: 'app.ts:1:1', fingerprintId: fingerprintId("SELECT * FROM users WHERE email = 'x'") })
+    expect(slow[0]).toMatchObject({
+      sql: 'SELECT * FROM users WHERE email = ?',
+      source: 'pg',
+      callSite: 'app.ts:1:1',
+      fingerprintId: fingerprintId("SELECT * FROM users WHERE email = 'x'"),
+    })
     expect(slow[2]!.error).toBe('Error 23505')
     expect(JSON.stringify(slow)).not.toMatch(/@example\.com/)
     expect(seen).toHaveLength(5)
@@ -143,7 +163,9 @@ describe('createMonitor()', () => {
     for (let i = 0; i < 30; i++) monitor.record(q(`SELECT c${i} FROM t WHERE id = 1`, i * 2))
     const snapshot = monitor.snapshot({ top: 5 })
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot)
-    expect(snapshot.fingerprints.map((f) => f.fingerprint)).toEqual([29, 28, 27, 26, 25].map((i) => fingerprint(`SELECT c${i} FROM t WHERE id = ?`)))
+    expect(snapshot.fingerprints.map((f) => f.fingerprint)).toEqual(
+      [29, 28, 27, 26, 25].map((i) => fingerprint(`SELECT c${i} FROM t WHERE id = ?`)),
+    )
     expect(snapshot).toMatchObject({ at: 1_000_000, since: 1_000_000, fingerprintCount: 30 })
     expect(snapshot.totals.calls).toBe(30)
     expect(snapshot.slowQueries).toHaveLength(5)
@@ -156,7 +178,13 @@ describe('createMonitor()', () => {
     monitor.record(q('SELECT 1', 5, { cache: 'hit' }))
     clock.t += 500
     monitor.reset()
-    expect(monitor.totals()).toMatchObject({ calls: 0, errors: 0, totalMs: 0, slowQueries: 0, cache: { hit: 0, hitRatio: null } })
+    expect(monitor.totals()).toMatchObject({
+      calls: 0,
+      errors: 0,
+      totalMs: 0,
+      slowQueries: 0,
+      cache: { hit: 0, hitRatio: null },
+    })
     expect(monitor.fingerprints()).toEqual([])
     expect(monitor.slowQueries()).toEqual([])
     expect(monitor.snapshot().since).toBe(1_000_500)

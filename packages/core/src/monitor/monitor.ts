@@ -16,7 +16,17 @@ import { ScopeTracker, type ObservedStatement, type ScopeOptions } from './n-plu
 import { formatPrometheus } from './prometheus.js'
 import { redact } from './redact.js'
 import { SlowLog, truncate } from './slow-log.js'
-import type { CacheOutcome, FingerprintSummary, HealthReport, MonitorSnapshot, MonitorTotals, NPlusOneReport, QueryEvent, ScopeInfo, SlowQuery } from './types.js'
+import type {
+  CacheOutcome,
+  FingerprintSummary,
+  HealthReport,
+  MonitorSnapshot,
+  MonitorTotals,
+  NPlusOneReport,
+  QueryEvent,
+  ScopeInfo,
+  SlowQuery,
+} from './types.js'
 
 /** Options of `monitor.toPrometheus()`. */
 export interface PrometheusOptions {
@@ -112,7 +122,8 @@ class QueryMonitor implements Monitor {
   record(event: QueryEvent): void {
     if (this.#closed) return
     const durationMs = typeof event === 'object' && event !== null ? event.durationMs : undefined
-    if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs === Number.POSITIVE_INFINITY) this.#invalid(durationMs)
+    if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs === Number.POSITIVE_INFINITY)
+      this.#invalid(durationMs)
     if (this.#queryChannel.hasSubscribers) this.#queryChannel.publish(event)
     const now = this.#recordClock.now()
     const text = this.#fingerprintOf(event)
@@ -146,11 +157,21 @@ class QueryMonitor implements Monitor {
   }
 
   addPoolProbe(probe: PoolProbe): () => void {
-    if (typeof probe !== 'object' || probe === null || typeof probe.name !== 'string' || typeof probe.stats !== 'function') {
-      throw new PerfError('INVALID_ARGUMENT', '[perf:monitor] addPoolProbe(probe) needs { name: string, stats(): PoolStats }')
+    if (
+      typeof probe !== 'object' ||
+      probe === null ||
+      typeof probe.name !== 'string' ||
+      typeof probe.stats !== 'function'
+    ) {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        '[perf:monitor] addPoolProbe(probe) needs { name: string, stats(): PoolStats }',
+      )
     }
     if (this.#probes.length >= MAX_PROBES) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] addPoolProbe(): at most ${MAX_PROBES} pool probes`, { context: { max: MAX_PROBES } })
+      throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] addPoolProbe(): at most ${MAX_PROBES} pool probes`, {
+        context: { max: MAX_PROBES },
+      })
     }
     this.#probes.push(probe)
     return () => {
@@ -193,16 +214,29 @@ class QueryMonitor implements Monitor {
   health(): HealthReport {
     this.#eventLoop.start()
     if (this.#window.advance(this.#o.clock.now())) this.#eventLoop.reset()
-    return computeHealth({ window: this.#window.figures(), eventLoopDelayP99Ms: this.#eventLoop.p99Ms(), probes: this.#probes }, this.#o.thresholds)
+    return computeHealth(
+      { window: this.#window.figures(), eventLoopDelayP99Ms: this.#eventLoop.p99Ms(), probes: this.#probes },
+      this.#o.thresholds,
+    )
   }
 
   toPrometheus(options: PrometheusOptions = {}): string {
     const prefix = options.prefix ?? 'perf_'
     if (typeof prefix !== 'string' || !PROMETHEUS_PREFIX.test(prefix)) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] toPrometheus() prefix must match [a-zA-Z_:][a-zA-Z0-9_:]*, got ${JSON.stringify(prefix)}`)
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:monitor] toPrometheus() prefix must match [a-zA-Z_:][a-zA-Z0-9_:]*, got ${JSON.stringify(prefix)}`,
+      )
     }
     return formatPrometheus(
-      { fingerprints: this.#table.all(), cache: this.#cache, latency: this.#latency, slowQueries: this.#slow.total, nPlusOne: this.#scopes.total, health: this.health() },
+      {
+        fingerprints: this.#table.all(),
+        cache: this.#cache,
+        latency: this.#latency,
+        slowQueries: this.#slow.total,
+        nPlusOne: this.#scopes.total,
+        health: this.health(),
+      },
       prefix,
     )
   }
@@ -262,23 +296,38 @@ class QueryMonitor implements Monitor {
   #create(text: string, event: QueryEvent): FingerprintStats {
     const source = typeof event.source === 'string' ? event.source : 'unknown'
     const sql = event.sql
-    return this.#table.create(text, source, event.model, event.operation, () => (typeof sql === 'string' ? truncate(redact(sql), this.#o.maxSqlLength) : undefined))
+    return this.#table.create(text, source, event.model, event.operation, () =>
+      typeof sql === 'string' ? truncate(redact(sql), this.#o.maxSqlLength) : undefined,
+    )
   }
 
   #invalid(durationMs: unknown): never {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] record(event) needs event.durationMs to be a finite number >= 0, got ${String(durationMs)}`, {
-      context: { durationMs },
-    })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      `[perf:monitor] record(event) needs event.durationMs to be a finite number >= 0, got ${String(durationMs)}`,
+      {
+        context: { durationMs },
+      },
+    )
   }
 }
 
 function overflowStatement(text: string, event: QueryEvent): ObservedStatement {
-  return { fingerprint: text, id: hashFingerprint(text), source: event.source, model: event.model, operation: event.operation, sample: undefined }
+  return {
+    fingerprint: text,
+    id: hashFingerprint(text),
+    source: event.source,
+    model: event.model,
+    operation: event.operation,
+    sample: undefined,
+  }
 }
 
 function topOption(top: unknown): number {
   if (typeof top !== 'number' || !Number.isInteger(top) || top < 0) {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] option "top" must be an integer >= 0, got ${String(top)}`, { context: { top } })
+    throw new PerfError('INVALID_ARGUMENT', `[perf:monitor] option "top" must be an integer >= 0, got ${String(top)}`, {
+      context: { top },
+    })
   }
   return top
 }

@@ -19,7 +19,13 @@ afterEach(() => {
 
 /** Stands in for an adapter: records one query for a post of `userId`. */
 function loadPosts(monitor: Monitor, userId: number): void {
-  monitor.record({ source: 'prisma', sql: `SELECT * FROM "Post" WHERE "authorId" = ${userId}`, model: 'Post', operation: 'findMany', durationMs: 1 })
+  monitor.record({
+    source: 'prisma',
+    sql: `SELECT * FROM "Post" WHERE "authorId" = ${userId}`,
+    model: 'Post',
+    operation: 'findMany',
+    durationMs: 1,
+  })
 }
 
 describe('Monitor.scope()', () => {
@@ -76,9 +82,14 @@ describe('Monitor.scope()', () => {
   it('uses the adapter-provided callSite when the event has one', () => {
     const monitor = make({ nPlusOneThreshold: 2 })
     monitor.scope(() => {
-      for (let i = 0; i < 3; i++) monitor.record({ source: 'pg', sql: 'SELECT 1', durationMs: 1, callSite: 'src/routes.ts:42:7' })
+      for (let i = 0; i < 3; i++)
+        monitor.record({ source: 'pg', sql: 'SELECT 1', durationMs: 1, callSite: 'src/routes.ts:42:7' })
     })
-    expect(monitor.nPlusOne()[0]).toMatchObject({ callSite: 'src/routes.ts:42:7', frames: ['src/routes.ts:42:7'], count: 3 })
+    expect(monitor.nPlusOne()[0]).toMatchObject({
+      callSite: 'src/routes.ts:42:7',
+      frames: ['src/routes.ts:42:7'],
+      count: 3,
+    })
   })
 
   it('keeps concurrent scopes with interleaved awaits apart', async () => {
@@ -96,7 +107,11 @@ describe('Monitor.scope()', () => {
         { name, onReport: (r) => reports.push(r) },
       )
     // Together A and B issue "SELECT a" 8 times, but 4 per scope stays below the threshold.
-    const [a, b, c] = await Promise.all([run('A', 'SELECT a FROM t WHERE id =', 4), run('B', 'SELECT a FROM t WHERE id =', 4), run('C', 'SELECT c FROM t WHERE id =', 6)])
+    const [a, b, c] = await Promise.all([
+      run('A', 'SELECT a FROM t WHERE id =', 4),
+      run('B', 'SELECT a FROM t WHERE id =', 4),
+      run('C', 'SELECT c FROM t WHERE id =', 6),
+    ])
     expect([a, b, c]).toEqual([4, 4, 6])
     const byName = Object.fromEntries(reports.map((r) => [r.name, r]))
     expect(byName.A).toMatchObject({ queries: 4, nPlusOne: [] })
@@ -109,7 +124,8 @@ describe('Monitor.scope()', () => {
 
   it('reports the same fingerprint again in a later scope', () => {
     const monitor = make({ nPlusOneThreshold: 2 })
-    for (const name of ['first', 'second']) monitor.scope(() => [1, 2].forEach((id) => loadPosts(monitor, id)), { name })
+    for (const name of ['first', 'second'])
+      monitor.scope(() => [1, 2].forEach((id) => loadPosts(monitor, id)), { name })
     expect(monitor.nPlusOne().map((r) => r.scope)).toEqual(['first', 'second'])
   })
 
@@ -131,9 +147,28 @@ describe('Monitor.scope()', () => {
     const reports: ScopeReport[] = []
     const monitor = make({ nPlusOneThreshold: 2 })
     expect(monitor.scope(() => 42)).toBe(42)
-    expect(() => monitor.scope(() => { throw new Error('sync') }, { onReport: (r) => reports.push(r) })).toThrow('sync')
-    await expect(monitor.scope(async () => { loadPosts(monitor, 1); loadPosts(monitor, 2); throw new Error('async') }, { name: 'job', onReport: (r) => reports.push(r) })).rejects.toThrow('async')
-    expect(reports.map((r) => [r.name, r.failed, r.nPlusOne.length])).toEqual([['scope', true, 0], ['job', true, 1]])
+    expect(() =>
+      monitor.scope(
+        () => {
+          throw new Error('sync')
+        },
+        { onReport: (r) => reports.push(r) },
+      ),
+    ).toThrow('sync')
+    await expect(
+      monitor.scope(
+        async () => {
+          loadPosts(monitor, 1)
+          loadPosts(monitor, 2)
+          throw new Error('async')
+        },
+        { name: 'job', onReport: (r) => reports.push(r) },
+      ),
+    ).rejects.toThrow('async')
+    expect(reports.map((r) => [r.name, r.failed, r.nPlusOne.length])).toEqual([
+      ['scope', true, 0],
+      ['job', true, 1],
+    ])
   })
 
   it('a per-scope threshold overrides nPlusOneThreshold; nested scopes count separately', () => {
@@ -141,10 +176,13 @@ describe('Monitor.scope()', () => {
     monitor.scope(
       () => {
         loadPosts(monitor, 1)
-        monitor.scope(() => {
-          loadPosts(monitor, 2)
-          expect(monitor.currentScope()).toMatchObject({ name: 'inner', queries: 1 })
-        }, { name: 'inner', threshold: 2 })
+        monitor.scope(
+          () => {
+            loadPosts(monitor, 2)
+            expect(monitor.currentScope()).toMatchObject({ name: 'inner', queries: 1 })
+          },
+          { name: 'inner', threshold: 2 },
+        )
         loadPosts(monitor, 3)
         expect(monitor.currentScope()).toMatchObject({ name: 'outer', queries: 2 })
       },
@@ -161,7 +199,12 @@ describe('Monitor.scope()', () => {
   })
 
   it('a throwing onNPlusOne listener does not fail the recorded query', () => {
-    const monitor = make({ nPlusOneThreshold: 2, onNPlusOne: () => { throw new Error('listener') } })
+    const monitor = make({
+      nPlusOneThreshold: 2,
+      onNPlusOne: () => {
+        throw new Error('listener')
+      },
+    })
     expect(() => monitor.scope(() => [1, 2, 3].forEach((id) => loadPosts(monitor, id)))).not.toThrow()
     expect(monitor.nPlusOne()[0]?.count).toBe(3)
   })

@@ -68,8 +68,12 @@ export class ScopeTracker {
   run<T>(fn: () => T, options: ScopeOptions = {}): T {
     assertFunction(fn, 'fn')
     const name = options.name ?? 'scope'
-    if (typeof name !== 'string') throw new PerfError('INVALID_OPTION', `[perf:monitor] scope option "name" must be a string, got ${typeof name}`, { context: { option: 'name' } })
-    const threshold = options.threshold === undefined ? this.#settings.threshold : assertInt(options.threshold, 'threshold', 2)
+    if (typeof name !== 'string')
+      throw new PerfError('INVALID_OPTION', `[perf:monitor] scope option "name" must be a string, got ${typeof name}`, {
+        context: { option: 'name' },
+      })
+    const threshold =
+      options.threshold === undefined ? this.#settings.threshold : assertInt(options.threshold, 'threshold', 2)
     const onReport = options.onReport === undefined ? undefined : assertFunction(options.onReport, 'onReport')
     const state = new ScopeState(name, threshold, this.#settings.clock.now())
     let result: T
@@ -131,8 +135,15 @@ export class ScopeTracker {
     this.total = 0
   }
 
-  #report(state: ScopeState, statement: ObservedStatement, count: number, callSite: string | undefined, cutoff: Function): void {
-    const site = callSite === undefined ? captureCallSite(this.#settings.ignoredFrames, cutoff) : { callSite, frames: [callSite] }
+  #report(
+    state: ScopeState,
+    statement: ObservedStatement,
+    count: number,
+    callSite: string | undefined,
+    cutoff: Function,
+  ): void {
+    const site =
+      callSite === undefined ? captureCallSite(this.#settings.ignoredFrames, cutoff) : { callSite, frames: [callSite] }
     const report: NPlusOneReport = {
       scope: state.name,
       fingerprint: statement.fingerprint,

@@ -18,7 +18,11 @@ export class OperationLabels {
   /** The label of one event; equal to {@link operationLabel} for the same fields. */
   get(source: unknown, model: unknown, operation: unknown): string {
     // Only strings are kept: any other value could stringify differently next time.
-    if (typeof source !== 'string' || (model !== undefined && typeof model !== 'string') || (operation !== undefined && typeof operation !== 'string')) {
+    if (
+      typeof source !== 'string' ||
+      (model !== undefined && typeof model !== 'string') ||
+      (operation !== undefined && typeof operation !== 'string')
+    ) {
       return operationLabel(source, model, operation)
     }
     const m = model ?? '*'

@@ -28,10 +28,12 @@ function parseExposition(text: string): Parsed {
     if (line.startsWith('# ')) {
       const [, keyword, name, ...rest] = line.split(' ')
       if (keyword !== 'HELP' && keyword !== 'TYPE') continue
-      if (!name || !METRIC_NAME.test(name) || METRIC_NAME.exec(name)![0] !== name) throw new Error(`bad name in: ${line}`)
+      if (!name || !METRIC_NAME.test(name) || METRIC_NAME.exec(name)![0] !== name)
+        throw new Error(`bad name in: ${line}`)
       if (keyword === 'TYPE') {
         if (out.types.has(name)) throw new Error(`second TYPE for ${name}`)
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest.join(' '))) throw new Error(`bad type: ${line}`)
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest.join(' ')))
+          throw new Error(`bad type: ${line}`)
         out.types.set(name, rest.join(' '))
         family = name
       } else {
@@ -43,7 +45,8 @@ function parseExposition(text: string): Parsed {
     const sample = parseSample(line)
     // Samples must follow their family's TYPE line: same name, or name + histogram suffix.
     const base = sample.name.replace(/_(bucket|sum|count)$/, '')
-    if (sample.name !== family && !(out.types.get(family) === 'histogram' && base === family)) throw new Error(`sample ${sample.name} outside its family (${family})`)
+    if (sample.name !== family && !(out.types.get(family) === 'histogram' && base === family))
+      throw new Error(`sample ${sample.name} outside its family (${family})`)
     const key = `${sample.name}${JSON.stringify(Object.entries(sample.labels).sort())}`
     if (seen.has(key)) throw new Error(`duplicate sample ${key}`)
     seen.add(key)
@@ -61,7 +64,8 @@ function parseSample(line: string): Sample {
     i++
     while (line[i] !== '}') {
       const labelName = LABEL_NAME.exec(line.slice(i))?.[0]
-      if (!labelName || line[i + labelName.length] !== '=' || line[i + labelName.length + 1] !== '"') throw new Error(`bad label at ${i}: ${line}`)
+      if (!labelName || line[i + labelName.length] !== '=' || line[i + labelName.length + 1] !== '"')
+        throw new Error(`bad label at ${i}: ${line}`)
       i += labelName.length + 2
       let value = ''
       for (;;) {
@@ -83,7 +87,13 @@ function parseSample(line: string): Sample {
   }
   if (line[i] !== ' ') throw new Error(`expected a space before the value: ${line}`)
   const [value, timestamp, extra] = line.slice(i + 1).split(' ')
-  if (value === undefined || !FLOAT.test(value) || extra !== undefined || (timestamp !== undefined && !/^-?\d+$/.test(timestamp))) throw new Error(`bad value: ${line}`)
+  if (
+    value === undefined ||
+    !FLOAT.test(value) ||
+    extra !== undefined ||
+    (timestamp !== undefined && !/^-?\d+$/.test(timestamp))
+  )
+    throw new Error(`bad value: ${line}`)
   return { name, labels, value: value.endsWith('Inf') ? (value.startsWith('-') ? -Infinity : Infinity) : Number(value) }
 }
 
@@ -98,9 +108,25 @@ function busyMonitor(): Monitor {
   monitors.push(monitor)
   const durations = [0.4, 0.9, 3, 7, 12, 40, 90, 200, 700, 3000, 20_000]
   monitor.scope(() => {
-    durations.forEach((durationMs, i) => monitor.record({ source: 'prisma', sql: `SELECT * FROM "User" WHERE id = ${i}`, model: 'User', operation: 'findUnique', durationMs, rows: 1, cache: i % 2 ? 'hit' : 'miss' }))
+    durations.forEach((durationMs, i) =>
+      monitor.record({
+        source: 'prisma',
+        sql: `SELECT * FROM "User" WHERE id = ${i}`,
+        model: 'User',
+        operation: 'findUnique',
+        durationMs,
+        rows: 1,
+        cache: i % 2 ? 'hit' : 'miss',
+      }),
+    )
   })
-  monitor.record({ source: 'typeorm', sql: 'UPDATE t SET a = 1', model: 'Odd "model"\\with\nnewline', durationMs: 2, error: new Error('x') })
+  monitor.record({
+    source: 'typeorm',
+    sql: 'UPDATE t SET a = 1',
+    model: 'Odd "model"\\with\nnewline',
+    durationMs: 2,
+    error: new Error('x'),
+  })
   monitor.addPoolProbe({ name: 'pg', stats: () => ({ total: 8, idle: 2, active: 6, waiting: 1, max: 10, min: 2 }) })
   return monitor
 }
@@ -147,14 +173,28 @@ describe('Monitor.toPrometheus()', () => {
     const { samples } = parseExposition(busyMonitor().toPrometheus())
     const queries = samples.filter((s) => s.name === 'perf_queries_total')
     expect(queries).toHaveLength(2)
-    expect(queries[0]).toMatchObject({ labels: { source: 'prisma', model: 'User', operation: 'findUnique' }, value: 11 })
+    expect(queries[0]).toMatchObject({
+      labels: { source: 'prisma', model: 'User', operation: 'findUnique' },
+      value: 11,
+    })
     expect(queries[0]!.labels.fingerprint_id).toMatch(/^[0-9a-f]{12}$/)
     expect(queries[1]!.labels.model).toBe('Odd "model"\\with\nnewline')
     expect(samples.find((s) => s.name === 'perf_query_errors_total' && s.labels.source === 'typeorm')!.value).toBe(1)
-    expect(samples.filter((s) => s.name === 'perf_cache_requests_total').map((s) => [s.labels.outcome, s.value])).toEqual([['hit', 5], ['stale', 0], ['grace', 0], ['miss', 6], ['bypass', 0]])
+    expect(
+      samples.filter((s) => s.name === 'perf_cache_requests_total').map((s) => [s.labels.outcome, s.value]),
+    ).toEqual([
+      ['hit', 5],
+      ['stale', 0],
+      ['grace', 0],
+      ['miss', 6],
+      ['bypass', 0],
+    ])
     expect(samples.find((s) => s.name === 'perf_slow_queries_total')!.value).toBe(3)
     expect(samples.find((s) => s.name === 'perf_n_plus_one_total')!.value).toBe(1)
-    expect(samples.find((s) => s.name === 'perf_pool_connections' && s.labels.state === 'active')).toMatchObject({ labels: { pool: 'pg' }, value: 6 })
+    expect(samples.find((s) => s.name === 'perf_pool_connections' && s.labels.state === 'active')).toMatchObject({
+      labels: { pool: 'pg' },
+      value: 6,
+    })
     expect(samples.find((s) => s.name === 'perf_pool_utilization_ratio')!.value).toBe(0.6)
     expect(samples.find((s) => s.name === 'perf_health_score')!.value).toBeLessThan(100)
   })
@@ -164,7 +204,9 @@ describe('Monitor.toPrometheus()', () => {
     const { types } = parseExposition(monitor.toPrometheus({ prefix: 'app_db_' }))
     expect([...types.keys()].every((name) => name.startsWith('app_db_'))).toBe(true)
     expect(parseExposition(monitor.toPrometheus({ prefix: '' })).types.has('queries_total')).toBe(true)
-    expect(() => monitor.toPrometheus({ prefix: 'bad-prefix' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => monitor.toPrometheus({ prefix: 'bad-prefix' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
   })
 
   it('is valid for an empty monitor', () => {

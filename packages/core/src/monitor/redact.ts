@@ -37,7 +37,13 @@ export function redact(sql: string): string {
     let start = t.start
     const prev = tokens[i - 1]
     // A sign directly before a number is part of the literal unless it is a binary operator.
-    if (t.kind === Tok.number && prev !== undefined && prev.kind === Tok.op && prev.end === t.start && prev.end - prev.start === 1) {
+    if (
+      t.kind === Tok.number &&
+      prev !== undefined &&
+      prev.kind === Tok.op &&
+      prev.end === t.start &&
+      prev.end - prev.start === 1
+    ) {
       const c = sql.charCodeAt(prev.start)
       if ((c === 45 || c === 43) && !endsOperand(tokens, i - 1)) start = prev.start
     }

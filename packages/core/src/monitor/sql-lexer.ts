@@ -174,7 +174,14 @@ export function endsOperand(tokens: readonly Token[], end = tokens.length): bool
   const last = tokens[end - 1]
   if (last === undefined) return false
   const k = last.kind
-  return k === Tok.quotedIdent || k === Tok.string || k === Tok.number || k === Tok.placeholder || k === Tok.close || k === Tok.closeBracket
+  return (
+    k === Tok.quotedIdent ||
+    k === Tok.string ||
+    k === Tok.number ||
+    k === Tok.placeholder ||
+    k === Tok.close ||
+    k === Tok.closeBracket
+  )
 }
 
 function indexOrEnd(sql: string, search: string, from: number): number {
@@ -209,7 +216,11 @@ function skipQuoted(sql: string, i: number, quote: number, escapes: Escapes): nu
   i++
   while (i < n) {
     const c = sql.charCodeAt(i)
-    if (c === CH_BACKSLASH && (escapes === BACKSLASH_ESCAPES || (escapes === GUESS_ESCAPED_QUOTE && isEscapedQuote(sql, i)))) i += 2
+    if (
+      c === CH_BACKSLASH &&
+      (escapes === BACKSLASH_ESCAPES || (escapes === GUESS_ESCAPED_QUOTE && isEscapedQuote(sql, i)))
+    )
+      i += 2
     else if (c === quote) {
       if (sql.charCodeAt(i + 1) !== quote) return i + 1
       i += 2
@@ -244,7 +255,8 @@ function scanDollar(sql: string, i: number): [number, TokKind] {
     return [j, Tok.placeholder]
   }
   let j = i + 1
-  if (isIdentStart(next)) while (j < sql.length && isIdentPart(sql.charCodeAt(j)) && sql.charCodeAt(j) !== CH_DOLLAR) j++
+  if (isIdentStart(next))
+    while (j < sql.length && isIdentPart(sql.charCodeAt(j)) && sql.charCodeAt(j) !== CH_DOLLAR) j++
   if (sql.charCodeAt(j) === CH_DOLLAR) {
     const tag = sql.slice(i, j + 1)
     const close = sql.indexOf(tag, j + 1)

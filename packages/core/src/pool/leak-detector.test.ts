@@ -34,7 +34,15 @@ describe('LeakDetector', () => {
     vi.advanceTimersByTime(5_000)
     expect(leaks).toHaveLength(1)
     const [leak] = leaks
-    expect(leak).toMatchObject({ kind: 'leak', pool: 'pool', connection: conn, label: 'GET /orders', heldMs: 1_000, thresholdMs: 1_000, acquiredAt: 10_000 })
+    expect(leak).toMatchObject({
+      kind: 'leak',
+      pool: 'pool',
+      connection: conn,
+      label: 'GET /orders',
+      heldMs: 1_000,
+      thresholdMs: 1_000,
+      acquiredAt: 10_000,
+    })
     expect(leak!.lastQuery).toBe('SELECT * FROM orders WHERE email = ?')
     expect(leak!.stack).toMatch(/^at checkoutForOrders .*leak-detector\.test\.ts/)
     expect(leak!.stack).not.toMatch(/node:internal|leak-detector\.ts/)
@@ -63,7 +71,12 @@ describe('LeakDetector', () => {
     detector.released(conn)
     detector.released(conn)
     expect(late).toHaveLength(1)
-    expect(late[0]).toMatchObject({ kind: 'late-release', heldMs: 2_300, label: 'GET /orders', lastQuery: 'UPDATE orders SET total = ? WHERE id = ?' })
+    expect(late[0]).toMatchObject({
+      kind: 'late-release',
+      heldMs: 2_300,
+      label: 'GET /orders',
+      lastQuery: 'UPDATE orders SET total = ? WHERE id = ?',
+    })
     expect(late[0]!.stack).toContain('checkoutForOrders')
     expect(detector.leaks()).toEqual([])
   })
@@ -80,7 +93,10 @@ describe('LeakDetector', () => {
     detector.acquired(c)
     vi.advanceTimersByTime(600)
     const leaks = detector.leaks()
-    expect(leaks.map((l) => [l.connection, l.heldMs])).toEqual([[a, 1_600], [b, 1_100]])
+    expect(leaks.map((l) => [l.connection, l.heldMs])).toEqual([
+      [a, 1_600],
+      [b, 1_100],
+    ])
     expect(leaks[0]!.lastQuery).toBe("SELECT 'raw'")
     expect(leaks[0]!.stack).toBeUndefined()
   })
@@ -114,10 +130,14 @@ describe('LeakDetector', () => {
 
   it('a throwing onLeak does not stop later reports', () => {
     const seen: object[] = []
-    const detector = make({ thresholdMs: 100, sweepIntervalMs: 100, onLeak: (r) => {
-      seen.push(r.connection)
-      throw new Error('handler bug')
-    } })
+    const detector = make({
+      thresholdMs: 100,
+      sweepIntervalMs: 100,
+      onLeak: (r) => {
+        seen.push(r.connection)
+        throw new Error('handler bug')
+      },
+    })
     const a = {}
     const b = {}
     detector.acquired(a)

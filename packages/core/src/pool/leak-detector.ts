@@ -96,20 +96,31 @@ export class LeakDetector {
 
   constructor(options: LeakDetectorOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new PerfError('INVALID_OPTION', '[perf:pool] LeakDetector needs an options object with "thresholdMs"', { context: { option: 'thresholdMs' } })
+      throw new PerfError('INVALID_OPTION', '[perf:pool] LeakDetector needs an options object with "thresholdMs"', {
+        context: { option: 'thresholdMs' },
+      })
     }
     this.thresholdMs = toMs(options.thresholdMs, 'thresholdMs', 'INVALID_OPTION')
     if (this.thresholdMs <= 0) {
-      throw new PerfError('INVALID_OPTION', `[perf:pool] option "thresholdMs" must be > 0, got ${this.thresholdMs}`, { context: { option: 'thresholdMs', value: 0 } })
+      throw new PerfError('INVALID_OPTION', `[perf:pool] option "thresholdMs" must be > 0, got ${this.thresholdMs}`, {
+        context: { option: 'thresholdMs', value: 0 },
+      })
     }
-    this.sweepMs = Math.max(1, optionalMs(options.sweepIntervalMs, 'sweepIntervalMs', Math.min(this.thresholdMs, 1_000), 'INVALID_OPTION'))
+    this.sweepMs = Math.max(
+      1,
+      optionalMs(options.sweepIntervalMs, 'sweepIntervalMs', Math.min(this.thresholdMs, 1_000), 'INVALID_OPTION'),
+    )
     this.onLeak = options.onLeak === undefined ? undefined : assertFunction(options.onLeak, 'onLeak')
-    this.onLateRelease = options.onLateRelease === undefined ? undefined : assertFunction(options.onLateRelease, 'onLateRelease')
+    this.onLateRelease =
+      options.onLateRelease === undefined ? undefined : assertFunction(options.onLateRelease, 'onLateRelease')
     this.capture = flag(options.captureStack, 'captureStack')
     this.redactQueries = flag(options.redactQueries, 'redactQueries')
     this.maxTracked = assertInt(options.maxTracked ?? 10_000, 'maxTracked', 1)
     this.pool = options.pool ?? 'pool'
-    if (typeof this.pool !== 'string') throw new PerfError('INVALID_OPTION', '[perf:pool] option "pool" must be a string', { context: { option: 'pool' } })
+    if (typeof this.pool !== 'string')
+      throw new PerfError('INVALID_OPTION', '[perf:pool] option "pool" must be a string', {
+        context: { option: 'pool' },
+      })
     this.clock = options.clock ?? systemClock
     assertFunction(this.clock?.now, 'clock.now')
   }
@@ -129,7 +140,13 @@ export class LeakDetector {
     const existing = this.held.delete(connection) || this.leaking.delete(connection)
     if (!existing && !this.makeRoom()) return
     const holder = this.capture ? captureStack(this.acquired) : undefined
-    this.held.set(connection, { acquiredAt: this.clock.now(), label: info?.label, lastQuery: info?.lastQuery, holder, stack: undefined })
+    this.held.set(connection, {
+      acquiredAt: this.clock.now(),
+      label: info?.label,
+      lastQuery: info?.lastQuery,
+      holder,
+      stack: undefined,
+    })
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.sweep(), this.sweepMs)
       this.timer.unref?.()
@@ -207,9 +224,17 @@ export class LeakDetector {
 
   private build(kind: LeakReport['kind'], connection: object, entry: Held, now: number): LeakReport {
     if (entry.stack === undefined && entry.holder !== undefined) entry.stack = formatStack(entry.holder)
-    const report: LeakReport = { kind, pool: this.pool, connection, heldMs: now - entry.acquiredAt, thresholdMs: this.thresholdMs, acquiredAt: entry.acquiredAt }
+    const report: LeakReport = {
+      kind,
+      pool: this.pool,
+      connection,
+      heldMs: now - entry.acquiredAt,
+      thresholdMs: this.thresholdMs,
+      acquiredAt: entry.acquiredAt,
+    }
     if (entry.label !== undefined) report.label = entry.label
-    if (entry.lastQuery !== undefined) report.lastQuery = this.redactQueries ? safeRedact(entry.lastQuery) : entry.lastQuery
+    if (entry.lastQuery !== undefined)
+      report.lastQuery = this.redactQueries ? safeRedact(entry.lastQuery) : entry.lastQuery
     if (entry.stack !== undefined) report.stack = entry.stack
     return report
   }
@@ -217,7 +242,10 @@ export class LeakDetector {
 
 function flag(value: unknown, option: string): boolean {
   if (value === undefined) return true
-  if (typeof value !== 'boolean') throw new PerfError('INVALID_OPTION', `[perf:pool] option "${option}" must be a boolean`, { context: { option, value } })
+  if (typeof value !== 'boolean')
+    throw new PerfError('INVALID_OPTION', `[perf:pool] option "${option}" must be a boolean`, {
+      context: { option, value },
+    })
   return value
 }
 

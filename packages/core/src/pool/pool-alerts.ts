@@ -40,7 +40,9 @@ const DEFAULTS: Record<PoolAlertKind, number> = { utilization: 0.9, waiting: 1, 
 export function resolveThresholds(alerts: PoolAlertThresholds | false | undefined): ResolvedThresholds {
   if (alerts === false) return { utilization: undefined, waiting: undefined, acquireWaitP95Ms: undefined }
   if (alerts !== undefined && (typeof alerts !== 'object' || alerts === null)) {
-    throw new PerfError('INVALID_OPTION', '[perf:pool] option "alerts" must be an object of thresholds or false', { context: { option: 'alerts', value: alerts } })
+    throw new PerfError('INVALID_OPTION', '[perf:pool] option "alerts" must be an object of thresholds or false', {
+      context: { option: 'alerts', value: alerts },
+    })
   }
   const pick = (kind: PoolAlertKind): number | undefined => {
     const value = alerts?.[kind] ?? DEFAULTS[kind]
@@ -49,7 +51,9 @@ export function resolveThresholds(alerts: PoolAlertThresholds | false | undefine
     if (kind === 'waiting') return assertInt(value, option, 1)
     if (kind === 'utilization') {
       if (assertNumber(value, option, 0, 1) === 0) {
-        throw new PerfError('INVALID_OPTION', `[perf:pool] option "${option}" must be a share in (0, 1], got 0`, { context: { option, value } })
+        throw new PerfError('INVALID_OPTION', `[perf:pool] option "${option}" must be a share in (0, 1], got 0`, {
+          context: { option, value },
+        })
       }
       return value
     }

@@ -31,7 +31,7 @@ describe('PoolMonitor', () => {
     vi.useRealTimers()
   })
 
-  it('samples the probe every intervalMs with an unref\'d timer, and stops on close()', () => {
+  it("samples the probe every intervalMs with an unref'd timer, and stops on close()", () => {
     const probe = fakeProbe({ total: 4, idle: 1, active: 3 })
     const stats = vi.spyOn(probe, 'stats')
     const monitor = make(probe, { intervalMs: '250ms' })
@@ -48,7 +48,16 @@ describe('PoolMonitor', () => {
   it('sample() computes utilization and tracks peak active and waiting', () => {
     const probe = fakeProbe({ total: 10, idle: 2, active: 8, waiting: 0, max: 10 })
     const monitor = make(probe, { autoStart: false, alerts: false })
-    expect(monitor.sample()).toEqual({ at: 5_000, total: 10, idle: 2, active: 8, waiting: 0, max: 10, min: 0, utilization: 0.8 })
+    expect(monitor.sample()).toEqual({
+      at: 5_000,
+      total: 10,
+      idle: 2,
+      active: 8,
+      waiting: 0,
+      max: 10,
+      min: 0,
+      utilization: 0.8,
+    })
     probe.set({ active: 10, idle: 0, waiting: 4 })
     monitor.sample()
     probe.set({ active: 2, idle: 8, waiting: 0 })
@@ -100,7 +109,11 @@ describe('PoolMonitor', () => {
 
   it('recordAcquireWait() feeds the histogram; the p95 alert uses the waits since the previous sample', () => {
     const alerts: PoolAlert[] = []
-    const monitor = make(fakeProbe(), { autoStart: false, alerts: { acquireWaitP95Ms: 50, utilization: false, waiting: false }, onAlert: (a) => alerts.push(a) })
+    const monitor = make(fakeProbe(), {
+      autoStart: false,
+      alerts: { acquireWaitP95Ms: 50, utilization: false, waiting: false },
+      onAlert: (a) => alerts.push(a),
+    })
     for (let i = 0; i < 100; i++) monitor.recordAcquireWait(i < 90 ? 1 : 200)
     monitor.sample()
     expect(alerts).toHaveLength(1)
@@ -150,7 +163,13 @@ describe('PoolMonitor', () => {
     monitor.recordAcquireWait(5)
     monitor.sample()
     monitor.reset()
-    expect(monitor.snapshot()).toMatchObject({ current: undefined, peakActive: 0, peakWaiting: 0, samples: 0, alerts: [] })
+    expect(monitor.snapshot()).toMatchObject({
+      current: undefined,
+      peakActive: 0,
+      peakWaiting: 0,
+      samples: 0,
+      alerts: [],
+    })
     expect(monitor.snapshot().acquireWait.count).toBe(0)
     expect(monitor.history()).toEqual([])
   })

@@ -5,7 +5,13 @@ import { systemClock, type Clock } from '../util/clock.js'
 import { CHANNELS, publish } from '../util/diagnostics.js'
 import { optionalMs, type Duration } from '../util/duration.js'
 import { assertFunction, assertInt, assertNumber } from '../util/validate.js'
-import { AlertTracker, resolveThresholds, type PoolAlert, type PoolAlertKind, type PoolAlertThresholds } from './pool-alerts.js'
+import {
+  AlertTracker,
+  resolveThresholds,
+  type PoolAlert,
+  type PoolAlertKind,
+  type PoolAlertThresholds,
+} from './pool-alerts.js'
 import type { PoolProbe, PoolStats } from './types.js'
 
 /** Options of {@link PoolMonitor}. */
@@ -77,8 +83,17 @@ export class PoolMonitor {
   private peakWaiting = 0
 
   constructor(probe: PoolProbe, options: PoolMonitorOptions = {}) {
-    if (typeof probe !== 'object' || probe === null || typeof probe.stats !== 'function' || typeof probe.name !== 'string') {
-      throw new PerfError('INVALID_OPTION', '[perf:pool] PoolMonitor needs a probe with a string "name" and a "stats()" method', { context: { option: 'probe' } })
+    if (
+      typeof probe !== 'object' ||
+      probe === null ||
+      typeof probe.stats !== 'function' ||
+      typeof probe.name !== 'string'
+    ) {
+      throw new PerfError(
+        'INVALID_OPTION',
+        '[perf:pool] PoolMonitor needs a probe with a string "name" and a "stats()" method',
+        { context: { option: 'probe' } },
+      )
     }
     this.probe = probe
     this.intervalMs = optionalMs(options.intervalMs, 'intervalMs', 1_000, 'INVALID_OPTION')
@@ -121,7 +136,11 @@ export class PoolMonitor {
    */
   recordAcquireWait(ms: number): void {
     if (!(ms >= 0) || ms === Number.POSITIVE_INFINITY) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:pool] recordAcquireWait(ms) needs a finite, non-negative number, got ${String(ms)}`, { context: { argument: 'ms' } })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:pool] recordAcquireWait(ms) needs a finite, non-negative number, got ${String(ms)}`,
+        { context: { argument: 'ms' } },
+      )
     }
     this.waits.record(ms)
     this.intervalWaits.record(ms)

@@ -7,7 +7,9 @@ describe('recommendPoolSize', () => {
   it('recommendPoolSize() starts from cores × 2 + effective spindles', () => {
     const result = recommendPoolSize({ cores: 4, effectiveSpindles: 1 })
     expect(result).toMatchObject({ size: 9, perInstance: 9, total: 9 })
-    expect(result.reasoning[0]).toBe('base: 4 cores × 2 + 1 effective spindle(s) = 9 connections the database can keep busy at once')
+    expect(result.reasoning[0]).toBe(
+      'base: 4 cores × 2 + 1 effective spindle(s) = 9 connections the database can keep busy at once',
+    )
   })
 
   it('recommendPoolSize() splits the base across instances', () => {
@@ -17,8 +19,16 @@ describe('recommendPoolSize', () => {
   })
 
   it('recommendPoolSize() raises the size toward the observed peak but never above the server cap', () => {
-    expect(recommendPoolSize({ cores: 2, instances: 2, observedPeakConcurrency: 12, serverMaxConnections: 100 })).toMatchObject({ size: 12, total: 24 })
-    const capped = recommendPoolSize({ cores: 2, instances: 4, observedPeakConcurrency: 40, serverMaxConnections: 100, reservedConnections: 3 })
+    expect(
+      recommendPoolSize({ cores: 2, instances: 2, observedPeakConcurrency: 12, serverMaxConnections: 100 }),
+    ).toMatchObject({ size: 12, total: 24 })
+    const capped = recommendPoolSize({
+      cores: 2,
+      instances: 4,
+      observedPeakConcurrency: 40,
+      serverMaxConnections: 100,
+      reservedConnections: 3,
+    })
     expect(capped).toMatchObject({ size: 24, total: 96 })
     expect(capped.reasoning.join('\n')).toContain('floor((100 max_connections − 3 reserved) / 4 instances) = 24')
     const kept = recommendPoolSize({ cores: 8, observedPeakConcurrency: 3 })

@@ -45,32 +45,52 @@ export interface PoolSizeRecommendation {
  */
 export function recommendPoolSize(input: PoolSizeInput = {}): PoolSizeRecommendation {
   if (typeof input !== 'object' || input === null) {
-    throw new PerfError('INVALID_OPTION', '[perf:pool] recommendPoolSize() needs an input object', { context: { option: 'input' } })
+    throw new PerfError('INVALID_OPTION', '[perf:pool] recommendPoolSize() needs an input object', {
+      context: { option: 'input' },
+    })
   }
   const reasoning: string[] = []
   const coresGiven = input.cores !== undefined
   const cores = assertInt(input.cores ?? availableParallelism(), 'cores', 1)
   const spindles = assertInt(input.effectiveSpindles ?? 1, 'effectiveSpindles', 0)
   const instances = assertInt(input.instances ?? 1, 'instances', 1)
-  const serverMax = input.serverMaxConnections === undefined ? undefined : assertInt(input.serverMaxConnections, 'serverMaxConnections', 1)
+  const serverMax =
+    input.serverMaxConnections === undefined
+      ? undefined
+      : assertInt(input.serverMaxConnections, 'serverMaxConnections', 1)
   const reserved = assertInt(input.reservedConnections ?? 3, 'reservedConnections', 0)
-  const observed = input.observedPeakConcurrency === undefined ? undefined : assertInt(input.observedPeakConcurrency, 'observedPeakConcurrency', 0)
+  const observed =
+    input.observedPeakConcurrency === undefined
+      ? undefined
+      : assertInt(input.observedPeakConcurrency, 'observedPeakConcurrency', 0)
   if (serverMax !== undefined && reserved >= serverMax) {
-    throw new PerfError('INVALID_OPTION', `[perf:pool] option "reservedConnections" (${reserved}) must be below serverMaxConnections (${serverMax})`, {
-      context: { option: 'reservedConnections', value: reserved, serverMaxConnections: serverMax },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[perf:pool] option "reservedConnections" (${reserved}) must be below serverMaxConnections (${serverMax})`,
+      {
+        context: { option: 'reservedConnections', value: reserved, serverMaxConnections: serverMax },
+      },
+    )
   }
 
   const base = cores * 2 + spindles
-  if (!coresGiven) reasoning.push(`cores not given: assumed the database has ${cores} cores like this machine (pass cores for the database server)`)
-  reasoning.push(`base: ${cores} cores × 2 + ${spindles} effective spindle(s) = ${base} connections the database can keep busy at once`)
+  if (!coresGiven)
+    reasoning.push(
+      `cores not given: assumed the database has ${cores} cores like this machine (pass cores for the database server)`,
+    )
+  reasoning.push(
+    `base: ${cores} cores × 2 + ${spindles} effective spindle(s) = ${base} connections the database can keep busy at once`,
+  )
 
   let size = Math.ceil(base / instances)
-  if (instances > 1) reasoning.push(`split across ${instances} instances: ceil(${base} / ${instances}) = ${size} per instance`)
+  if (instances > 1)
+    reasoning.push(`split across ${instances} instances: ceil(${base} / ${instances}) = ${size} per instance`)
 
   if (observed !== undefined) {
     if (observed > size) {
-      reasoning.push(`observed peak concurrency ${observed} exceeds ${size}: raised to ${observed} so requests do not queue for a connection`)
+      reasoning.push(
+        `observed peak concurrency ${observed} exceeds ${size}: raised to ${observed} so requests do not queue for a connection`,
+      )
       size = observed
     } else {
       reasoning.push(`observed peak concurrency ${observed} fits within ${size}: kept ${size}`)
@@ -80,10 +100,14 @@ export function recommendPoolSize(input: PoolSizeInput = {}): PoolSizeRecommenda
   if (serverMax !== undefined) {
     const cap = Math.floor((serverMax - reserved) / instances)
     if (size > cap) {
-      reasoning.push(`capped by the server: floor((${serverMax} max_connections − ${reserved} reserved) / ${instances} instances) = ${cap}`)
+      reasoning.push(
+        `capped by the server: floor((${serverMax} max_connections − ${reserved} reserved) / ${instances} instances) = ${cap}`,
+      )
       size = cap
     } else {
-      reasoning.push(`within the server limit: ${size} × ${instances} = ${size * instances} ≤ ${serverMax} − ${reserved} reserved`)
+      reasoning.push(
+        `within the server limit: ${size} × ${instances} = ${size * instances} ≤ ${serverMax} − ${reserved} reserved`,
+      )
     }
   } else {
     reasoning.push('serverMaxConnections not given: no server cap applied')
@@ -91,7 +115,9 @@ export function recommendPoolSize(input: PoolSizeInput = {}): PoolSizeRecommenda
 
   if (size < 1) {
     size = 1
-    reasoning.push(`raised to the minimum of 1; ${instances} instances × 1 exceeds the ${serverMax! - reserved} connections available: use a pooler (PgBouncer) or fewer instances`)
+    reasoning.push(
+      `raised to the minimum of 1; ${instances} instances × 1 exceeds the ${serverMax! - reserved} connections available: use a pooler (PgBouncer) or fewer instances`,
+    )
   }
   return { size, perInstance: size, total: size * instances, reasoning }
 }

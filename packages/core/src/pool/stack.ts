@@ -5,7 +5,8 @@ export interface StackHolder {
 
 const MAX_FRAMES = 30
 /** Node internals, and @perf's own sources or builds, are noise in "who acquired this". */
-const INTERNAL_FRAME = /\(node:|^node:|\binternal[\\/]|[\\/]@perf[\\/]|[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]pool[\\/](?!.*\.test\.)/
+const INTERNAL_FRAME =
+  /\(node:|^node:|\binternal[\\/]|[\\/]@perf[\\/]|[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]pool[\\/](?!.*\.test\.)/
 
 /**
  * Captures the current stack above `cutoff` without formatting it, which is the costly part;

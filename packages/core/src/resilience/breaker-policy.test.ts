@@ -18,7 +18,10 @@ describe('CircuitBreaker ratio policy', () => {
   })
 
   const ratio = (minimumCalls: number) =>
-    new CircuitBreaker({ policy: { kind: 'ratio', threshold: 0.5, minimumCalls, windowMs: 1_000, buckets: 10 }, halfOpenAfterMs: 100 })
+    new CircuitBreaker({
+      policy: { kind: 'ratio', threshold: 0.5, minimumCalls, windowMs: 1_000, buckets: 10 },
+      halfOpenAfterMs: 100,
+    })
 
   it('execute() stays closed below minimumCalls even when every call fails', async () => {
     const breaker = ratio(5)

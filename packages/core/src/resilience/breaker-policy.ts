@@ -142,17 +142,25 @@ class RatioTracker implements PolicyTracker {
  */
 export function createPolicyTracker(policy: BreakerPolicy, clock: Clock): PolicyTracker {
   if (typeof policy !== 'object' || policy === null) {
-    throw new PerfError('INVALID_OPTION', `[perf:resilience] option "policy" must be an object with kind 'consecutive' or 'ratio'`, {
-      context: { option: 'policy', value: policy },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[perf:resilience] option "policy" must be an object with kind 'consecutive' or 'ratio'`,
+      {
+        context: { option: 'policy', value: policy },
+      },
+    )
   }
   if (policy.kind === 'consecutive') return new ConsecutiveTracker(assertInt(policy.threshold, 'policy.threshold', 1))
   if (policy.kind === 'ratio') {
     const threshold = assertNumber(policy.threshold, 'policy.threshold', 0, 1)
     if (threshold === 0) {
-      throw new PerfError('INVALID_OPTION', `[perf:resilience] option "policy.threshold" must be a failure ratio in (0, 1], got 0`, {
-        context: { option: 'policy.threshold', value: 0 },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:resilience] option "policy.threshold" must be a failure ratio in (0, 1], got 0`,
+        {
+          context: { option: 'policy.threshold', value: 0 },
+        },
+      )
     }
     const minimumCalls = assertInt(policy.minimumCalls, 'policy.minimumCalls', 1)
     const windowMs = toMs(policy.windowMs, 'policy.windowMs', 'INVALID_OPTION')
@@ -160,7 +168,11 @@ export function createPolicyTracker(policy: BreakerPolicy, clock: Clock): Policy
     const buckets = assertInt(policy.buckets ?? 10, 'policy.buckets', 1, 1000)
     return new RatioTracker(threshold, minimumCalls, windowMs, buckets, clock)
   }
-  throw new PerfError('INVALID_OPTION', `[perf:resilience] option "policy.kind" must be 'consecutive' or 'ratio', got ${JSON.stringify((policy as { kind?: unknown }).kind)}`, {
-    context: { option: 'policy.kind', value: (policy as { kind?: unknown }).kind },
-  })
+  throw new PerfError(
+    'INVALID_OPTION',
+    `[perf:resilience] option "policy.kind" must be 'consecutive' or 'ratio', got ${JSON.stringify((policy as { kind?: unknown }).kind)}`,
+    {
+      context: { option: 'policy.kind', value: (policy as { kind?: unknown }).kind },
+    },
+  )
 }

@@ -45,7 +45,11 @@ describe('CircuitBreaker', () => {
     await expect(breaker.execute(ok)).resolves.toBe('ok')
     await expect(breaker.execute(() => 42)).resolves.toBe(42)
     await expect(breaker.execute(boom)).rejects.toThrow('boom')
-    await expect(breaker.execute(() => { throw new Error('sync') })).rejects.toThrow('sync')
+    await expect(
+      breaker.execute(() => {
+        throw new Error('sync')
+      }),
+    ).rejects.toThrow('sync')
     expect(breaker.state).toBe('closed')
   })
 
@@ -60,7 +64,11 @@ describe('CircuitBreaker', () => {
   })
 
   it('execute() rejects with BrokenCircuitError carrying retryAfterMs while open, without calling fn', async () => {
-    const breaker = new CircuitBreaker({ name: 'db', policy: { kind: 'consecutive', threshold: 1 }, halfOpenAfterMs: '5s' })
+    const breaker = new CircuitBreaker({
+      name: 'db',
+      policy: { kind: 'consecutive', threshold: 1 },
+      halfOpenAfterMs: '5s',
+    })
     await fail(breaker, 1)
     vi.advanceTimersByTime(1_200)
     const fn = vi.fn(ok)
@@ -94,7 +102,11 @@ describe('CircuitBreaker', () => {
   })
 
   it('execute() lets only halfOpenMaxProbes concurrent probes through while half-open', async () => {
-    const breaker = new CircuitBreaker({ policy: { kind: 'consecutive', threshold: 1 }, halfOpenAfterMs: 100, halfOpenMaxProbes: 2 })
+    const breaker = new CircuitBreaker({
+      policy: { kind: 'consecutive', threshold: 1 },
+      halfOpenAfterMs: 100,
+      halfOpenMaxProbes: 2,
+    })
     await fail(breaker, 1)
     vi.advanceTimersByTime(100)
     const first = deferred<string>()
@@ -114,7 +126,11 @@ describe('CircuitBreaker', () => {
   })
 
   it('execute() keeps the circuit open when a probe from the re-opened half-open state succeeds late', async () => {
-    const breaker = new CircuitBreaker({ policy: { kind: 'consecutive', threshold: 1 }, halfOpenAfterMs: 100, halfOpenMaxProbes: 2 })
+    const breaker = new CircuitBreaker({
+      policy: { kind: 'consecutive', threshold: 1 },
+      halfOpenAfterMs: 100,
+      halfOpenMaxProbes: 2,
+    })
     await fail(breaker, 1)
     vi.advanceTimersByTime(100)
     const first = deferred<string>()
@@ -134,7 +150,10 @@ describe('CircuitBreaker', () => {
     await fail(breaker, 1)
     vi.advanceTimersByTime(100)
     const controller = new AbortController()
-    const probe = breaker.execute((signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))), controller.signal)
+    const probe = breaker.execute(
+      (signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+      controller.signal,
+    )
     controller.abort(new Error('caller gave up'))
     await expect(probe).rejects.toThrow('caller gave up')
     expect(breaker.state).toBe('half-open')
@@ -152,7 +171,10 @@ describe('CircuitBreaker', () => {
   })
 
   it('execute() counts errors rejected by isFailure as successes', async () => {
-    const breaker = new CircuitBreaker({ policy: { kind: 'consecutive', threshold: 2 }, isFailure: (err) => (err as Error).message !== 'not found' })
+    const breaker = new CircuitBreaker({
+      policy: { kind: 'consecutive', threshold: 2 },
+      isFailure: (err) => (err as Error).message !== 'not found',
+    })
     await fail(breaker, 1)
     await breaker.execute(() => Promise.reject(new Error('not found'))).catch(() => undefined)
     await fail(breaker, 1)
@@ -173,7 +195,12 @@ describe('CircuitBreaker', () => {
 
   it('on("stateChange") and onStateChange report every transition with its reason, once', async () => {
     const seen: CircuitStateChange[] = []
-    const breaker = new CircuitBreaker({ name: 'api', policy: { kind: 'consecutive', threshold: 1 }, halfOpenAfterMs: 10, onStateChange: (c) => seen.push(c) })
+    const breaker = new CircuitBreaker({
+      name: 'api',
+      policy: { kind: 'consecutive', threshold: 1 },
+      halfOpenAfterMs: 10,
+      onStateChange: (c) => seen.push(c),
+    })
     const viaOn: string[] = []
     const off = breaker.on('stateChange', (c) => viaOn.push(`${c.from}->${c.to}`))
     breaker.on('stateChange', () => {
@@ -233,9 +260,19 @@ describe('CircuitBreaker', () => {
   })
 
   it('toJSON() reports state, isolation, retryAfterMs and counts', async () => {
-    const breaker = new CircuitBreaker({ name: 'j', policy: { kind: 'consecutive', threshold: 2 }, halfOpenAfterMs: 500 })
+    const breaker = new CircuitBreaker({
+      name: 'j',
+      policy: { kind: 'consecutive', threshold: 2 },
+      halfOpenAfterMs: 500,
+    })
     await fail(breaker, 1)
-    expect(breaker.toJSON()).toEqual({ name: 'j', state: 'closed', isolated: false, retryAfterMs: 0, counts: { consecutiveFailures: 1, threshold: 2 } })
+    expect(breaker.toJSON()).toEqual({
+      name: 'j',
+      state: 'closed',
+      isolated: false,
+      retryAfterMs: 0,
+      counts: { consecutiveFailures: 1, threshold: 2 },
+    })
     await fail(breaker, 1)
     vi.advanceTimersByTime(200)
     expect(breaker.toJSON()).toMatchObject({ state: 'open', retryAfterMs: 300 })

@@ -10,7 +10,8 @@ import { createPolicyTracker, type BreakerPolicy, type PolicyTracker } from './b
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
 /** Why a circuit changed state. */
-export type CircuitChangeReason = 'failures' | 'half-open-after' | 'probe-succeeded' | 'probe-failed' | 'isolated' | 'reset'
+export type CircuitChangeReason =
+  'failures' | 'half-open-after' | 'probe-succeeded' | 'probe-failed' | 'isolated' | 'reset'
 
 /** Payload of a `stateChange` event (also published on diagnostics channel `perf:resilience`). */
 export interface CircuitStateChange {
@@ -83,9 +84,13 @@ export class CircuitBreaker {
   constructor(options: CircuitBreakerOptions = {}) {
     this.name = options.name ?? 'circuit'
     if (typeof this.name !== 'string' || this.name === '') {
-      throw new PerfError('INVALID_OPTION', `[perf:resilience] option "name" must be a non-empty string, got ${String(this.name)}`, {
-        context: { option: 'name', value: this.name },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:resilience] option "name" must be a non-empty string, got ${String(this.name)}`,
+        {
+          context: { option: 'name', value: this.name },
+        },
+      )
     }
     this.clock = options.clock ?? systemClock
     if (typeof this.clock?.now !== 'function') assertFunction(undefined, 'clock.now')
@@ -115,7 +120,10 @@ export class CircuitBreaker {
    *
    * @throws BrokenCircuitError (CIRCUIT_OPEN) when open, isolated, or half-open with every probe slot taken
    */
-  async execute<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal?: AbortSignal): Promise<Awaited<T>> {
+  async execute<T>(
+    fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>,
+    signal?: AbortSignal,
+  ): Promise<Awaited<T>> {
     throwIfAborted(signal, `circuit "${this.name}" call`)
     const probe = this.current === 'closed' ? false : this.admit()
     const generation = this.generation
@@ -161,7 +169,11 @@ export class CircuitBreaker {
    */
   on(event: 'stateChange', listener: Listener): () => void {
     if (event !== 'stateChange') {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:resilience] CircuitBreaker has no event ${JSON.stringify(event)}; use 'stateChange'`, { context: { argument: 'event', value: event } })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:resilience] CircuitBreaker has no event ${JSON.stringify(event)}; use 'stateChange'`,
+        { context: { argument: 'event', value: event } },
+      )
     }
     assertFunction(listener, 'listener')
     this.listeners.push(listener)
@@ -199,9 +211,16 @@ export class CircuitBreaker {
   }
 
   /** A JSON-friendly view of the breaker for health endpoints. */
-  toJSON(): { name: string; state: CircuitState; isolated: boolean; retryAfterMs: number; counts: Record<string, number> } {
+  toJSON(): {
+    name: string
+    state: CircuitState
+    isolated: boolean
+    retryAfterMs: number
+    counts: Record<string, number>
+  } {
     const state = this.state
-    const retryAfterMs = state === 'open' && this.isolations === 0 ? this.openedAt + this.halfOpenAfterMs - this.clock.now() : 0
+    const retryAfterMs =
+      state === 'open' && this.isolations === 0 ? this.openedAt + this.halfOpenAfterMs - this.clock.now() : 0
     return { name: this.name, state, isolated: this.isolations > 0, retryAfterMs, counts: this.tracker.describe() }
   }
 
@@ -239,10 +258,17 @@ export class CircuitBreaker {
     const state = this.current
     const isolated = this.isolations > 0
     publish(CHANNELS.resilience, { type: 'circuit.rejected', name: this.name, state, isolated, retryAfterMs })
-    const when = isolated ? 'it is isolated' : retryAfterMs === 0 ? 'a half-open probe is in flight' : `retry in ${retryAfterMs}ms`
+    const when = isolated
+      ? 'it is isolated'
+      : retryAfterMs === 0
+        ? 'a half-open probe is in flight'
+        : `retry in ${retryAfterMs}ms`
     const context: Record<string, unknown> = { name: this.name, state, isolated }
     if (retryAfterMs !== undefined) context.retryAfterMs = retryAfterMs
-    return new BrokenCircuitError(`[perf:resilience] circuit "${this.name}" is ${state}: ${when} (halfOpenAfterMs=${this.halfOpenAfterMs})`, { context })
+    return new BrokenCircuitError(
+      `[perf:resilience] circuit "${this.name}" is ${state}: ${when} (halfOpenAfterMs=${this.halfOpenAfterMs})`,
+      { context },
+    )
   }
 
   private transition(to: CircuitState, reason: CircuitChangeReason): void {

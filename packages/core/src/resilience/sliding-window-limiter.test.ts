@@ -18,7 +18,12 @@ describe('SlidingWindowLimiter', () => {
   })
 
   it('consume() allows exactly `limit` in a burst even when windowMs / limit is not a whole number', async () => {
-    for (const [limit, windowMs] of [[3, 1_000], [7, 1_000], [9, 10_000], [100, 60_000]] as const) {
+    for (const [limit, windowMs] of [
+      [3, 1_000],
+      [7, 1_000],
+      [9, 10_000],
+      [100, 60_000],
+    ] as const) {
       const limiter = new SlidingWindowLimiter({ limit, windowMs })
       for (let round = 0; round < 3; round++) {
         expect(await count(limiter, 'k', limit + 5)).toBe(limit)
@@ -74,7 +79,13 @@ describe('SlidingWindowLimiter', () => {
 
   it('consume() rejects bad keys and costs with INVALID_ARGUMENT', async () => {
     const limiter = new SlidingWindowLimiter({ limit: 5, windowMs: 1_000 })
-    for (const [key, cost] of [['k', 6], ['k', 0], ['k', 1.5], ['k', Number.NaN], [42, 1]] as const) {
+    for (const [key, cost] of [
+      ['k', 6],
+      ['k', 0],
+      ['k', 1.5],
+      ['k', Number.NaN],
+      [42, 1],
+    ] as const) {
       let caught: unknown
       try {
         await limiter.consume(key as string, cost)

@@ -56,16 +56,24 @@ export class SlidingWindowLimiter implements RateLimiter {
 
   constructor(options: SlidingWindowLimiterOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new PerfError('INVALID_OPTION', '[perf:resilience] SlidingWindowLimiter needs an options object with "limit" and "windowMs"', {
-        context: { option: 'options', value: options },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        '[perf:resilience] SlidingWindowLimiter needs an options object with "limit" and "windowMs"',
+        {
+          context: { option: 'options', value: options },
+        },
+      )
     }
     this.limit = assertInt(options.limit, 'limit', 1)
     this.windowMs = assertInt(toMs(options.windowMs, 'windowMs', 'INVALID_OPTION'), 'windowMs', 1)
     if (this.limit * this.windowMs > MAX_PRODUCT) {
-      throw new PerfError('INVALID_OPTION', `[perf:resilience] option "limit" × "windowMs" must be at most 2^50, got ${this.limit} × ${this.windowMs}`, {
-        context: { option: 'limit', value: this.limit, windowMs: this.windowMs },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:resilience] option "limit" × "windowMs" must be at most 2^50, got ${this.limit} × ${this.windowMs}`,
+        {
+          context: { option: 'limit', value: this.limit, windowMs: this.windowMs },
+        },
+      )
     }
     this.clock = options.clock ?? systemClock
     assertFunction(this.clock?.now, 'clock.now')
@@ -124,12 +132,18 @@ export class SlidingWindowLimiter implements RateLimiter {
 
   private check(key: string, cost: number): void {
     if (typeof key !== 'string') {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:resilience] rate-limit key must be a string, got ${typeof key}`, { context: { argument: 'key' } })
+      throw new PerfError('INVALID_ARGUMENT', `[perf:resilience] rate-limit key must be a string, got ${typeof key}`, {
+        context: { argument: 'key' },
+      })
     }
     if (!Number.isInteger(cost) || cost < 1 || cost > this.limit) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:resilience] cost must be an integer from 1 to limit=${this.limit}, got ${String(cost)}`, {
-        context: { argument: 'cost', value: cost, limit: this.limit },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:resilience] cost must be an integer from 1 to limit=${this.limit}, got ${String(cost)}`,
+        {
+          context: { argument: 'cost', value: cost, limit: this.limit },
+        },
+      )
     }
   }
 

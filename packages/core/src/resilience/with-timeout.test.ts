@@ -11,18 +11,22 @@ describe('withTimeout', () => {
     vi.useRealTimers()
   })
 
-  it('withTimeout() resolves with fn\'s value and clears its timer', async () => {
+  it("withTimeout() resolves with fn's value and clears its timer", async () => {
     await expect(withTimeout(async () => 'done', 1_000)).resolves.toBe('done')
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('withTimeout() passes fn\'s rejection (and synchronous throws) through and clears its timer', async () => {
+  it("withTimeout() passes fn's rejection (and synchronous throws) through and clears its timer", async () => {
     await expect(withTimeout(() => Promise.reject(new Error('db down')), 1_000)).rejects.toThrow('db down')
-    await expect(withTimeout(() => { throw new Error('sync') }, 1_000)).rejects.toThrow('sync')
+    await expect(
+      withTimeout(() => {
+        throw new Error('sync')
+      }, 1_000),
+    ).rejects.toThrow('sync')
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('withTimeout() rejects with TimeoutError TIMEOUT naming the ms and aborts fn\'s signal at the deadline', async () => {
+  it("withTimeout() rejects with TimeoutError TIMEOUT naming the ms and aborts fn's signal at the deadline", async () => {
     let seen: AbortSignal | undefined
     const pending = withTimeout((signal) => {
       seen = signal
@@ -49,13 +53,19 @@ describe('withTimeout', () => {
     expect((await caught).code).toBe('TIMEOUT')
   })
 
-  it('withTimeout() rejects with the caller\'s abort reason and aborts fn\'s signal', async () => {
+  it("withTimeout() rejects with the caller's abort reason and aborts fn's signal", async () => {
     const controller = new AbortController()
     let seen: AbortSignal | undefined
-    const caught = rejection(withTimeout((signal) => {
-      seen = signal
-      return new Promise(() => undefined)
-    }, 1_000, { signal: controller.signal }))
+    const caught = rejection(
+      withTimeout(
+        (signal) => {
+          seen = signal
+          return new Promise(() => undefined)
+        },
+        1_000,
+        { signal: controller.signal },
+      ),
+    )
     controller.abort()
     const err = await caught
     expect(isPerfError(err, 'ABORTED')).toBe(true)
@@ -74,17 +84,23 @@ describe('withTimeout', () => {
     expect(() => withTimeout(async () => 1, -5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => withTimeout(async () => 1, 'soon')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => withTimeout('x' as never, 10)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
-    expect(() => withTimeout(async () => 1, 10, { signal: {} as AbortSignal })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => withTimeout(async () => 1, 10, { signal: {} as AbortSignal })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    )
   })
 
-  it('withTimeout() rejects with the error timeoutError builds, and aborts fn\'s signal with it', async () => {
+  it("withTimeout() rejects with the error timeoutError builds, and aborts fn's signal with it", async () => {
     let seen: AbortSignal | undefined
     const custom = new TimeoutError('LOADER_TIMEOUT', 'loader too slow')
     const caught = rejection(
-      withTimeout((signal) => {
-        seen = signal
-        return new Promise(() => undefined)
-      }, 50, { timeoutError: () => custom }),
+      withTimeout(
+        (signal) => {
+          seen = signal
+          return new Promise(() => undefined)
+        },
+        50,
+        { timeoutError: () => custom },
+      ),
     )
     await vi.advanceTimersByTimeAsync(50)
     expect(await caught).toBe(custom)

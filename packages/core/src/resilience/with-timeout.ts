@@ -22,14 +22,22 @@ export interface WithTimeoutOptions {
  * @example
  * const rows = await withTimeout((signal) => fetchRows({ signal }), '2s')
  */
-export function withTimeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, ms: Duration, options: WithTimeoutOptions = {}): Promise<Awaited<T>> {
+export function withTimeout<T>(
+  fn: (signal: AbortSignal) => T | PromiseLike<T>,
+  ms: Duration,
+  options: WithTimeoutOptions = {},
+): Promise<Awaited<T>> {
   if (typeof fn !== 'function') {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:resilience] withTimeout() needs a function as its first argument', { context: { argument: 'fn' } })
+    throw new PerfError('INVALID_ARGUMENT', '[perf:resilience] withTimeout() needs a function as its first argument', {
+      context: { argument: 'fn' },
+    })
   }
   const timeoutMs = toMs(ms, 'ms', 'INVALID_ARGUMENT')
   const outer = options.signal
   if (outer !== undefined && !(outer instanceof AbortSignal)) {
-    throw new PerfError('INVALID_OPTION', '[perf:resilience] option "signal" must be an AbortSignal', { context: { option: 'signal' } })
+    throw new PerfError('INVALID_OPTION', '[perf:resilience] option "signal" must be an AbortSignal', {
+      context: { option: 'signal' },
+    })
   }
   return new Promise<Awaited<T>>((resolve, reject) => {
     if (outer?.aborted) return reject(abortError(outer, 'withTimeout() operation'))
@@ -51,7 +59,10 @@ export function withTimeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, 
     const timer = setTimeout(() => {
       if (!finish()) return
       const err =
-        options.timeoutError?.() ?? new TimeoutError('TIMEOUT', `[perf:resilience] operation timed out after ${timeoutMs}ms`, { context: { timeoutMs } })
+        options.timeoutError?.() ??
+        new TimeoutError('TIMEOUT', `[perf:resilience] operation timed out after ${timeoutMs}ms`, {
+          context: { timeoutMs },
+        })
       controller.abort(err)
       reject(err)
     }, timeoutMs)

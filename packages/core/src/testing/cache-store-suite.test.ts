@@ -96,7 +96,8 @@ class TaggedStore implements CacheStore {
   protected newest(key: string, tags: readonly string[] | undefined): number {
     let max = this.records.get(`d:${key}`) ?? 0
     for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
-    for (const [name, stamp] of this.records) if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
+    for (const [name, stamp] of this.records)
+      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
     return max
   }
   private valid(key: string): StoreEntry | undefined {
@@ -114,7 +115,9 @@ describe('cacheStoreSuite', () => {
     const named = collect((runner) => cacheStoreSuite('Mine', () => new MemoryStore(), runner))
     const styled = collect((runner) => cacheStoreSuite(runner, () => new MemoryStore()))
     expect(named.length).toBeGreaterThan(20)
-    expect(named.map((t) => t.name.replace('cacheStoreSuite(Mine)', ''))).toEqual(styled.map((t) => t.name.replace('cacheStoreSuite(memory)', '')))
+    expect(named.map((t) => t.name.replace('cacheStoreSuite(Mine)', ''))).toEqual(
+      styled.map((t) => t.name.replace('cacheStoreSuite(memory)', '')),
+    )
   })
 
   it('skips groups that do not apply visibly, with the reason in the title', () => {
@@ -150,7 +153,12 @@ describe('cacheStoreSuite', () => {
         super.set(key, { ...entry, expiresAt: Number.MAX_SAFE_INTEGER })
       }
     }
-    expect(await failing(suiteOf(() => new NeverExpires()), 'once expiresAt has passed')).toHaveLength(1)
+    expect(
+      await failing(
+        suiteOf(() => new NeverExpires()),
+        'once expiresAt has passed',
+      ),
+    ).toHaveLength(1)
   })
 
   it('catches a store whose getMany() loses the key order', async () => {
@@ -159,7 +167,12 @@ describe('cacheStoreSuite', () => {
         return super.getMany(keys).reverse()
       }
     }
-    expect(await failing(suiteOf(() => new Reversed()), 'in key order')).toHaveLength(1)
+    expect(
+      await failing(
+        suiteOf(() => new Reversed()),
+        'in key order',
+      ),
+    ).toHaveLength(1)
   })
 
   it('catches a store whose delete() miscounts and one whose clear(prefix) clears everything', async () => {
@@ -174,8 +187,18 @@ describe('cacheStoreSuite', () => {
         super.clear()
       }
     }
-    expect(await failing(suiteOf(() => new CountsAll()), 'how many existed')).toHaveLength(1)
-    expect(await failing(suiteOf(() => new ClearsAll()), 'clear(prefix)')).toHaveLength(1)
+    expect(
+      await failing(
+        suiteOf(() => new CountsAll()),
+        'how many existed',
+      ),
+    ).toHaveLength(1)
+    expect(
+      await failing(
+        suiteOf(() => new ClearsAll()),
+        'clear(prefix)',
+      ),
+    ).toHaveLength(1)
   })
 
   it('catches a bounded factory that does not bound bytes', async () => {
@@ -194,7 +217,12 @@ describe('cacheStoreSuite', () => {
         return super.get(key) && this.last
       }
     }
-    expect(await failing(suiteOf(() => new LastWriteWins()), '200 parallel')).toHaveLength(1)
+    expect(
+      await failing(
+        suiteOf(() => new LastWriteWins()),
+        '200 parallel',
+      ),
+    ).toHaveLength(1)
     class Unordered extends TaggedStore {
       // Accepts every load's write: the race the versions exist to close.
       protected override newest(): number {

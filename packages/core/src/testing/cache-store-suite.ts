@@ -28,7 +28,12 @@ export type { CacheStoreFactory, CacheStoreSuiteOptions } from './cache-store-su
  *   boundedFactory: (maxBytes) => new MemoryStore({ maxBytes }),
  * })
  */
-export function cacheStoreSuite(name: string, factory: CacheStoreFactory, runner: TestRunner, options?: CacheStoreSuiteOptions): void
+export function cacheStoreSuite(
+  name: string,
+  factory: CacheStoreFactory,
+  runner: TestRunner,
+  options?: CacheStoreSuiteOptions,
+): void
 export function cacheStoreSuite(runner: TestRunner, factory: CacheStoreFactory, options?: CacheStoreSuiteOptions): void
 export function cacheStoreSuite(
   first: string | TestRunner,
@@ -38,11 +43,16 @@ export function cacheStoreSuite(
 ): void {
   const named = typeof first === 'string'
   const runner = (named ? third : first) as TestRunner
-  const options = (named ? fourth : third) as CacheStoreSuiteOptions | undefined ?? {}
-  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function' || typeof runner.expect !== 'function') {
+  const options = ((named ? fourth : third) as CacheStoreSuiteOptions | undefined) ?? {}
+  if (
+    typeof runner?.describe !== 'function' ||
+    typeof runner.it !== 'function' ||
+    typeof runner.expect !== 'function'
+  ) {
     throw new TypeError('[perf:testing] cacheStoreSuite needs a runner { describe, it, expect }')
   }
-  if (typeof factory !== 'function') throw new TypeError('[perf:testing] cacheStoreSuite needs a store factory function')
+  if (typeof factory !== 'function')
+    throw new TypeError('[perf:testing] cacheStoreSuite needs a store factory function')
   // Probing calls the factory once; skip it when the caller already said what the store supports.
   const probed = options.capabilities?.tags === undefined ? probe(factory) : {}
   const capabilities = { ...probed.capabilities, ...options.capabilities }

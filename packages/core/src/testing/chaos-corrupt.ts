@@ -53,7 +53,13 @@ export const corruptions: readonly { name: string; make: (entry: StoreEntry) => 
 
 /** The entry a corrupt read starts from when the tier had nothing for the key. */
 function plausible(now: number): StoreEntry {
-  return { value: { id: 1, name: 'garbage' }, createdAt: now, staleAt: now + 60_000, expiresAt: now + 120_000, tags: ['t'] }
+  return {
+    value: { id: 1, name: 'garbage' },
+    createdAt: now,
+    staleAt: now + 60_000,
+    expiresAt: now + 120_000,
+    tags: ['t'],
+  }
 }
 
 /** Returns a broken version of `entry` (or of a made-up one when undefined), chosen by `random`. */

@@ -9,7 +9,8 @@ export type ChaosFault = 'hang' | 'error' | 'drop' | 'delay' | 'corrupt'
  * A store method a fault targets: one of `CacheStore`'s, any other method the wrapped store has,
  * or `'*'` for every method (`close` and `stats` excepted).
  */
-export type ChaosOperation = 'get' | 'getMany' | 'set' | 'delete' | 'clear' | 'invalidateTags' | 'read' | '*' | (string & {})
+export type ChaosOperation =
+  'get' | 'getMany' | 'set' | 'delete' | 'clear' | 'invalidateTags' | 'read' | '*' | (string & {})
 
 /** When a scheduled fault applies. Without options it hits every call until `heal()`. */
 export interface ChaosScheduleOptions {
@@ -80,13 +81,30 @@ export class Schedule {
   ) {}
 
   /** Validates and appends a rule; earlier rules win when several match a call. */
-  add(operation: string, kind: ChaosFault, options: ChaosScheduleOptions & ChaosErrorOptions & ChaosCorruptOptions, ms = 0): void {
+  add(
+    operation: string,
+    kind: ChaosFault,
+    options: ChaosScheduleOptions & ChaosErrorOptions & ChaosCorruptOptions,
+    ms = 0,
+  ): void {
     const { times, probability = 1, for: forMs } = options
-    check(times === undefined || (Number.isInteger(times) && times > 0), `${kind}('${operation}'): times must be a positive integer (got ${String(times)})`)
-    check(typeof probability === 'number' && probability >= 0 && probability <= 1, `${kind}('${operation}'): probability must be in [0, 1] (got ${String(probability)})`)
-    check(forMs === undefined || (Number.isFinite(forMs) && forMs >= 0), `${kind}('${operation}'): for must be a finite number of ms >= 0 (got ${String(forMs)})`)
+    check(
+      times === undefined || (Number.isInteger(times) && times > 0),
+      `${kind}('${operation}'): times must be a positive integer (got ${String(times)})`,
+    )
+    check(
+      typeof probability === 'number' && probability >= 0 && probability <= 1,
+      `${kind}('${operation}'): probability must be in [0, 1] (got ${String(probability)})`,
+    )
+    check(
+      forMs === undefined || (Number.isFinite(forMs) && forMs >= 0),
+      `${kind}('${operation}'): for must be a finite number of ms >= 0 (got ${String(forMs)})`,
+    )
     check(Number.isFinite(ms) && ms >= 0, `delay('${operation}'): ms must be a finite number >= 0 (got ${String(ms)})`)
-    check(kind !== 'corrupt' || operation === '*' || READS.has(operation) || typeof options.with === 'function', `corrupt('${operation}') needs a { with } function: built-in garbage exists only for get, getMany and read`)
+    check(
+      kind !== 'corrupt' || operation === '*' || READS.has(operation) || typeof options.with === 'function',
+      `corrupt('${operation}') needs a { with } function: built-in garbage exists only for get, getMany and read`,
+    )
     this.rules.push({
       operation,
       kind,
@@ -136,7 +154,8 @@ export class Schedule {
   /** A copy of every method's counts. */
   snapshot(): ChaosStats {
     const result: ChaosStats = {}
-    for (const [operation, stats] of this.counts) if (stats.calls > 0) result[operation] = { calls: stats.calls, faults: { ...stats.faults } }
+    for (const [operation, stats] of this.counts)
+      if (stats.calls > 0) result[operation] = { calls: stats.calls, faults: { ...stats.faults } }
     return result
   }
 }

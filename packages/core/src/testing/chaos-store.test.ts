@@ -12,7 +12,12 @@ cacheStoreSuite('chaosStore(MemoryStore)', () => chaosStore(new MemoryStore()).s
   boundedFactory: (maxBytes) => chaosStore(new MemoryStore({ maxBytes })).store,
 })
 
-const entry = (value: unknown, now = Date.now()): StoreEntry => ({ value, createdAt: now, staleAt: now + 60_000, expiresAt: now + 120_000 })
+const entry = (value: unknown, now = Date.now()): StoreEntry => ({
+  value,
+  createdAt: now,
+  staleAt: now + 60_000,
+  expiresAt: now + 120_000,
+})
 
 /**
  * A versioned store with tags (one counter orders deletes, tag invalidations, clears and direct
@@ -75,7 +80,8 @@ class TaggedStore implements CacheStore {
   private newest(key: string, tags: readonly string[] | undefined): number {
     let max = this.records.get(`d:${key}`) ?? 0
     for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
-    for (const [name, stamp] of this.records) if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
+    for (const [name, stamp] of this.records)
+      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
     return max
   }
   private valid(key: string): StoreEntry | undefined {
@@ -92,11 +98,15 @@ function valid(e: unknown): boolean {
   const x = e as Partial<Record<string, unknown>> | null
   if (typeof x !== 'object' || x === null) return false
   const [createdAt, staleAt, expiresAt] = [x.createdAt, x.staleAt, x.expiresAt] as number[]
-  return [createdAt, staleAt, expiresAt].every((t) => typeof t === 'number' && Number.isFinite(t) && t >= 0)
-    && staleAt! >= createdAt! && createdAt! < Date.now() + 3_600_000
-    && (x.tags === undefined || (Array.isArray(x.tags) && x.tags.every((t) => typeof t === 'string')))
-    && (x.version === undefined || typeof x.version === 'string')
-    && depth(x.value) < 100 && !cyclic(x.value)
+  return (
+    [createdAt, staleAt, expiresAt].every((t) => typeof t === 'number' && Number.isFinite(t) && t >= 0) &&
+    staleAt! >= createdAt! &&
+    createdAt! < Date.now() + 3_600_000 &&
+    (x.tags === undefined || (Array.isArray(x.tags) && x.tags.every((t) => typeof t === 'string'))) &&
+    (x.version === undefined || typeof x.version === 'string') &&
+    depth(x.value) < 100 &&
+    !cyclic(x.value)
+  )
 }
 
 describe('chaosStore', () => {
@@ -122,7 +132,9 @@ describe('chaosStore', () => {
     const chaos = chaosStore(new MemoryStore()).fail('set', { times: 3 })
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => chaos.store.set(`k${i}`, entry(i))))
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled', 'fulfilled'])
-    expect(String((results[0] as PromiseRejectedResult).reason)).toContain('[perf:chaos] injected error in memory.set()')
+    expect(String((results[0] as PromiseRejectedResult).reason)).toContain(
+      '[perf:chaos] injected error in memory.set()',
+    )
     expect(chaos.inner.get('k3')).toBeUndefined()
     expect((chaos.inner.get('k4') as StoreEntry).value).toBe(4)
     expect(chaos.stats()).toEqual({ set: { calls: 5, faults: { error: 3, hang: 0, drop: 0, delay: 0, corrupt: 0 } } })
@@ -130,9 +142,14 @@ describe('chaosStore', () => {
 
   it('fail() rejects with the given error, or a fresh one from a function', async () => {
     const boom = new Error('boom')
-    const chaos = chaosStore(new MemoryStore()).fail('get', { times: 1, error: boom }).fail('get', { times: 2, error: () => new TypeError('fresh') })
+    const chaos = chaosStore(new MemoryStore())
+      .fail('get', { times: 1, error: boom })
+      .fail('get', { times: 2, error: () => new TypeError('fresh') })
     expect(await rejection(Promise.resolve(chaos.store.get('a')))).toBe(boom)
-    const [first, second] = await Promise.all([rejection(Promise.resolve(chaos.store.get('a'))), rejection(Promise.resolve(chaos.store.get('a')))])
+    const [first, second] = await Promise.all([
+      rejection(Promise.resolve(chaos.store.get('a'))),
+      rejection(Promise.resolve(chaos.store.get('a'))),
+    ])
     expect(first).toBeInstanceOf(TypeError)
     expect(first).not.toBe(second)
     expect(chaos.store.get('a')).toBeUndefined()
@@ -157,14 +174,17 @@ describe('chaosStore', () => {
     expect([...(chaos.inner as TaggedStore).records]).toEqual([['d:old', 1]])
     const stats = chaos.stats()
     expect(Object.keys(stats).sort()).toEqual(['clear', 'delete', 'get', 'getMany', 'invalidateTags', 'read', 'set'])
-    for (const op of Object.values(stats)) expect(op).toEqual({ calls: 1, faults: { drop: 1, hang: 0, error: 0, delay: 0, corrupt: 0 } })
+    for (const op of Object.values(stats))
+      expect(op).toEqual({ calls: 1, faults: { drop: 1, hang: 0, error: 0, delay: 0, corrupt: 0 } })
   })
 
   it('hang() never settles until release(), which runs the calls for real', async () => {
     vi.useFakeTimers()
     const chaos = chaosStore(new MemoryStore()).hang('set')
     let settled = 0
-    const writes = [chaos.store.set('a', entry('a')), chaos.store.set('b', entry('b'))].map((p) => Promise.resolve(p).then(() => settled++))
+    const writes = [chaos.store.set('a', entry('a')), chaos.store.set('b', entry('b'))].map((p) =>
+      Promise.resolve(p).then(() => settled++),
+    )
     // Holds no timer: a hung call must not keep the process alive.
     expect(vi.getTimerCount()).toBe(0)
     // Entries expire 120 s after they were made; a minute is plenty to show nothing settles.
@@ -241,7 +261,12 @@ describe('chaosStore', () => {
       const chaos = chaosStore(new MemoryStore(), { seed }).fail('get', { probability: 0.3 })
       const outcomes: boolean[] = []
       for (let i = 0; i < 1_000; i++) {
-        outcomes.push(await Promise.resolve(chaos.store.get('k')).then(() => true, () => false))
+        outcomes.push(
+          await Promise.resolve(chaos.store.get('k')).then(
+            () => true,
+            () => false,
+          ),
+        )
       }
       expect(chaos.stats('get').calls).toBe(1_000)
       expect(chaos.stats('get').faults.error).toBe(outcomes.filter((ok) => !ok).length)
@@ -297,16 +322,23 @@ describe('chaosStore', () => {
     expect(kept).toBeGreaterThan(0)
     expect(kept).toBeLessThan(40)
     expect(versions.filter((v) => v !== '2').every((v) => typeof v !== 'string' || v === 'NaN' || v === '')).toBe(true)
-    expect(new Set(versions.filter((v) => v !== '2').map((v) => (typeof v === 'string' ? `'${v}'` : typeof v))).size).toBeGreaterThan(1)
+    expect(
+      new Set(versions.filter((v) => v !== '2').map((v) => (typeof v === 'string' ? `'${v}'` : typeof v))).size,
+    ).toBeGreaterThan(1)
     // The rule is spent: the next read is the real one.
-    await expect(chaos.store.read?.('a')).resolves.toEqual({ entry: entry({ id: 1 }, (chaos.inner.get('a') as StoreEntry).createdAt), version: '2' })
+    await expect(chaos.store.read?.('a')).resolves.toEqual({
+      entry: entry({ id: 1 }, (chaos.inner.get('a') as StoreEntry).createdAt),
+      version: '2',
+    })
     expect(chaos.stats('read')).toEqual({ calls: 41, faults: { corrupt: 40, hang: 0, error: 0, drop: 0, delay: 0 } })
     const seen: unknown[] = []
     chaos.corrupt('delete', { times: 1, with: (result, op, args) => (seen.push(result, op, args), -5) })
     chaos.inner.set('k', entry(1))
     await expect(chaos.store.delete(['k'])).resolves.toBe(-5)
     expect(seen).toEqual([1, 'delete', [['k']]])
-    expect(thrown(() => chaos.corrupt('set')).message).toContain("corrupt('set') needs a { with } function: built-in garbage exists only for get, getMany and read")
+    expect(thrown(() => chaos.corrupt('set')).message).toContain(
+      "corrupt('set') needs a { with } function: built-in garbage exists only for get, getMany and read",
+    )
   })
 
   it('forwards methods CacheStore does not declare, faultable by name', async () => {
@@ -374,6 +406,9 @@ function describeShape(value: unknown): string {
   const e = value as Record<string, unknown>
   return Object.keys(e)
     .sort()
-    .map((k) => `${k}=${typeof e[k]}${typeof e[k] === 'number' ? `(${Number.isFinite(e[k]) ? 'finite' : String(e[k])})` : ''}${depth(e[k]) > 100 ? '(deep)' : ''}`)
+    .map(
+      (k) =>
+        `${k}=${typeof e[k]}${typeof e[k] === 'number' ? `(${Number.isFinite(e[k]) ? 'finite' : String(e[k])})` : ''}${depth(e[k]) > 100 ? '(deep)' : ''}`,
+    )
     .join(',')
 }

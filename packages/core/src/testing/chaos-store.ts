@@ -141,7 +141,9 @@ export function chaosStore(inner: CacheStore, options: ChaosStoreOptions = {}): 
       case 'corrupt':
         return Promise.resolve()
           .then(() => forward(operation, args))
-          .then((result) => (rule.with ? rule.with(result, operation, args) : garbage(operation, result, random, clock.now())))
+          .then((result) =>
+            rule.with ? rule.with(result, operation, args) : garbage(operation, result, random, clock.now()),
+          )
     }
   }
 
@@ -153,7 +155,8 @@ export function chaosStore(inner: CacheStore, options: ChaosStoreOptions = {}): 
 
   const close = async (): Promise<void> => {
     closed = true
-    for (const entry of [...pending]) entry.reject(new Error(`[perf:chaos] ${name}.${entry.operation}() was still pending when the store closed`))
+    for (const entry of [...pending])
+      entry.reject(new Error(`[perf:chaos] ${name}.${entry.operation}() was still pending when the store closed`))
     await inner.close?.()
   }
 
@@ -180,8 +183,14 @@ export function chaosStore(inner: CacheStore, options: ChaosStoreOptions = {}): 
   })
 
   const schedule$ = (operation: string, kind: Rule['kind'], opts: object = {}, ms?: number): void => {
-    if (operation !== '*' && (UNFAULTED.has(operation) || typeof (inner as unknown as Record<string, unknown>)[operation] !== 'function')) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:chaos] ${kind}('${operation}'): store "${name}" has no faultable method ${operation}()`)
+    if (
+      operation !== '*' &&
+      (UNFAULTED.has(operation) || typeof (inner as unknown as Record<string, unknown>)[operation] !== 'function')
+    ) {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:chaos] ${kind}('${operation}'): store "${name}" has no faultable method ${operation}()`,
+      )
     }
     schedule.add(operation, kind, opts, ms)
   }
@@ -195,7 +204,9 @@ export function chaosStore(inner: CacheStore, options: ChaosStoreOptions = {}): 
     delay: (operation, ms, opts) => (schedule$(operation, 'delay', opts, ms), chaos),
     corrupt: (operation, opts) => (schedule$(operation, 'corrupt', opts), chaos),
     release(operation) {
-      const released = [...pending].filter((entry) => !entry.timer && (operation === undefined || operation === '*' || entry.operation === operation))
+      const released = [...pending].filter(
+        (entry) => !entry.timer && (operation === undefined || operation === '*' || entry.operation === operation),
+      )
       for (const entry of released) entry.resume()
       return released.length
     },
@@ -230,6 +241,7 @@ function dropped(operation: string, args: readonly unknown[]): unknown {
 /** Built-in garbage for the reads (`READS`); the schedule never corrupts other methods without `with`. */
 function garbage(operation: string, result: unknown, random: Random, now: number): unknown {
   if (operation === 'get') return corruptEntry(result as StoreEntry | undefined, random, now)
-  if (operation === 'getMany') return (result as (StoreEntry | undefined)[]).map((entry) => corruptEntry(entry, random, now))
+  if (operation === 'getMany')
+    return (result as (StoreEntry | undefined)[]).map((entry) => corruptEntry(entry, random, now))
   return corruptRead(result as StoreRead, random, now)
 }

@@ -22,7 +22,11 @@ export type { CacheStoreFactory, CacheStoreSuiteOptions } from './cache-store-su
 export { lockerSuite } from './locker-suite.js'
 export type { LockerCapabilities, LockerFactory, LockerSuiteOptions } from './locker-suite.js'
 export { invalidationBusSuite } from './invalidation-bus-suite.js'
-export type { InvalidationBusCapabilities, InvalidationBusFactory, InvalidationBusSuiteOptions } from './invalidation-bus-suite.js'
+export type {
+  InvalidationBusCapabilities,
+  InvalidationBusFactory,
+  InvalidationBusSuiteOptions,
+} from './invalidation-bus-suite.js'
 export { leaderElectionSuite } from './leader-election-suite.js'
 export type { LeaderElectionFactory, LeaderElectionSuiteOptions } from './leader-election-suite.js'
 export { rateLimiterSuite } from './rate-limiter-suite.js'

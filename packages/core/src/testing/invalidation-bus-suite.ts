@@ -1,12 +1,20 @@
 import { PerfError } from '../errors.js'
 import type { TestRunner } from './runner.js'
-import { createSuiteContext, type InvalidationBusFactory, type InvalidationBusSuiteOptions } from './invalidation-bus-suite/context.js'
+import {
+  createSuiteContext,
+  type InvalidationBusFactory,
+  type InvalidationBusSuiteOptions,
+} from './invalidation-bus-suite/context.js'
 import { deliveryTests } from './invalidation-bus-suite/delivery.js'
 import { orderTests } from './invalidation-bus-suite/order.js'
 import { resilienceTests } from './invalidation-bus-suite/resilience.js'
 import { subscriptionTests } from './invalidation-bus-suite/subscription.js'
 
-export type { InvalidationBusCapabilities, InvalidationBusFactory, InvalidationBusSuiteOptions } from './invalidation-bus-suite/context.js'
+export type {
+  InvalidationBusCapabilities,
+  InvalidationBusFactory,
+  InvalidationBusSuiteOptions,
+} from './invalidation-bus-suite/context.js'
 
 /**
  * Registers the `InvalidationBus` conformance tests: a message published by one instance reaches
@@ -25,8 +33,17 @@ export type { InvalidationBusCapabilities, InvalidationBusFactory, InvalidationB
  * invalidationBusSuite('redisBus', ({ scope }) => redisBus(redis, { channel: scope }), { describe, it, expect })
  * @throws PerfError INVALID_ARGUMENT when the runner, factory or options are malformed
  */
-export function invalidationBusSuite(name: string, factory: InvalidationBusFactory, runner: TestRunner, options?: InvalidationBusSuiteOptions): void
-export function invalidationBusSuite(runner: TestRunner, factory: InvalidationBusFactory, options?: InvalidationBusSuiteOptions): void
+export function invalidationBusSuite(
+  name: string,
+  factory: InvalidationBusFactory,
+  runner: TestRunner,
+  options?: InvalidationBusSuiteOptions,
+): void
+export function invalidationBusSuite(
+  runner: TestRunner,
+  factory: InvalidationBusFactory,
+  options?: InvalidationBusSuiteOptions,
+): void
 export function invalidationBusSuite(
   first: string | TestRunner,
   factory: InvalidationBusFactory,
@@ -36,12 +53,17 @@ export function invalidationBusSuite(
   const named = typeof first === 'string'
   const runner = (named ? third : first) as TestRunner
   const options = ((named ? fourth : third) ?? {}) as InvalidationBusSuiteOptions
-  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function' || typeof runner.expect !== 'function') {
+  if (
+    typeof runner?.describe !== 'function' ||
+    typeof runner.it !== 'function' ||
+    typeof runner.expect !== 'function'
+  ) {
     throw invalid('runner', 'an object with describe, it and expect')
   }
   if (typeof factory !== 'function') throw invalid('factory', 'a function returning an InvalidationBus')
   for (const hook of ['reconnect', 'injectGarbage', 'dispose'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw invalid(`options.${hook}`, 'a function')
+    if (options[hook] !== undefined && typeof options[hook] !== 'function')
+      throw invalid(`options.${hook}`, 'a function')
   }
   const deliveryMs = options.deliveryTimeoutMs ?? 3_000
   if (!Number.isFinite(deliveryMs) || deliveryMs <= 0) throw invalid('options.deliveryTimeoutMs', 'a positive number')
@@ -56,5 +78,7 @@ export function invalidationBusSuite(
 }
 
 function invalid(argument: string, rule: string): PerfError {
-  return new PerfError('INVALID_ARGUMENT', `[perf:testing] invalidationBusSuite(): ${argument} must be ${rule}`, { context: { argument } })
+  return new PerfError('INVALID_ARGUMENT', `[perf:testing] invalidationBusSuite(): ${argument} must be ${rule}`, {
+    context: { argument },
+  })
 }

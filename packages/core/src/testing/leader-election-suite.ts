@@ -1,6 +1,10 @@
 import { PerfError } from '../errors.js'
 import type { TestRunner } from './runner.js'
-import { createSuiteContext, type LeaderElectionFactory, type LeaderElectionSuiteOptions } from './leader-election-suite/context.js'
+import {
+  createSuiteContext,
+  type LeaderElectionFactory,
+  type LeaderElectionSuiteOptions,
+} from './leader-election-suite/context.js'
 import { electionTests } from './leader-election-suite/election.js'
 import { eventTests } from './leader-election-suite/events.js'
 import { handoverTests } from './leader-election-suite/handover.js'
@@ -25,8 +29,17 @@ export type { LeaderElectionFactory, LeaderElectionSuiteOptions } from './leader
  * leaderElectionSuite('redisLeaderElection', ({ name, leaseMs }) => redisLeaderElection(new Redis(), { name, leaseMs }), { describe, it, expect })
  * @throws PerfError INVALID_ARGUMENT when the runner, factory or options are malformed
  */
-export function leaderElectionSuite(name: string, factory: LeaderElectionFactory, runner: TestRunner, options?: LeaderElectionSuiteOptions): void
-export function leaderElectionSuite(runner: TestRunner, factory: LeaderElectionFactory, options?: LeaderElectionSuiteOptions): void
+export function leaderElectionSuite(
+  name: string,
+  factory: LeaderElectionFactory,
+  runner: TestRunner,
+  options?: LeaderElectionSuiteOptions,
+): void
+export function leaderElectionSuite(
+  runner: TestRunner,
+  factory: LeaderElectionFactory,
+  options?: LeaderElectionSuiteOptions,
+): void
 export function leaderElectionSuite(
   first: string | TestRunner,
   factory: LeaderElectionFactory,
@@ -36,15 +49,22 @@ export function leaderElectionSuite(
   const named = typeof first === 'string'
   const runner = (named ? third : first) as TestRunner
   const options = ((named ? fourth : third) ?? {}) as LeaderElectionSuiteOptions
-  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function' || typeof runner.expect !== 'function') {
+  if (
+    typeof runner?.describe !== 'function' ||
+    typeof runner.it !== 'function' ||
+    typeof runner.expect !== 'function'
+  ) {
     throw invalid('runner', 'an object with describe, it and expect')
   }
   if (typeof factory !== 'function') throw invalid('factory', 'a function returning a LeaderElection')
   const leaseMs = options.leaseMs ?? 300
-  if (!Number.isInteger(leaseMs) || leaseMs < 50 || leaseMs > 10_000) throw invalid('options.leaseMs', 'an integer from 50 to 10000')
+  if (!Number.isInteger(leaseMs) || leaseMs < 50 || leaseMs > 10_000)
+    throw invalid('options.leaseMs', 'an integer from 50 to 10000')
   const candidates = options.candidates ?? 4
-  if (!Number.isInteger(candidates) || candidates < 2 || candidates > 50) throw invalid('options.candidates', 'an integer from 2 to 50')
-  if (options.cutOff !== undefined && typeof options.cutOff !== 'function') throw invalid('options.cutOff', 'a function')
+  if (!Number.isInteger(candidates) || candidates < 2 || candidates > 50)
+    throw invalid('options.candidates', 'an integer from 2 to 50')
+  if (options.cutOff !== undefined && typeof options.cutOff !== 'function')
+    throw invalid('options.cutOff', 'a function')
 
   runner.describe(named ? `leaderElectionSuite: ${first}` : 'leaderElectionSuite', () => {
     const ctx = createSuiteContext(runner, factory, options)
@@ -57,5 +77,7 @@ export function leaderElectionSuite(
 }
 
 function invalid(argument: string, rule: string): PerfError {
-  return new PerfError('INVALID_ARGUMENT', `[perf:testing] leaderElectionSuite(): ${argument} must be ${rule}`, { context: { argument } })
+  return new PerfError('INVALID_ARGUMENT', `[perf:testing] leaderElectionSuite(): ${argument} must be ${rule}`, {
+    context: { argument },
+  })
 }

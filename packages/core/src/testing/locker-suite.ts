@@ -24,7 +24,12 @@ export type { LockerCapabilities, LockerFactory, LockerSuiteOptions } from './lo
  * import { describe, it, expect } from 'vitest'
  * lockerSuite('LocalLocker', () => new LocalLocker(), { describe, it, expect })
  */
-export function lockerSuite(name: string, factory: LockerFactory, runner: TestRunner, options?: LockerSuiteOptions): void
+export function lockerSuite(
+  name: string,
+  factory: LockerFactory,
+  runner: TestRunner,
+  options?: LockerSuiteOptions,
+): void
 export function lockerSuite(runner: TestRunner, factory: LockerFactory, options?: LockerSuiteOptions): void
 export function lockerSuite(
   first: string | TestRunner,
@@ -35,7 +40,11 @@ export function lockerSuite(
   const named = typeof first === 'string'
   const runner = (named ? third : first) as TestRunner
   const options = ((named ? fourth : third) ?? {}) as LockerSuiteOptions
-  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function' || typeof runner.expect !== 'function') {
+  if (
+    typeof runner?.describe !== 'function' ||
+    typeof runner.it !== 'function' ||
+    typeof runner.expect !== 'function'
+  ) {
     throw new PerfError('INVALID_ARGUMENT', '[perf:testing] lockerSuite: runner must provide describe, it and expect')
   }
   if (typeof factory !== 'function') {

@@ -24,8 +24,17 @@ export interface RateLimiterSuiteOptions {
  * rateLimiterSuite('SlidingWindowLimiter', (o) => new SlidingWindowLimiter(o), { describe, it, expect })
  * @throws PerfError INVALID_ARGUMENT when the runner, factory or options are malformed
  */
-export function rateLimiterSuite(name: string, factory: RateLimiterFactory, runner: TestRunner, options?: RateLimiterSuiteOptions): void
-export function rateLimiterSuite(runner: TestRunner, factory: RateLimiterFactory, options?: RateLimiterSuiteOptions): void
+export function rateLimiterSuite(
+  name: string,
+  factory: RateLimiterFactory,
+  runner: TestRunner,
+  options?: RateLimiterSuiteOptions,
+): void
+export function rateLimiterSuite(
+  runner: TestRunner,
+  factory: RateLimiterFactory,
+  options?: RateLimiterSuiteOptions,
+): void
 export function rateLimiterSuite(
   first: string | TestRunner,
   factory: RateLimiterFactory,
@@ -35,12 +44,17 @@ export function rateLimiterSuite(
   const named = typeof first === 'string'
   const runner = (named ? third : first) as TestRunner
   const options = ((named ? fourth : third) ?? {}) as RateLimiterSuiteOptions
-  if (typeof runner?.describe !== 'function' || typeof runner.it !== 'function' || typeof runner.expect !== 'function') {
+  if (
+    typeof runner?.describe !== 'function' ||
+    typeof runner.it !== 'function' ||
+    typeof runner.expect !== 'function'
+  ) {
     throw invalid('runner', 'an object with describe, it and expect')
   }
   if (typeof factory !== 'function') throw invalid('factory', 'a function')
   const windowMs = options.windowMs ?? 300
-  if (!Number.isInteger(windowMs) || windowMs < 100 || windowMs > 5_000) throw invalid('options.windowMs', 'an integer from 100 to 5000')
+  if (!Number.isInteger(windowMs) || windowMs < 100 || windowMs > 5_000)
+    throw invalid('options.windowMs', 'an integer from 100 to 5000')
   const keyPrefix = options.keyPrefix ?? 'perf-suite:'
   if (typeof keyPrefix !== 'string') throw invalid('options.keyPrefix', 'a string')
 
@@ -53,5 +67,7 @@ export function rateLimiterSuite(
 }
 
 function invalid(argument: string, rule: string): PerfError {
-  return new PerfError('INVALID_ARGUMENT', `[perf:testing] rateLimiterSuite(): ${argument} must be ${rule}`, { context: { argument } })
+  return new PerfError('INVALID_ARGUMENT', `[perf:testing] rateLimiterSuite(): ${argument} must be ${rule}`, {
+    context: { argument },
+  })
 }

@@ -32,16 +32,27 @@ describe('requireService', () => {
   it('requireService() tries `attempts` times, then warns loudly and resolves false', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const check = vi.fn(() => false)
-    await expect(requireService('Redis at 127.0.0.1:6379', check, { env: down, scope: '[perf:x tests]', skipping: 'the x tests', attempts: 4 })).resolves.toBe(false)
+    await expect(
+      requireService('Redis at 127.0.0.1:6379', check, {
+        env: down,
+        scope: '[perf:x tests]',
+        skipping: 'the x tests',
+        attempts: 4,
+      }),
+    ).resolves.toBe(false)
     expect(check).toHaveBeenCalledTimes(4)
     expect(warn).toHaveBeenCalledTimes(1)
-    expect(warn.mock.calls[0]?.[0]).toBe('\n⚠️  [perf:x tests] SKIPPING the x tests: Redis at 127.0.0.1:6379 is not available; set PERF_REQUIRE_SERVICES=1 to fail instead\n')
+    expect(warn.mock.calls[0]?.[0]).toBe(
+      '\n⚠️  [perf:x tests] SKIPPING the x tests: Redis at 127.0.0.1:6379 is not available; set PERF_REQUIRE_SERVICES=1 to fail instead\n',
+    )
   })
 
   it('requireService() rejects when PERF_REQUIRE_SERVICES=1, with the last error of the check as the reason', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const check = (): Promise<boolean> => Promise.reject(new Error('ECONNREFUSED'))
-    await expect(requireService('PostgreSQL at db:5432', check, { env: required, scope: '[perf:prisma tests]' })).rejects.toThrow(
+    await expect(
+      requireService('PostgreSQL at db:5432', check, { env: required, scope: '[perf:prisma tests]' }),
+    ).rejects.toThrow(
       '[perf:prisma tests] PostgreSQL at db:5432 is required (PERF_REQUIRE_SERVICES=1) but not available (ECONNREFUSED)',
     )
     expect(warn).not.toHaveBeenCalled()
@@ -50,8 +61,12 @@ describe('requireService', () => {
   it('serviceMissing() warns and returns false, or throws when required', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     expect(serviceMissing('chromium', 'apt-get install -y chromium', { env: down })).toBe(false)
-    expect(warn.mock.calls[0]?.[0]).toContain('[perf tests] SKIPPING these tests: chromium is not available (apt-get install -y chromium)')
-    expect(() => serviceMissing('chromium', undefined, { env: required })).toThrow('[perf tests] chromium is required (PERF_REQUIRE_SERVICES=1) but not available')
+    expect(warn.mock.calls[0]?.[0]).toContain(
+      '[perf tests] SKIPPING these tests: chromium is not available (apt-get install -y chromium)',
+    )
+    expect(() => serviceMissing('chromium', undefined, { env: required })).toThrow(
+      '[perf tests] chromium is required (PERF_REQUIRE_SERVICES=1) but not available',
+    )
   })
 })
 

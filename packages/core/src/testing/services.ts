@@ -29,8 +29,11 @@ export function servicesRequired(env: Record<string, string | undefined> = proce
 export function serviceMissing(name: string, reason?: string, options: RequireServiceOptions = {}): false {
   const { scope = '[perf tests]', skipping = 'these tests' } = options
   const why = reason ? ` (${reason})` : ''
-  if (servicesRequired(options.env)) throw new Error(`${scope} ${name} is required (PERF_REQUIRE_SERVICES=1) but not available${why}`)
-  console.warn(`\n⚠️  ${scope} SKIPPING ${skipping}: ${name} is not available${why}; set PERF_REQUIRE_SERVICES=1 to fail instead\n`)
+  if (servicesRequired(options.env))
+    throw new Error(`${scope} ${name} is required (PERF_REQUIRE_SERVICES=1) but not available${why}`)
+  console.warn(
+    `\n⚠️  ${scope} SKIPPING ${skipping}: ${name} is not available${why}; set PERF_REQUIRE_SERVICES=1 to fail instead\n`,
+  )
   return false
 }
 
@@ -44,7 +47,11 @@ export function serviceMissing(name: string, reason?: string, options: RequireSe
  * const ok = await requireService('Redis at 127.0.0.1:6379', () => redisPing(6379), { scope: '[perf:redis tests]' })
  * describe.skipIf(!ok)('redisStore', () => { ... })
  */
-export async function requireService(name: string, check: () => boolean | Promise<boolean>, options: RequireServiceOptions = {}): Promise<boolean> {
+export async function requireService(
+  name: string,
+  check: () => boolean | Promise<boolean>,
+  options: RequireServiceOptions = {},
+): Promise<boolean> {
   const attempts = Math.max(1, options.attempts ?? 3)
   let reason: string | undefined
   for (let attempt = 0; attempt < attempts; attempt++) {

@@ -17,7 +17,11 @@ export function abortError(signal: AbortSignal, what: string): Error {
  * The timer is unref'd unless `keepAlive`: a wait someone awaits (a retry's backoff) must keep a
  * script alive, a background one must not.
  */
-export function sleep(ms: number, signal?: AbortSignal, options: { what?: string; keepAlive?: boolean } = {}): Promise<void> {
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  options: { what?: string; keepAlive?: boolean } = {},
+): Promise<void> {
   const what = options.what ?? 'sleep'
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal, what))

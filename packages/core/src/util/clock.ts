@@ -11,7 +11,11 @@ export interface Clock {
  * The real `Date.now`, if it is native. Fake timers (vitest, sinon) replace the global Date and
  * spies replace `Date.now`; clocks then read it on every call so faked time is seen at once.
  */
-export const NATIVE_NOW: (() => number) | undefined = Function.prototype.toString.call(Date.now).includes('[native code]') ? Date.now : undefined
+export const NATIVE_NOW: (() => number) | undefined = Function.prototype.toString
+  .call(Date.now)
+  .includes('[native code]')
+  ? Date.now
+  : undefined
 
 /**
  * A clock that starts at `wall()` and then advances with `elapsed()` only: wall-clock

@@ -26,7 +26,7 @@ describe('toMs', () => {
     }
   })
 
-  it('toMs() throws the caller\'s code, never a TypeError, for BigInts, symbols, objects and other non-durations', () => {
+  it("toMs() throws the caller's code, never a TypeError, for BigInts, symbols, objects and other non-durations", () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
     const cases: [unknown, string][] = [
@@ -36,7 +36,14 @@ describe('toMs', () => {
       [Number.POSITIVE_INFINITY, 'got Infinity'],
       [-1, 'got -1'],
       [{ ms: 5 }, 'got an object'],
-      [{ toJSON: () => { throw new Error('no') } }, 'got an object'],
+      [
+        {
+          toJSON: () => {
+            throw new Error('no')
+          },
+        },
+        'got an object',
+      ],
       [Object.create(null), 'got an object'],
       [new Date(0), 'got an instance of Date'],
       [revoked.proxy, 'got an object that cannot be inspected'],

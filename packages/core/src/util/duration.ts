@@ -33,7 +33,9 @@ export function toMs(value: Duration, name: string, code: PerfErrorCode = 'INVAL
 }
 
 function invalid(code: PerfErrorCode, name: string, value: unknown, rule: string): PerfError {
-  return new PerfError(code, `[perf] ${name} must be ${rule}, got ${describeValue(value)}`, { context: { option: name, value } })
+  return new PerfError(code, `[perf] ${name} must be ${rule}, got ${describeValue(value)}`, {
+    context: { option: name, value },
+  })
 }
 
 /** Like {@link toMs} but returns `fallback` when `value` is undefined. */

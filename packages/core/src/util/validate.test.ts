@@ -7,8 +7,22 @@ describe('validate', () => {
   it('assertInt(), assertNumber() and assertOneOf() throw INVALID_OPTION naming the option for values String() cannot print', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
-    for (const bad of [Object.create(null), revoked.proxy, Symbol('s'), 5n, { toString: () => { throw new Error('no') } }]) {
-      for (const check of [() => assertInt(bad, 'maxBytes'), () => assertNumber(bad, 'maxBytes'), () => assertOneOf(bad, 'maxBytes', ['a'])]) {
+    for (const bad of [
+      Object.create(null),
+      revoked.proxy,
+      Symbol('s'),
+      5n,
+      {
+        toString: () => {
+          throw new Error('no')
+        },
+      },
+    ]) {
+      for (const check of [
+        () => assertInt(bad, 'maxBytes'),
+        () => assertNumber(bad, 'maxBytes'),
+        () => assertOneOf(bad, 'maxBytes', ['a']),
+      ]) {
         const error = thrown(check)
         expect(isPerfError(error, 'INVALID_OPTION')).toBe(true)
         expect(error.message).toMatch(/^\[perf\] option "maxBytes" must be .*, got /)
@@ -22,6 +36,17 @@ describe('validate', () => {
     expect(describeValue(Symbol('k'))).toBe('Symbol(k) (a symbol)')
     expect(describeValue(new Map())).toBe('an instance of Map')
     expect(describeValue(Object.create(null))).toBe('an object')
-    expect(describeValue(new Proxy({}, { getPrototypeOf: () => { throw new Error('trap') } }))).toBe('an object that cannot be inspected')
+    expect(
+      describeValue(
+        new Proxy(
+          {},
+          {
+            getPrototypeOf: () => {
+              throw new Error('trap')
+            },
+          },
+        ),
+      ),
+    ).toBe('an object that cannot be inspected')
   })
 })

@@ -13,7 +13,11 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@1
  * missing database is an error (CI).
  */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(`PostgreSQL at ${DATABASE_URL}`, selectOne, { scope: '[perf:prisma tests]', skipping: 'integration tests', attempts: 1 })
+  return requireService(`PostgreSQL at ${DATABASE_URL}`, selectOne, {
+    scope: '[perf:prisma tests]',
+    skipping: 'integration tests',
+    attempts: 1,
+  })
 }
 
 async function selectOne(): Promise<boolean> {
@@ -67,7 +71,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       for (const client of clients) await client.$disconnect().catch(() => undefined)
       // A test that failed while holding a connection must not hang the suite: end() waits for it.
-      for (const pool of pools) await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())])
+      for (const pool of pools)
+        await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())])
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
       await admin.end()
     },

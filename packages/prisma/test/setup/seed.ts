@@ -21,9 +21,16 @@ export async function seedBlog(prisma: PrismaClient) {
   const news = await prisma.tag.create({ data: { name: 'news' } })
   const tech = await prisma.tag.create({ data: { name: 'tech' } })
   const first = await prisma.post.create({
-    data: { title: 'First', published: true, authorId: alice.id, tags: { connect: [{ id: news.id }, { id: tech.id }] } },
+    data: {
+      title: 'First',
+      published: true,
+      authorId: alice.id,
+      tags: { connect: [{ id: news.id }, { id: tech.id }] },
+    },
   })
-  const second = await prisma.post.create({ data: { title: 'Second', authorId: alice.id, tags: { connect: [{ id: tech.id }] } } })
+  const second = await prisma.post.create({
+    data: { title: 'Second', authorId: alice.id, tags: { connect: [{ id: tech.id }] } },
+  })
   await prisma.comment.create({ data: { body: 'Nice', postId: first.id, authorId: bob.id } })
   return { alice, bob, news, tech, first, second }
 }
@@ -35,7 +42,10 @@ export type BlogIds = Awaited<ReturnType<typeof seedBlog>>
  * A fresh schema for one test that writes: drops `previous` (the last test's), creates and seeds a
  * new one, and wraps a client with `perf(options)`.
  */
-export async function freshBlog(previous: TestDatabase | undefined, options?: Parameters<typeof wrap>[1]): Promise<{ tdb: TestDatabase; ids: BlogIds; w: ReturnType<typeof wrap> }> {
+export async function freshBlog(
+  previous: TestDatabase | undefined,
+  options?: Parameters<typeof wrap>[1],
+): Promise<{ tdb: TestDatabase; ids: BlogIds; w: ReturnType<typeof wrap> }> {
   await previous?.drop()
   const tdb = await createTestDatabase()
   const ids = await seedBlog(tdb.createClient().prisma)

@@ -1,7 +1,14 @@
 import { PerfError, isPerfError, toMs } from '@perf/core'
 import type { BusHandlers, BusMessage, Duration, InvalidationBus } from '@perf/core'
 import type { Cluster, Redis } from 'ioredis'
-import { assertClient, closeConnection, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
+import {
+  assertClient,
+  closeConnection,
+  isCluster,
+  lostConnectionError,
+  redisFailure,
+  type RedisClient,
+} from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { assertName } from '../internal/validate.js'
 import { decodeMessage, encodeMessage } from './wire.js'
@@ -73,7 +80,11 @@ export class RedisBus implements InvalidationBus {
     const lost = lostConnectionError(this.#client, 'redisBus.publish()')
     if (lost !== undefined) throw lost
     try {
-      await withDeadline(this.#client.publish(this.#channel, encodeMessage(message)), this.#timeoutMs, 'redisBus.publish()')
+      await withDeadline(
+        this.#client.publish(this.#channel, encodeMessage(message)),
+        this.#timeoutMs,
+        'redisBus.publish()',
+      )
     } catch (err) {
       throw redisFailure('redisBus.publish()', err)
     }
@@ -110,16 +121,22 @@ export class RedisBus implements InvalidationBus {
     subscriber.on('error', (err: unknown) => this.#onError(err))
     let confirmed: boolean
     try {
-      confirmed = await withDeadline(subscriber.subscribe(this.#channel).then(() => true), this.#subscribeTimeoutMs, 'redisBus.subscribe()').catch(
-        (err: unknown) => {
-          if (isPerfError(err, 'TIER_TIMEOUT')) return false
-          throw err
-        },
-      )
+      confirmed = await withDeadline(
+        subscriber.subscribe(this.#channel).then(() => true),
+        this.#subscribeTimeoutMs,
+        'redisBus.subscribe()',
+      ).catch((err: unknown) => {
+        if (isPerfError(err, 'TIER_TIMEOUT')) return false
+        throw err
+      })
     } catch (err) {
       this.#starting = undefined
       await this.#stop()
-      throw new PerfError('TIER_FAILED', `[perf:redis] redisBus could not subscribe to "${this.#channel}": ${(err as Error).message}`, { cause: err })
+      throw new PerfError(
+        'TIER_FAILED',
+        `[perf:redis] redisBus could not subscribe to "${this.#channel}": ${(err as Error).message}`,
+        { cause: err },
+      )
     }
     // Not confirmed in time (Redis down): the queued SUBSCRIBE goes out on connect, and the
     // 'ready' handler then marks the bus connected and reports the gap.
@@ -134,7 +151,12 @@ export class RedisBus implements InvalidationBus {
   #duplicate(): Subscriber {
     // The subscriber queues SUBSCRIBE until connected and retries forever: it must come back by itself.
     if (isCluster(this.#client)) return this.#client.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
-    return this.#client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false, autoResubscribe: true })
+    return this.#client.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+      autoResubscribe: true,
+    })
   }
 
   #deliver(payload: string): void {

@@ -33,5 +33,9 @@ export function decodeMessage(payload: string): BusMessage {
 }
 
 function malformed(payload: string, cause?: unknown): PerfError {
-  return new PerfError('DECODE_FAILED', `[perf:redis] redisBus received a message it cannot read: ${payload.slice(0, 120)}`, { cause })
+  return new PerfError(
+    'DECODE_FAILED',
+    `[perf:redis] redisBus received a message it cannot read: ${payload.slice(0, 120)}`,
+    { cause },
+  )
 }

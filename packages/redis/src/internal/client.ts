@@ -56,10 +56,16 @@ export function lostConnection(client: RedisClient): string | undefined {
 }
 
 /** TIER_FAILED saying `what` cannot run because the client lost its connection; undefined while it is usable. */
-export function lostConnectionError(client: RedisClient, what: string, context: Record<string, unknown> = {}): PerfError | undefined {
+export function lostConnectionError(
+  client: RedisClient,
+  what: string,
+  context: Record<string, unknown> = {},
+): PerfError | undefined {
   const status = lostConnection(client)
   if (status === undefined) return undefined
-  return new PerfError('TIER_FAILED', `[perf:redis] ${what}: Redis connection is ${status}`, { context: { ...context, status } })
+  return new PerfError('TIER_FAILED', `[perf:redis] ${what}: Redis connection is ${status}`, {
+    context: { ...context, status },
+  })
 }
 
 /** A failed Redis call of `what` as TIER_FAILED with the driver error as cause; PerfErrors pass through. */

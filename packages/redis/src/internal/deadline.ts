@@ -2,7 +2,9 @@ import { TimeoutError } from '@perf/core'
 
 /** TIER_TIMEOUT for a call named `what` that did not answer within `ms`. */
 function deadlineError(what: string, ms: number): TimeoutError {
-  return new TimeoutError('TIER_TIMEOUT', `[perf:redis] ${what} did not answer within ${ms} ms (commandTimeoutMs)`, { context: { timeoutMs: ms } })
+  return new TimeoutError('TIER_TIMEOUT', `[perf:redis] ${what} did not answer within ${ms} ms (commandTimeoutMs)`, {
+    context: { timeoutMs: ms },
+  })
 }
 
 /**

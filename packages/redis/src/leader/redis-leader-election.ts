@@ -81,10 +81,13 @@ export class RedisLeaderElection implements LeaderElection {
     this.#leaseMs = toMs(options.leaseMs ?? 10_000, 'leaseMs', 'INVALID_OPTION')
     if (this.#leaseMs < 10) throw invalid('leaseMs', 'at least 10 ms', this.#leaseMs)
     this.#renewMs = toMs(options.renewEveryMs ?? this.#leaseMs / 3, 'renewEveryMs', 'INVALID_OPTION')
-    if (this.#renewMs <= 0 || this.#renewMs >= this.#leaseMs / 2) throw invalid('renewEveryMs', `> 0 and below leaseMs / 2 (${this.#leaseMs / 2})`, this.#renewMs)
+    if (this.#renewMs <= 0 || this.#renewMs >= this.#leaseMs / 2)
+      throw invalid('renewEveryMs', `> 0 and below leaseMs / 2 (${this.#leaseMs / 2})`, this.#renewMs)
     this.#retryMs = toMs(options.retryEveryMs ?? this.#leaseMs / 3, 'retryEveryMs', 'INVALID_OPTION')
     const driftFactor = assertFinite(options.driftFactor ?? 0.01, 'driftFactor', 0, 0.5, 'redisLeaderElection')
-    this.#driftMs = this.#leaseMs * driftFactor + assertFinite(options.driftMs ?? 2, 'driftMs', 0, this.#leaseMs / 2, 'redisLeaderElection')
+    this.#driftMs =
+      this.#leaseMs * driftFactor +
+      assertFinite(options.driftMs ?? 2, 'driftMs', 0, this.#leaseMs / 2, 'redisLeaderElection')
     this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
     this.#value = `${assertName(options.id ?? randomUUID(), 'id', 'redisLeaderElection')}|${randomUUID()}`
     this.#clock = options.clock ?? systemClock
@@ -106,7 +109,8 @@ export class RedisLeaderElection implements LeaderElection {
   }
 
   async start(): Promise<void> {
-    if (this.#closed) throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redisLeaderElection.start() called after close()')
+    if (this.#closed)
+      throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redisLeaderElection.start() called after close()')
     if (this.#running) return
     this.#running = true
     await this.#campaign()
@@ -126,13 +130,14 @@ export class RedisLeaderElection implements LeaderElection {
     const started = this.#clock.now()
     let next = this.#retryMs
     try {
-      const [kind, number] = (await this.#call(() => CAMPAIGN.run(this.#client, this.#keys, [this.#value, Math.ceil(this.#leaseMs)]))) as [number, number]
+      const [kind, number] = (await this.#call(() =>
+        CAMPAIGN.run(this.#client, this.#keys, [this.#value, Math.ceil(this.#leaseMs)]),
+      )) as [number, number]
       if (kind === 0) next = Math.min(this.#retryMs, Math.max(1, number + 1))
       else if (this.#running) {
         this.#elected(Number(number), started)
         next = this.#renewMs
       } else await this.#release() // resigned while the campaign was in flight
-
     } catch (err) {
       this.#onError(err)
     }
@@ -143,7 +148,9 @@ export class RedisLeaderElection implements LeaderElection {
     const started = this.#clock.now()
     let next = this.#renewMs
     try {
-      const renewed = Number(await this.#call(() => RENEW.run(this.#client, [this.#keys[0]], [this.#value, Math.ceil(this.#leaseMs)])))
+      const renewed = Number(
+        await this.#call(() => RENEW.run(this.#client, [this.#keys[0]], [this.#value, Math.ceil(this.#leaseMs)])),
+      )
       if (!this.#running || this.#term === undefined) return
       if (renewed === 1) this.#extendLease(started)
       else this.#deposed('lost')
@@ -171,11 +178,14 @@ export class RedisLeaderElection implements LeaderElection {
   // Timers may fire a millisecond early: re-arm until the lease has really ended.
   #watchExpiry(): void {
     clearTimeout(this.#expiry)
-    this.#expiry = setTimeout(() => {
-      if (this.#term === undefined) return
-      if (this.isLeader) this.#watchExpiry()
-      else this.#deposed('lost')
-    }, Math.max(1, this.#leaseUntil - this.#clock.now()))
+    this.#expiry = setTimeout(
+      () => {
+        if (this.#term === undefined) return
+        if (this.isLeader) this.#watchExpiry()
+        else this.#deposed('lost')
+      },
+      Math.max(1, this.#leaseUntil - this.#clock.now()),
+    )
     this.#expiry.unref()
   }
 
@@ -230,7 +240,11 @@ export class RedisLeaderElection implements LeaderElection {
 }
 
 function invalid(option: string, rule: string, value: unknown): PerfError {
-  return new PerfError('INVALID_OPTION', `[perf:redis] redisLeaderElection option "${option}" must be ${rule}, got ${String(value)}`, { context: { option, value } })
+  return new PerfError(
+    'INVALID_OPTION',
+    `[perf:redis] redisLeaderElection option "${option}" must be ${rule}, got ${String(value)}`,
+    { context: { option, value } },
+  )
 }
 
 /**
@@ -241,6 +255,9 @@ function invalid(option: string, rule: string, value: unknown): PerfError {
  * await election.start()
  * if (election.isLeader) runCron({ fence: election.term })
  */
-export function redisLeaderElection(client: RedisClient, options: RedisLeaderElectionOptions = {}): RedisLeaderElection {
+export function redisLeaderElection(
+  client: RedisClient,
+  options: RedisLeaderElectionOptions = {},
+): RedisLeaderElection {
   return new RedisLeaderElection(client, options)
 }

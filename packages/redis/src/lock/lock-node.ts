@@ -49,15 +49,29 @@ export class LockNode {
       // The fence counter sits in the same script: one round trip for lock + token.
       const client = this.#client
       if (keys.length === 1 && queue === undefined) {
-        return this.#deadline('acquire', () => ACQUIRE_ONE.run(client, [keys[0] as string, this.#fenceKey], [value, Math.ceil(ttlMs)]).then(parseOne))
+        return this.#deadline('acquire', () =>
+          ACQUIRE_ONE.run(client, [keys[0] as string, this.#fenceKey], [value, Math.ceil(ttlMs)]).then(parseOne),
+        )
       }
-      return this.#deadline('acquire', () => ACQUIRE.run(client, [...keys, ...keys.map(queueKey), this.#fenceKey], acquireArgs(keys, value, ttlMs, queue, true)).then(parseAttempt))
+      return this.#deadline('acquire', () =>
+        ACQUIRE.run(
+          client,
+          [...keys, ...keys.map(queueKey), this.#fenceKey],
+          acquireArgs(keys, value, ttlMs, queue, true),
+        ).then(parseAttempt),
+      )
     }
     return this.#deadline('acquire', async () => {
       const taken: string[][] = []
       try {
         for (const group of this.#groups(keys)) {
-          const attempt = parseAttempt(await ACQUIRE.run(this.#client, [...group, ...group.map(queueKey)], acquireArgs(group, value, ttlMs, queue, false)))
+          const attempt = parseAttempt(
+            await ACQUIRE.run(
+              this.#client,
+              [...group, ...group.map(queueKey)],
+              acquireArgs(group, value, ttlMs, queue, false),
+            ),
+          )
           if (!attempt.granted) {
             await this.#rollback(taken, value)
             return attempt
@@ -93,12 +107,16 @@ export class LockNode {
 
   /** Wakes the next waiter of `key` if the lock is free (the waiter it was meant for left). */
   wakeNext(key: string): Promise<unknown> {
-    return this.#deadline('wake', () => WAKE_NEXT.run(this.#client, [key, queueKey(key)], [this.#settings.channelPrefix]))
+    return this.#deadline('wake', () =>
+      WAKE_NEXT.run(this.#client, [key, queueKey(key)], [this.#settings.channelPrefix]),
+    )
   }
 
   /** Removes a waiter that gave up from the queues of `keys`. */
   leave(keys: readonly string[], token: string): Promise<unknown> {
-    return this.#deadline('leave', () => Promise.all(this.#groups(keys).map((group) => LEAVE_QUEUE.run(this.#client, group.map(queueKey), [token]))))
+    return this.#deadline('leave', () =>
+      Promise.all(this.#groups(keys).map((group) => LEAVE_QUEUE.run(this.#client, group.map(queueKey), [token]))),
+    )
   }
 
   raiseFence(fence: number): Promise<unknown> {
@@ -106,7 +124,9 @@ export class LockNode {
   }
 
   #release(group: readonly string[], value: string): Promise<number> {
-    return RELEASE.run(this.#client, [...group, ...group.map(queueKey)], [value, this.#settings.channelPrefix]).then(Number)
+    return RELEASE.run(this.#client, [...group, ...group.map(queueKey)], [value, this.#settings.channelPrefix]).then(
+      Number,
+    )
   }
 
   async #rollback(groups: readonly string[][], value: string): Promise<void> {
@@ -130,8 +150,22 @@ export class LockNode {
   }
 }
 
-function acquireArgs(keys: readonly string[], value: string, ttlMs: number, queue: QueueEntry | undefined, withFence: boolean): (string | number)[] {
-  return [value, Math.ceil(ttlMs), withFence ? 1 : 0, queue?.token ?? '', Math.ceil(queue?.ttlMs ?? 0), keys.length, queue?.front ? 1 : 0]
+function acquireArgs(
+  keys: readonly string[],
+  value: string,
+  ttlMs: number,
+  queue: QueueEntry | undefined,
+  withFence: boolean,
+): (string | number)[] {
+  return [
+    value,
+    Math.ceil(ttlMs),
+    withFence ? 1 : 0,
+    queue?.token ?? '',
+    Math.ceil(queue?.ttlMs ?? 0),
+    keys.length,
+    queue?.front ? 1 : 0,
+  ]
 }
 
 function parseOne(reply: unknown): NodeAttempt {

@@ -28,7 +28,15 @@ export class RedlockLock implements Lock {
   #lostError: LockError | undefined
   #watchdog: NodeJS.Timeout | undefined
 
-  constructor(context: LockContext, resources: readonly string[], keys: readonly string[], owner: string, value: string, fence: number, expiresAt: number) {
+  constructor(
+    context: LockContext,
+    resources: readonly string[],
+    keys: readonly string[],
+    owner: string,
+    value: string,
+    fence: number,
+    expiresAt: number,
+  ) {
     this.#context = context
     this.resources = resources
     this.#keys = keys
@@ -60,16 +68,29 @@ export class RedlockLock implements Lock {
     if (extended >= quorum && validUntil > clock.now()) {
       this.#expiresAt = validUntil
       this.#arm()
-      emitLockEvent({ type: 'extend', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, ttlMs })
+      emitLockEvent({
+        type: 'extend',
+        locker: 'redlock',
+        resources: this.resources,
+        owner: this.owner,
+        fence: this.fence,
+        ttlMs,
+      })
       return
     }
-    if (refused > nodes.length - quorum) throw this.#lose(`another owner took it or it expired on ${refused} of ${nodes.length} nodes`)
-    if (extended >= quorum) throw this.#lose(`extend() took ${clock.now() - start} ms, longer than the validity of ttlMs=${ttlMs}`)
+    if (refused > nodes.length - quorum)
+      throw this.#lose(`another owner took it or it expired on ${refused} of ${nodes.length} nodes`)
+    if (extended >= quorum)
+      throw this.#lose(`extend() took ${clock.now() - start} ms, longer than the validity of ttlMs=${ttlMs}`)
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-    throw new LockError('LOCK_BACKEND_ERROR', `[perf:redis] lock ${this.#names()} could not be extended: ${describeErrors(errors)}`, {
-      cause: new AggregateError(errors, 'Redis errors'),
-      context: { resources: this.resources, owner: this.owner, errors: errors.map(messageOf) },
-    })
+    throw new LockError(
+      'LOCK_BACKEND_ERROR',
+      `[perf:redis] lock ${this.#names()} could not be extended: ${describeErrors(errors)}`,
+      {
+        cause: new AggregateError(errors, 'Redis errors'),
+        context: { resources: this.resources, owner: this.owner, errors: errors.map(messageOf) },
+      },
+    )
   }
 
   /** Releases the lock on every node. @throws LockError LOCK_NOT_HELD when it was already released or lost, LOCK_BACKEND_ERROR */
@@ -80,7 +101,8 @@ export class RedlockLock implements Lock {
       await Promise.allSettled(this.#context.nodes.map((node) => node.release(this.#keys, this.#value)))
       throw this.#error('LOCK_NOT_HELD', 'release() on a lock that was already lost')
     }
-    if (this.#state !== 'held') throw this.#error('LOCK_NOT_HELD', `release() on a lock that was already ${this.#state}`)
+    if (this.#state !== 'held')
+      throw this.#error('LOCK_NOT_HELD', `release() on a lock that was already ${this.#state}`)
     const wasValid = this.isHeld
     this.#state = 'released'
     this.#disarm()
@@ -92,7 +114,11 @@ export class RedlockLock implements Lock {
       } catch (error) {
         throw this.#releaseFailed([error])
       }
-      if (held === 0) throw this.#error('LOCK_NOT_HELD', wasValid ? 'release(): another owner holds it now' : 'release() after it expired')
+      if (held === 0)
+        throw this.#error(
+          'LOCK_NOT_HELD',
+          wasValid ? 'release(): another owner holds it now' : 'release() after it expired',
+        )
       if (lockEventsObserved()) this.#releasedEvent()
       return
     }
@@ -100,22 +126,43 @@ export class RedlockLock implements Lock {
     const held = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0)
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
     if (held === 0 && errors.length === 0) {
-      throw this.#error('LOCK_NOT_HELD', wasValid ? 'release(): another owner holds it now' : 'release() after it expired')
+      throw this.#error(
+        'LOCK_NOT_HELD',
+        wasValid ? 'release(): another owner holds it now' : 'release() after it expired',
+      )
     }
     if (errors.length > this.#context.nodes.length - this.#context.quorum) throw this.#releaseFailed(errors)
     this.#releasedEvent()
   }
 
   #releasedEvent(): void {
-    emitLockEvent({ type: 'release', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, durationMs: this.#heldMs() })
+    emitLockEvent({
+      type: 'release',
+      locker: 'redlock',
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      durationMs: this.#heldMs(),
+    })
   }
 
   #releaseFailed(errors: unknown[]): LockError {
-    emitLockEvent({ type: 'release-failed', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, error: errors[0] })
-    return new LockError('LOCK_BACKEND_ERROR', `[perf:redis] lock ${this.#names()} release failed (it expires by its TTL): ${describeErrors(errors)}`, {
-      cause: new AggregateError(errors, 'Redis errors'),
-      context: { resources: this.resources, owner: this.owner },
+    emitLockEvent({
+      type: 'release-failed',
+      locker: 'redlock',
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      error: errors[0],
     })
+    return new LockError(
+      'LOCK_BACKEND_ERROR',
+      `[perf:redis] lock ${this.#names()} release failed (it expires by its TTL): ${describeErrors(errors)}`,
+      {
+        cause: new AggregateError(errors, 'Redis errors'),
+        context: { resources: this.resources, owner: this.owner },
+      },
+    )
   }
 
   /**
@@ -142,12 +189,15 @@ export class RedlockLock implements Lock {
   #arm(): void {
     clearTimeout(this.#watchdog)
     if (this.#lossListeners === undefined || this.#lossListeners.size === 0 || this.#state !== 'held') return
-    this.#watchdog = setTimeout(() => {
-      if (this.#state !== 'held') return
-      // Timers may fire a millisecond early: re-arm until the validity has really ended.
-      if (this.isHeld) this.#arm()
-      else this.#lose(`its validity ended at ${this.#expiresAt} without a successful extension`)
-    }, Math.max(1, this.#expiresAt - this.#context.clock.now()))
+    this.#watchdog = setTimeout(
+      () => {
+        if (this.#state !== 'held') return
+        // Timers may fire a millisecond early: re-arm until the validity has really ended.
+        if (this.isHeld) this.#arm()
+        else this.#lose(`its validity ended at ${this.#expiresAt} without a successful extension`)
+      },
+      Math.max(1, this.#expiresAt - this.#context.clock.now()),
+    )
     this.#watchdog.unref()
   }
 
@@ -162,7 +212,15 @@ export class RedlockLock implements Lock {
   }
 
   #lostEvent(): void {
-    emitLockEvent({ type: 'lost', locker: 'redlock', resources: this.resources, owner: this.owner, fence: this.fence, durationMs: this.#heldMs(), reason: 'expired' })
+    emitLockEvent({
+      type: 'lost',
+      locker: 'redlock',
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      durationMs: this.#heldMs(),
+      reason: 'expired',
+    })
   }
 
   /** Marks the lock lost and returns the LOCK_LOST error. */
@@ -179,9 +237,13 @@ export class RedlockLock implements Lock {
   }
 
   #error(code: 'LOCK_LOST' | 'LOCK_NOT_HELD', what: string): LockError {
-    return new LockError(code, `[perf:redis] lock ${this.#names()} (owner "${this.owner}", fence ${this.fence}) ${what}`, {
-      context: { resources: this.resources, owner: this.owner, fence: this.fence },
-    })
+    return new LockError(
+      code,
+      `[perf:redis] lock ${this.#names()} (owner "${this.owner}", fence ${this.fence}) ${what}`,
+      {
+        context: { resources: this.resources, owner: this.owner, fence: this.fence },
+      },
+    )
   }
 
   #names(): string {

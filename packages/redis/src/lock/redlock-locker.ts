@@ -71,15 +71,28 @@ export class RedlockLocker implements Locker {
 
   constructor(clients: RedisClient | readonly RedisClient[], options: RedlockLockerOptions = {}) {
     const list = Array.isArray(clients) ? (clients as readonly RedisClient[]) : [clients as RedisClient]
-    if (list.length === 0) throw new PerfError('CLIENT_INVALID', '[perf:redis] redlockLocker needs at least one ioredis client')
+    if (list.length === 0)
+      throw new PerfError('CLIENT_INVALID', '[perf:redis] redlockLocker needs at least one ioredis client')
     list.forEach((client, i) => assertClient(client, 'redlockLocker', `clients[${i}]`))
     this.#prefix = assertPrefix(options.prefix ?? 'perf:lock:', 'redlockLocker', 'prefix')
     const driftFactor = assertFinite(options.driftFactor ?? 0.01, 'driftFactor', 0, 0.5, 'redlockLocker')
     const driftMs = assertFinite(options.driftMs ?? 2, 'driftMs', 0, 60_000, 'redlockLocker')
-    const quorum = assertWholeNumber(options.quorum ?? Math.floor(list.length / 2) + 1, 'quorum', 1, list.length, 'redlockLocker')
+    const quorum = assertWholeNumber(
+      options.quorum ?? Math.floor(list.length / 2) + 1,
+      'quorum',
+      1,
+      list.length,
+      'redlockLocker',
+    )
     const timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
     this.#recheckMs = toMs(options.recheckMs ?? 1_000, 'recheckMs', 'INVALID_OPTION')
-    this.#maxWaiters = assertWholeNumber(options.maxWaiters ?? 10_000, 'maxWaiters', 0, Number.MAX_SAFE_INTEGER, 'redlockLocker')
+    this.#maxWaiters = assertWholeNumber(
+      options.maxWaiters ?? 10_000,
+      'maxWaiters',
+      0,
+      Number.MAX_SAFE_INTEGER,
+      'redlockLocker',
+    )
     this.#clock = options.clock ?? systemClock
     this.#onError = options.onError ?? (() => undefined)
     const lockerId = randomUUID()
@@ -89,8 +102,11 @@ export class RedlockLocker implements Locker {
     // Wake-ups name the lock key as Redis stores it, with the client's ioredis keyPrefix in front;
     // passing it on as a key argument would get that prefix added a second time.
     const stored = clientKeyPrefix(list[0] as RedisClient)
-    const unprefixed = (key: string): string => (stored !== '' && key.startsWith(stored) ? key.slice(stored.length) : key)
-    this.#notifier = new WakeNotifier(list, lockerId, channelPrefix + lockerId, this.#onError, (key) => this.#passOn([unprefixed(key)]))
+    const unprefixed = (key: string): string =>
+      stored !== '' && key.startsWith(stored) ? key.slice(stored.length) : key
+    this.#notifier = new WakeNotifier(list, lockerId, channelPrefix + lockerId, this.#onError, (key) =>
+      this.#passOn([unprefixed(key)]),
+    )
   }
 
   /**
@@ -100,7 +116,8 @@ export class RedlockLocker implements Locker {
    * rejects at once), LOCK_VALIDITY_EXPIRED (latency and drift used up the TTL); PerfError ABORTED, INVALID_ARGUMENT
    */
   async acquire(resources: string | readonly string[], ttlMs: number, opts: AcquireOptions = {}): Promise<Lock> {
-    if (this.#closed) throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redlockLocker.acquire() called after close()')
+    if (this.#closed)
+      throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redlockLocker.acquire() called after close()')
     const names = normalizeResources(resources)
     const ttl = assertTtl(ttlMs)
     const waitMs = opts.waitMs === undefined ? 10_000 : toMs(opts.waitMs, 'waitMs', 'INVALID_ARGUMENT')
@@ -119,23 +136,48 @@ export class RedlockLocker implements Locker {
     try {
       for (;;) {
         if (opts.signal?.aborted) throw abortReason(opts.signal, names)
-        if (this.#closed) throw new PerfError('ABORTED', `[perf:redis] redlockLocker closed while acquire() of ${names.map((n) => JSON.stringify(n)).join(', ')} waited`)
-        const queue = handle && this.#notifier.isListening ? { token: handle.token, front, ttlMs: deadline - this.#clock.now() + ttl } : undefined
+        if (this.#closed)
+          throw new PerfError(
+            'ABORTED',
+            `[perf:redis] redlockLocker closed while acquire() of ${names.map((n) => JSON.stringify(n)).join(', ')} waited`,
+          )
+        const queue =
+          handle && this.#notifier.isListening
+            ? { token: handle.token, front, ttlMs: deadline - this.#clock.now() + ttl }
+            : undefined
         queued ||= queue !== undefined
         if (handle) handle.woken = false
         front = false
         const outcome = await this.#attempt(names, keys, owner, value, ttl, queue)
         if (outcome instanceof RedlockLock) {
-          if (lockEventsObserved()) emitLockEvent({ type: 'acquire', locker: 'redlock', resources: names, owner, fence: outcome.fence, ttlMs: ttl, durationMs: this.#clock.now() - startedAt })
+          if (lockEventsObserved())
+            emitLockEvent({
+              type: 'acquire',
+              locker: 'redlock',
+              resources: names,
+              owner,
+              fence: outcome.fence,
+              ttlMs: ttl,
+              durationMs: this.#clock.now() - startedAt,
+            })
           return (lock = outcome)
         }
         if (outcome.kind === 'backend') throw backendError(names, outcome.errors, this.#quorumInfo())
         if (outcome.kind === 'contended') contended = outcome
         const remaining = deadline - this.#clock.now()
         if (waitMs === 0 || remaining <= 0) {
-          if (!contended) throw validityError(names, outcome.kind === 'validity' ? outcome.elapsed : 0, ttl, this.#context.drift(ttl))
+          if (!contended)
+            throw validityError(names, outcome.kind === 'validity' ? outcome.elapsed : 0, ttl, this.#context.drift(ttl))
           const holder = parseHolder(contended.holder)
-          emitLockEvent({ type: 'timeout', locker: 'redlock', resources: names, owner, resource: names[0] as string, holder, durationMs: this.#clock.now() - startedAt })
+          emitLockEvent({
+            type: 'timeout',
+            locker: 'redlock',
+            resources: names,
+            owner,
+            resource: names[0] as string,
+            holder,
+            durationMs: this.#clock.now() - startedAt,
+          })
           throw timeoutError(names, waitMs, contended, this.#quorumInfo())
         }
         if (outcome.kind === 'validity') continue
@@ -147,7 +189,12 @@ export class RedlockLocker implements Locker {
           continue
         }
         if (handle.woken) front = true
-        else await this.#notifier.sleep(handle, Math.min(remaining, this.#retryAfter(outcome.pttl, queue !== undefined)), opts.signal)
+        else
+          await this.#notifier.sleep(
+            handle,
+            Math.min(remaining, this.#retryAfter(outcome.pttl, queue !== undefined)),
+            opts.signal,
+          )
         if (handle.woken) front = true
       }
     } finally {
@@ -161,13 +208,22 @@ export class RedlockLocker implements Locker {
    * Releases when `fn` settles. If the lock was lost, `using` rejects with LOCK_LOST even when `fn`
    * resolved. Extension failures never surface as unhandled rejections.
    */
-  async using<T>(resources: string | readonly string[], ttlMs: number, fn: (signal: AbortSignal, lock: Lock) => Promise<T>, opts: UsingOptions = {}): Promise<T> {
+  async using<T>(
+    resources: string | readonly string[],
+    ttlMs: number,
+    fn: (signal: AbortSignal, lock: Lock) => Promise<T>,
+    opts: UsingOptions = {},
+  ): Promise<T> {
     // Checked before acquiring, so a bad option never takes (and hands back) a lock.
     const extendAt = opts.extendAt ?? 0.5
     if (typeof extendAt !== 'number' || !(extendAt > 0 && extendAt < 1)) {
-      throw new PerfError('INVALID_OPTION', `[perf:redis] redlockLocker.using() option "extendAt" must be a number between 0 and 1 (exclusive), got ${String(extendAt)}`, {
-        context: { option: 'extendAt', value: extendAt },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:redis] redlockLocker.using() option "extendAt" must be a number between 0 and 1 (exclusive), got ${String(extendAt)}`,
+        {
+          context: { option: 'extendAt', value: extendAt },
+        },
+      )
     }
     const lock = await this.acquire(resources, ttlMs, opts)
     return runWithLock(lock, ttlMs, fn, { extendAt, signal: opts.signal, clock: this.#clock, locker: 'redlock' })
@@ -179,31 +235,56 @@ export class RedlockLocker implements Locker {
     await this.#notifier.close()
   }
 
-  async #attempt(names: readonly string[], keys: readonly string[], owner: string, value: string, ttl: number, queue: QueueEntry | undefined): Promise<RedlockLock | Failure> {
+  async #attempt(
+    names: readonly string[],
+    keys: readonly string[],
+    owner: string,
+    value: string,
+    ttl: number,
+    queue: QueueEntry | undefined,
+  ): Promise<RedlockLock | Failure> {
     const { nodes, quorum, clock } = this.#context
     const start = clock.now()
     if (nodes.length === 1) return this.#attemptOne(nodes[0] as LockNode, start, names, keys, owner, value, ttl, queue)
     const results = await Promise.allSettled(nodes.map((node) => node.acquire(keys, value, ttl, queue)))
-    const granted = results.flatMap((r, i) => (r.status === 'fulfilled' && r.value.granted ? [{ node: nodes[i] as LockNode, fence: r.value.fence }] : []))
+    const granted = results.flatMap((r, i) =>
+      r.status === 'fulfilled' && r.value.granted ? [{ node: nodes[i] as LockNode, fence: r.value.fence }] : [],
+    )
     const drift = this.#context.drift(ttl)
     if (granted.length >= quorum) {
       const fence = Math.max(...granted.map((g) => g.fence))
       // Several nodes count separately: lift every granting node's counter so the next holder's max is higher.
       if (nodes.length > 1) await Promise.allSettled(granted.map((g) => g.node.raiseFence(fence)))
-      if (start + ttl - drift > clock.now()) return new RedlockLock(this.#context, names, keys, owner, value, fence, start + ttl - drift)
+      if (start + ttl - drift > clock.now())
+        return new RedlockLock(this.#context, names, keys, owner, value, fence, start + ttl - drift)
       await Promise.allSettled(nodes.map((node) => node.release(keys, value)))
       return { kind: 'validity', elapsed: clock.now() - start }
     }
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
     // Roll back wherever we may hold keys (granted, or errored after the server executed the script).
-    if (granted.length > 0 || errors.length > 0) await Promise.allSettled(nodes.map((node) => node.release(keys, value)))
+    if (granted.length > 0 || errors.length > 0)
+      await Promise.allSettled(nodes.map((node) => node.release(keys, value)))
     const held = results.flatMap((r) => (r.status === 'fulfilled' && !r.value.granted ? [r.value] : []))
     if (errors.length > nodes.length - quorum || held.length === 0) return { kind: 'backend', errors }
-    return { kind: 'contended', holder: held[0]!.holder, pttl: Math.max(...held.map((h) => h.pttl)), heldOn: held.length }
+    return {
+      kind: 'contended',
+      holder: held[0]!.holder,
+      pttl: Math.max(...held.map((h) => h.pttl)),
+      heldOn: held.length,
+    }
   }
 
   /** {@link #attempt} on a single node: the same outcomes without quorum bookkeeping (the common deployment). */
-  async #attemptOne(node: LockNode, start: number, names: readonly string[], keys: readonly string[], owner: string, value: string, ttl: number, queue: QueueEntry | undefined): Promise<RedlockLock | Failure> {
+  async #attemptOne(
+    node: LockNode,
+    start: number,
+    names: readonly string[],
+    keys: readonly string[],
+    owner: string,
+    value: string,
+    ttl: number,
+    queue: QueueEntry | undefined,
+  ): Promise<RedlockLock | Failure> {
     let attempt: NodeAttempt
     try {
       attempt = await node.acquire(keys, value, ttl, queue)
@@ -215,7 +296,8 @@ export class RedlockLocker implements Locker {
     if (!attempt.granted) return { kind: 'contended', holder: attempt.holder, pttl: attempt.pttl, heldOn: 1 }
     const { clock } = this.#context
     const validUntil = start + ttl - this.#context.drift(ttl)
-    if (validUntil > clock.now()) return new RedlockLock(this.#context, names, keys, owner, value, attempt.fence, validUntil)
+    if (validUntil > clock.now())
+      return new RedlockLock(this.#context, names, keys, owner, value, attempt.fence, validUntil)
     await node.release(keys, value).catch(() => undefined)
     return { kind: 'validity', elapsed: clock.now() - start }
   }
@@ -247,7 +329,11 @@ export class RedlockLocker implements Locker {
 
 function assertTtl(ttlMs: number): number {
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:redis] redlockLocker ttlMs must be a finite number >= 1, got ${String(ttlMs)}`, { context: { ttlMs } })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      `[perf:redis] redlockLocker ttlMs must be a finite number >= 1, got ${String(ttlMs)}`,
+      { context: { ttlMs } },
+    )
   }
   return Math.ceil(ttlMs)
 }
@@ -261,6 +347,9 @@ function assertTtl(ttlMs: number): number {
  * const lock = await locker.acquire(['account:1', 'account:2'], 2_000, { waitMs: 1_000 })
  * try { await transfer(lock.fence) } finally { await lock.release() }
  */
-export function redlockLocker(clients: RedisClient | readonly RedisClient[], options: RedlockLockerOptions = {}): RedlockLocker {
+export function redlockLocker(
+  clients: RedisClient | readonly RedisClient[],
+  options: RedlockLockerOptions = {},
+): RedlockLocker {
   return new RedlockLocker(clients, options)
 }

@@ -4,9 +4,13 @@ import { PerfError } from '@perf/core'
 export function normalizeResources(resources: string | readonly string[]): string[] {
   const list = typeof resources === 'string' ? [resources] : resources
   if (!Array.isArray(list) || list.length === 0 || !list.every((r) => typeof r === 'string' && r.length > 0)) {
-    throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redlockLocker resources must be a non-empty string or a non-empty array of them', {
-      context: { resources },
-    })
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      '[perf:redis] redlockLocker resources must be a non-empty string or a non-empty array of them',
+      {
+        context: { resources },
+      },
+    )
   }
   return [...new Set(list as readonly string[])].sort()
 }
@@ -21,7 +25,11 @@ export function parseHolder(value: string): string {
 export function abortReason(signal: AbortSignal, resources: readonly string[]): Error {
   const reason: unknown = signal.reason
   if (reason instanceof Error && reason.name !== 'AbortError') return reason
-  return new PerfError('ABORTED', `[perf:redis] acquire of ${resources.map((r) => JSON.stringify(r)).join(', ')} was aborted`, { cause: reason })
+  return new PerfError(
+    'ABORTED',
+    `[perf:redis] acquire of ${resources.map((r) => JSON.stringify(r)).join(', ')} was aborted`,
+    { cause: reason },
+  )
 }
 
 /** Resources for messages: `"a", "b"`. */

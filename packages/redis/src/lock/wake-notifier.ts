@@ -32,7 +32,13 @@ export class WakeNotifier {
   #connected = 0
   #closed = false
 
-  constructor(clients: readonly RedisClient[], readonly lockerId: string, channel: string, onError: (error: unknown) => void, onOrphan: (key: string) => void) {
+  constructor(
+    clients: readonly RedisClient[],
+    readonly lockerId: string,
+    channel: string,
+    onError: (error: unknown) => void,
+    onOrphan: (key: string) => void,
+  ) {
     this.#clients = clients
     this.#channel = channel
     this.#onError = onError
@@ -122,7 +128,12 @@ export class WakeNotifier {
     if (this.#closed) return
     const subscriber = isCluster(client)
       ? client.duplicate([], { enableOfflineQueue: true })
-      : client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: false })
+      : client.duplicate({
+          enableOfflineQueue: true,
+          maxRetriesPerRequest: null,
+          autoResubscribe: true,
+          lazyConnect: false,
+        })
     this.#subscribers.push(subscriber)
     let up = false
     const setUp = (value: boolean): void => {

@@ -90,7 +90,12 @@ export class RedisRateLimiter implements RateLimiter {
     }
     this.#limit = assertWholeNumber(options.limit, 'limit', 1, 1_000_000_000, 'redisRateLimiter')
     const windowMs = toMs(options.windowMs, 'windowMs', 'INVALID_OPTION')
-    if (windowMs < 1) throw new PerfError('INVALID_OPTION', `[perf:redis] redisRateLimiter option "windowMs" must be at least 1 ms, got ${windowMs}`, { context: { option: 'windowMs' } })
+    if (windowMs < 1)
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:redis] redisRateLimiter option "windowMs" must be at least 1 ms, got ${windowMs}`,
+        { context: { option: 'windowMs' } },
+      )
     this.#windowUs = Math.round(windowMs * 1000)
     this.#intervalUs = this.#windowUs / this.#limit
     this.#prefix = assertPrefix(options.prefix ?? 'perf:rl:', 'redisRateLimiter', 'prefix')
@@ -102,15 +107,21 @@ export class RedisRateLimiter implements RateLimiter {
    * @throws PerfError INVALID_ARGUMENT (cost not an integer in 1..limit), TIER_FAILED / TIER_TIMEOUT (Redis)
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
-    return new Promise<RateLimitResult>((resolve, reject) => this.#checks.add({ key: this.#checkedKey(key, cost), cost, resolve, reject }))
+    return new Promise<RateLimitResult>((resolve, reject) =>
+      this.#checks.add({ key: this.#checkedKey(key, cost), cost, resolve, reject }),
+    )
   }
 
   /** The state key of a valid call. @throws PerfError INVALID_ARGUMENT, TIER_FAILED (inside consume's promise: it rejects) */
   #checkedKey(key: string, cost: number): string {
     if (!Number.isInteger(cost) || cost < 1 || cost > this.#limit) {
-      throw new PerfError('INVALID_ARGUMENT', `[perf:redis] redisRateLimiter.consume(): cost must be an integer from 1 to limit=${this.#limit}, got ${String(cost)}`, {
-        context: { key, cost, limit: this.#limit },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:redis] redisRateLimiter.consume(): cost must be an integer from 1 to limit=${this.#limit}, got ${String(cost)}`,
+        {
+          context: { key, cost, limit: this.#limit },
+        },
+      )
     }
     const stateKey = this.#key(key)
     const lost = lostConnectionError(this.#client, 'redisRateLimiter.consume()')
@@ -159,11 +170,21 @@ export class RedisRateLimiter implements RateLimiter {
     const interval = this.#intervalUs
     if (reply >= 0) {
       const ahead = reply / 1000
-      return { allowed: true, limit, remaining: clamp(Math.floor((this.#windowUs - ahead) / interval + 1e-6), limit), retryAfterMs: 0 }
+      return {
+        allowed: true,
+        limit,
+        remaining: clamp(Math.floor((this.#windowUs - ahead) / interval + 1e-6), limit),
+        retryAfterMs: 0,
+      }
     }
     const behind = (-reply - 1) / 1000
     const wait = behind + cost * interval - this.#windowUs
-    return { allowed: false, limit, remaining: clamp(Math.floor((this.#windowUs - behind) / interval + 1e-6), limit), retryAfterMs: Math.max(1, Math.ceil(wait / 1000)) }
+    return {
+      allowed: false,
+      limit,
+      remaining: clamp(Math.floor((this.#windowUs - behind) / interval + 1e-6), limit),
+      retryAfterMs: Math.max(1, Math.ceil(wait / 1000)),
+    }
   }
 
   /** Forgets everything recorded for `key`. */
@@ -176,7 +197,9 @@ export class RedisRateLimiter implements RateLimiter {
 
   #key(key: string): string {
     if (typeof key !== 'string' || key.length === 0) {
-      throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redisRateLimiter: key must be a non-empty string', { context: { key } })
+      throw new PerfError('INVALID_ARGUMENT', '[perf:redis] redisRateLimiter: key must be a non-empty string', {
+        context: { key },
+      })
     }
     return this.#prefix + key
   }

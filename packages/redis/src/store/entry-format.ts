@@ -52,7 +52,12 @@ export function decodeHeader(raw: Buffer, key: string): DecodedHeader | undefine
   const createdAt = Number(text.slice(a + 1, b))
   const staleAt = Number(text.slice(b + 1, c))
   const expiresAt = Number(text.slice(c + 1, d))
-  if (!/^\d{1,16}$/.test(versionText) || !Number.isFinite(createdAt) || !Number.isFinite(staleAt) || !Number.isFinite(expiresAt)) {
+  if (
+    !/^\d{1,16}$/.test(versionText) ||
+    !Number.isFinite(createdAt) ||
+    !Number.isFinite(staleAt) ||
+    !Number.isFinite(expiresAt)
+  ) {
     throw badEntry(key, 'times')
   }
   let tags: string[] | undefined
@@ -68,12 +73,17 @@ function parseTags(json: string, key: string): string[] {
   } catch (err) {
     throw badEntry(key, `tags: ${(err as Error).message}`)
   }
-  if (!Array.isArray(tags) || tags.length > MAX_TAGS || !tags.every((tag) => typeof tag === 'string')) throw badEntry(key, 'tags are not a list of strings')
+  if (!Array.isArray(tags) || tags.length > MAX_TAGS || !tags.every((tag) => typeof tag === 'string'))
+    throw badEntry(key, 'tags are not a list of strings')
   return tags as string[]
 }
 
 function badEntry(key: string, detail: string): PerfError {
-  return new PerfError('DECODE_FAILED', `[perf:redis] entry "${key}" is not a @perf entry (${detail}); was the key written by something else?`, {
-    context: { key },
-  })
+  return new PerfError(
+    'DECODE_FAILED',
+    `[perf:redis] entry "${key}" is not a @perf entry (${detail}); was the key written by something else?`,
+    {
+      context: { key },
+    },
+  )
 }

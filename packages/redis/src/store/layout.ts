@@ -60,7 +60,11 @@ export class StoreLayout {
 }
 
 /** Groups `items` by the bucket of `keyOf(item)`, keeping their order inside each bucket. */
-export function groupByBucket<T>(layout: StoreLayout, items: readonly T[], keyOf: (item: T) => string): Map<number, T[]> {
+export function groupByBucket<T>(
+  layout: StoreLayout,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): Map<number, T[]> {
   const groups = new Map<number, T[]>()
   for (const item of items) {
     const bucket = layout.bucketOf(keyOf(item))

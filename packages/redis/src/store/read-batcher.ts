@@ -124,7 +124,15 @@ export class ReadBatcher {
         try {
           then(replies)
         } catch (error) {
-          rejectAll(error instanceof PerfError ? error : new PerfError('DECODE_FAILED', `[perf:redis] reading entries failed: ${String((error as Error)?.message ?? error)}`, { cause: error }))
+          rejectAll(
+            error instanceof PerfError
+              ? error
+              : new PerfError(
+                  'DECODE_FAILED',
+                  `[perf:redis] reading entries failed: ${String((error as Error)?.message ?? error)}`,
+                  { cause: error },
+                ),
+          )
         }
       },
       rejectAll,
@@ -152,7 +160,12 @@ export class ReadBatcher {
           continue
         }
         version = header.version
-        entry = { value: this.deps.codec.decode(header.body), createdAt: header.createdAt, staleAt: header.staleAt, expiresAt: header.expiresAt }
+        entry = {
+          value: this.deps.codec.decode(header.body),
+          createdAt: header.createdAt,
+          staleAt: header.staleAt,
+          expiresAt: header.expiresAt,
+        }
         tags = header.tags
       } catch (error) {
         if (read.undecodable === undefined) read.reject(error)
@@ -182,7 +195,12 @@ export class ReadBatcher {
   }
 
   /** Second round trip: the tag records entries carry that no hint named. */
-  #completeTags(tagPrefix: string, unresolved: Unresolved[], known: Map<string, number> | undefined, versionText: string): void {
+  #completeTags(
+    tagPrefix: string,
+    unresolved: Unresolved[],
+    known: Map<string, number> | undefined,
+    versionText: string,
+  ): void {
     const missing = new Map<string, number>()
     const keys: string[] = []
     for (const { tags } of unresolved) {
@@ -228,7 +246,10 @@ function parseClears(raw: Buffer | null | undefined): Clears {
   try {
     const parsed: unknown = JSON.parse(raw.toString('utf8'))
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'unreadable'
-    return Object.entries(parsed as Record<string, unknown>).map(([prefix, s]) => [prefix, typeof s === 'string' || typeof s === 'number' ? Number(s) : Number.NaN])
+    return Object.entries(parsed as Record<string, unknown>).map(([prefix, s]) => [
+      prefix,
+      typeof s === 'string' || typeof s === 'number' ? Number(s) : Number.NaN,
+    ])
   } catch {
     return 'unreadable'
   }

@@ -1,7 +1,14 @@
 import { PerfError, createCodec, isPerfError, systemClock, toMs } from '@perf/core'
 import type { CacheStore, Clock, Codec, Duration, ReadHint, StoreCapabilities, StoreEntry, StoreRead } from '@perf/core'
 import type { Redis } from 'ioredis'
-import { assertClient, clientKeyPrefix, isCluster, lostConnectionError, redisFailure, type RedisClient } from '../internal/client.js'
+import {
+  assertClient,
+  clientKeyPrefix,
+  isCluster,
+  lostConnectionError,
+  redisFailure,
+  type RedisClient,
+} from '../internal/client.js'
 import { withDeadline } from '../internal/deadline.js'
 import { groupBySlot } from '../internal/slot.js'
 import { assertPrefix, assertWholeNumber } from '../internal/validate.js'
@@ -76,10 +83,22 @@ export class RedisStore implements CacheStore {
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
     this.#client = assertClient(client, 'redisStore')
     const prefix = assertPrefix(options.prefix ?? 'perf:', 'redisStore', 'prefix')
-    const buckets = assertWholeNumber(options.buckets ?? (isCluster(this.#client) ? 16 : 0), 'buckets', 0, 16_384, 'redisStore')
+    const buckets = assertWholeNumber(
+      options.buckets ?? (isCluster(this.#client) ? 16 : 0),
+      'buckets',
+      0,
+      16_384,
+      'redisStore',
+    )
     this.#layout = new StoreLayout(prefix, buckets)
     this.#codec = options.codec ?? createCodec()
-    this.#maxValueBytes = assertWholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', 1, Number.MAX_SAFE_INTEGER, 'redisStore')
+    this.#maxValueBytes = assertWholeNumber(
+      options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+      'maxValueBytes',
+      1,
+      Number.MAX_SAFE_INTEGER,
+      'redisStore',
+    )
     this.#tombstoneMs = toMs(options.tombstoneMs ?? 5_000, 'tombstoneMs', 'INVALID_OPTION')
     this.#windowUs = this.#tombstoneMs * 500
     this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
@@ -121,7 +140,11 @@ export class RedisStore implements CacheStore {
     const unusable = this.#unusable('getMany')
     if (unusable !== undefined) return Promise.reject(unusable)
     // An entry that cannot be decoded is a miss of its own key; a failed MGET fails them all.
-    const reads = keys.map((key) => new Promise<StoreEntry | undefined>((resolve, reject) => this.#reads.add({ key, tags: undefined, resolve, reject })).catch(undecodable))
+    const reads = keys.map((key) =>
+      new Promise<StoreEntry | undefined>((resolve, reject) =>
+        this.#reads.add({ key, tags: undefined, resolve, reject }),
+      ).catch(undecodable),
+    )
     return Promise.all(reads)
   }
 
@@ -140,7 +163,13 @@ export class RedisStore implements CacheStore {
     const tags = entry.tags !== undefined && entry.tags.length > 0 ? entry.tags : undefined
     const bucket = this.#layout.bucketOf(key)
     const layout = this.#layout
-    const keys = [layout.entryKey(key, bucket), layout.tombKey(key, bucket), layout.metaKey(bucket), layout.clockKey(bucket), layout.clearsKey(bucket)]
+    const keys = [
+      layout.entryKey(key, bucket),
+      layout.tombKey(key, bucket),
+      layout.metaKey(bucket),
+      layout.clockKey(bucket),
+      layout.clearsKey(bucket),
+    ]
     if (tags !== undefined) for (const tag of tags) keys.push(layout.tagPrefix(bucket) + tag)
     const rest = headerRest(entry, tags === undefined ? '' : JSON.stringify(tags))
     const args = [entry.version ?? '', rest, body, px, key, this.#windowUs, this.#tombstoneMs]
@@ -153,7 +182,11 @@ export class RedisStore implements CacheStore {
     const layout = this.#layout
     const counts = await Promise.all(
       [...groupByBucket(layout, keys, (key) => key)].map(([bucket, group]) => {
-        const names = [layout.clockKey(bucket), ...group.map((key) => layout.entryKey(key, bucket)), ...group.map((key) => layout.tombKey(key, bucket))]
+        const names = [
+          layout.clockKey(bucket),
+          ...group.map((key) => layout.entryKey(key, bucket)),
+          ...group.map((key) => layout.tombKey(key, bucket)),
+        ]
         return this.#call('delete', DELETE_ENTRIES.run(this.#client, names, [this.#tombstoneMs]))
       }),
     )
@@ -169,7 +202,11 @@ export class RedisStore implements CacheStore {
       layout.bucketIds.map((bucket) =>
         this.#call(
           'invalidateTags',
-          INVALIDATE_TAGS.run(this.#client, [layout.clockKey(bucket), layout.metaKey(bucket), ...tags.map((tag) => layout.tagPrefix(bucket) + tag)], [MIN_RECORD_MS]),
+          INVALIDATE_TAGS.run(
+            this.#client,
+            [layout.clockKey(bucket), layout.metaKey(bucket), ...tags.map((tag) => layout.tagPrefix(bucket) + tag)],
+            [MIN_RECORD_MS],
+          ),
         ),
       ),
     )
@@ -184,7 +221,14 @@ export class RedisStore implements CacheStore {
     const layout = this.#layout
     await Promise.all(
       layout.bucketIds.map((bucket) =>
-        this.#call('clear', CLEAR_PREFIX.run(this.#client, [layout.clockKey(bucket), layout.metaKey(bucket), layout.clearsKey(bucket)], [prefix, MIN_RECORD_MS])),
+        this.#call(
+          'clear',
+          CLEAR_PREFIX.run(
+            this.#client,
+            [layout.clockKey(bucket), layout.metaKey(bucket), layout.clearsKey(bucket)],
+            [prefix, MIN_RECORD_MS],
+          ),
+        ),
       ),
     )
     const nodes: Redis[] = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client]
@@ -209,7 +253,10 @@ export class RedisStore implements CacheStore {
       cursor = next
       const client = this.#clientPrefix.length
       // The glob can over-match keys containing '}e:'; keep only true entry keys of this prefix.
-      const doomed = keyPrefix === undefined ? stored : stored.filter((key) => entryKeyOf(this.#layout, key.slice(client))?.startsWith(keyPrefix))
+      const doomed =
+        keyPrefix === undefined
+          ? stored
+          : stored.filter((key) => entryKeyOf(this.#layout, key.slice(client))?.startsWith(keyPrefix))
       // UNLINK through this node connection gets the node's own keyPrefix added again (a Cluster's
       // node connections may not carry the Cluster's): strip exactly that.
       const own = clientKeyPrefix(node).length
@@ -224,12 +271,20 @@ export class RedisStore implements CacheStore {
       bytes = this.#codec.encode(value)
     } catch (err) {
       if (err instanceof PerfError) throw err
-      throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:redis] value for "${key}" cannot be encoded: ${(err as Error).message}`, { cause: err, context: { key } })
+      throw new PerfError(
+        'UNSERIALIZABLE_VALUE',
+        `[perf:redis] value for "${key}" cannot be encoded: ${(err as Error).message}`,
+        { cause: err, context: { key } },
+      )
     }
     if (bytes.byteLength > this.#maxValueBytes) {
-      throw new PerfError('VALUE_TOO_LARGE', `[perf:redis] value for "${key}" is ${bytes.byteLength} bytes encoded, above maxValueBytes=${this.#maxValueBytes}`, {
-        context: { key, bytes: bytes.byteLength, maxValueBytes: this.#maxValueBytes },
-      })
+      throw new PerfError(
+        'VALUE_TOO_LARGE',
+        `[perf:redis] value for "${key}" is ${bytes.byteLength} bytes encoded, above maxValueBytes=${this.#maxValueBytes}`,
+        {
+          context: { key, bytes: bytes.byteLength, maxValueBytes: this.#maxValueBytes },
+        },
+      )
     }
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
@@ -240,7 +295,8 @@ export class RedisStore implements CacheStore {
   }
 
   #unusable(operation: string): PerfError | undefined {
-    if (this.#closed) return new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
+    if (this.#closed)
+      return new PerfError('CACHE_CLOSED', `[perf:redis] redisStore.${operation}() called after close()`)
     return lostConnectionError(this.#client, `redisStore.${operation}()`, { operation })
   }
 

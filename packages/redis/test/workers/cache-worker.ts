@@ -6,7 +6,13 @@ import { Redis } from 'ioredis'
 import { redisBus, redisStore, redlockLocker } from '../../src/index.js'
 import { on, onExit, send } from './worker-io.js'
 
-const [redisPort, busPort, scope, localMaxAgeMs, heartbeatMs] = process.argv.slice(2) as [string, string, string, string, string]
+const [redisPort, busPort, scope, localMaxAgeMs, heartbeatMs] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+]
 const now = (): number => performance.timeOrigin + performance.now()
 
 const redis = new Redis({ port: Number(redisPort) })
@@ -41,7 +47,12 @@ const timedBus: InvalidationBus = {
           const servedOld = JSON.stringify(value) === JSON.stringify(old)
           // A failing run explains itself: what this process saw, and what Redis holds now.
           // (The stored entry's header line; never fails the worker: it is diagnostics only.)
-          const stored = servedOld ? await redis.get(`perf:${scope}:e:app:${key}`).then((raw) => raw?.split('\n')[0], (err: Error) => `unreadable: ${err.message}`) : undefined
+          const stored = servedOld
+            ? await redis.get(`perf:${scope}:e:app:${key}`).then(
+                (raw) => raw?.split('\n')[0],
+                (err: Error) => `unreadable: ${err.message}`,
+              )
+            : undefined
           const debug = servedOld ? { meta, at: message.at, events: events.slice(-10), redis: stored } : undefined
           send({ type: 'invalidated', t1, servedOld, debug })
         })
@@ -71,7 +82,9 @@ on('stampede', async ({ key, concurrency }) => {
     await new Promise((r) => setTimeout(r, 200))
     return `value-of-${String(key)}`
   }
-  const values = await Promise.all(Array.from({ length: Number(concurrency) }, () => cache.getOrSet(String(key), loader)))
+  const values = await Promise.all(
+    Array.from({ length: Number(concurrency) }, () => cache.getOrSet(String(key), loader)),
+  )
   send({ type: 'stampede-done', loads, distinct: [...new Set(values)] })
 })
 

@@ -28,7 +28,12 @@ export class WorkerPool {
   }
 
   /** Forks `count` workers running `script` (path relative to this folder) with `args`, and waits until each is ready. */
-  static async start(script: string, count: number, args: (index: number) => string[], timeoutMs = 30_000): Promise<WorkerPool> {
+  static async start(
+    script: string,
+    count: number,
+    args: (index: number) => string[],
+    timeoutMs = 30_000,
+  ): Promise<WorkerPool> {
     const file = fileURLToPath(new URL(script, import.meta.url))
     const children = Array.from({ length: count }, (_, i) =>
       fork(file, args(i), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -52,15 +57,23 @@ export class WorkerPool {
    * Waits until every worker (or each of `from`) has sent a message of `type`; returns them (and
    * removes them from the inbox), in worker order. A worker's `{ type: 'error' }` fails the wait.
    */
-  async collect(type: string, timeoutMs = 60_000, from: readonly number[] = this.#children.map((_, i) => i)): Promise<WorkerMessage[]> {
+  async collect(
+    type: string,
+    timeoutMs = 60_000,
+    from: readonly number[] = this.#children.map((_, i) => i),
+  ): Promise<WorkerMessage[]> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const failed = this.#inbox.findIndex((box) => box.some((m) => m.type === 'error'))
-      if (failed !== -1) throw new Error(`worker ${failed} failed: ${String(this.#inbox[failed]!.find((m) => m.type === 'error')!.error)}`)
+      if (failed !== -1)
+        throw new Error(
+          `worker ${failed} failed: ${String(this.#inbox[failed]!.find((m) => m.type === 'error')!.error)}`,
+        )
       const found = from.map((w) => this.#inbox[w]!.findIndex((m) => m.type === type))
       if (found.every((i) => i !== -1)) return found.map((i, j) => this.#inbox[from[j]!]!.splice(i, 1)[0]!)
       const dead = from.find((w, j) => this.#children[w]!.exitCode !== null && found[j] === -1) ?? -1
-      if (dead !== -1) throw new Error(`worker ${dead} exited (code ${this.#children[dead]!.exitCode}) before sending "${type}"`)
+      if (dead !== -1)
+        throw new Error(`worker ${dead} exited (code ${this.#children[dead]!.exitCode}) before sending "${type}"`)
       if (Date.now() > deadline) throw new Error(`timed out waiting for "${type}" from every worker`)
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve)

@@ -19,7 +19,10 @@ on('go', async () => {
   let lastFence = 0
   for (let i = 0; i < count; i++) {
     const lock = await locker.acquire(resource, 5_000, { waitMs: 60_000 })
-    const { rows } = await db.query(`UPDATE ${table} SET holders = holders + 1, total = total + 1, fence = $1 WHERE id = 1 AND fence < $1 RETURNING holders`, [lock.fence])
+    const { rows } = await db.query(
+      `UPDATE ${table} SET holders = holders + 1, total = total + 1, fence = $1 WHERE id = 1 AND fence < $1 RETURNING holders`,
+      [lock.fence],
+    )
     if (rows.length === 0) fenceRejected++
     else if (rows[0].holders !== 1) overlaps++
     if (rows.length > 0) await db.query(`UPDATE ${table} SET holders = holders - 1 WHERE id = 1`)

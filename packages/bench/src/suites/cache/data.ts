@@ -19,7 +19,14 @@ export interface UserRow {
 }
 
 export function userRow(i: number): UserRow {
-  return { id: i, name: `User ${i}`, email: `user${i}@mail.example.com`, active: i % 3 !== 0, score: (i % 1000) / 10, role: 'member' }
+  return {
+    id: i,
+    name: `User ${i}`,
+    email: `user${i}@mail.example.com`,
+    active: i % 3 !== 0,
+    score: (i % 1000) / 10,
+    role: 'member',
+  }
 }
 
 export function userKey(i: number): string {

@@ -17,12 +17,18 @@ function neverLoaded(): UserRow {
  * default: ours deep-copies (isolate: true), bentocache's memory driver and cache-manager's Keyv
  * store serialize.
  */
-export async function hitCases(ctx: SuiteContext, core: Pick<CoreApi, 'createCache'>): Promise<Map<string, CaseResult>> {
+export async function hitCases(
+  ctx: SuiteContext,
+  core: Pick<CoreApi, 'createCache'>,
+): Promise<Map<string, CaseResult>> {
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => userKey(i))
   const order = accessOrder(KEY_COUNT, 4)
   const ours = core.createCache()
   const oursShared = core.createCache({ isolate: false })
-  const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 2 * KEY_COUNT })) } })
+  const bento = new BentoCache({
+    default: 'memory',
+    stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 2 * KEY_COUNT })) },
+  })
   const cm = createCacheManager({ ttl: TTL_MS })
   for (let i = 0; i < KEY_COUNT; i++) {
     const key = keys[i] as string
@@ -32,7 +38,8 @@ export async function hitCases(ctx: SuiteContext, core: Pick<CoreApi, 'createCac
     await cm.set(key, userRow(i), TTL_MS)
   }
   const check = (row: UserRow | undefined, name: string) => {
-    if (row === undefined || typeof row.id !== 'number') throw new Error(`[bench] ${name} returned ${String(row)} for a present key`)
+    if (row === undefined || typeof row.id !== 'number')
+      throw new Error(`[bench] ${name} returned ${String(row)} for a present key`)
   }
   let c1 = 0
   let c2 = 0
@@ -61,14 +68,16 @@ export async function hitCases(ctx: SuiteContext, core: Pick<CoreApi, 'createCac
       {
         name: 'bentocache getOrSet',
         async run(n) {
-          for (let i = 0; i < n; i++) check(await bento.getOrSet({ key: key(c3++), factory: neverLoaded, ttl: TTL_MS }), 'bentocache')
+          for (let i = 0; i < n; i++)
+            check(await bento.getOrSet({ key: key(c3++), factory: neverLoaded, ttl: TTL_MS }), 'bentocache')
         },
         once: () => bento.getOrSet({ key: key(c3++), factory: neverLoaded, ttl: TTL_MS }),
       },
       {
         name: '@perf getOrSet',
         async run(n) {
-          for (let i = 0; i < n; i++) check(await ours.getOrSet(key(c4++), neverLoaded, { ttl: TTL_MS }), '@perf getOrSet')
+          for (let i = 0; i < n; i++)
+            check(await ours.getOrSet(key(c4++), neverLoaded, { ttl: TTL_MS }), '@perf getOrSet')
         },
         once: () => ours.getOrSet(key(c4++), neverLoaded, { ttl: TTL_MS }),
       },
@@ -82,7 +91,8 @@ export async function hitCases(ctx: SuiteContext, core: Pick<CoreApi, 'createCac
       {
         name: '@perf getOrSet (isolate: false)',
         async run(n) {
-          for (let i = 0; i < n; i++) check(await oursShared.getOrSet(key(c6++), neverLoaded, { ttl: TTL_MS }), '@perf getOrSet (isolate: false)')
+          for (let i = 0; i < n; i++)
+            check(await oursShared.getOrSet(key(c6++), neverLoaded, { ttl: TTL_MS }), '@perf getOrSet (isolate: false)')
         },
         once: () => oursShared.getOrSet(key(c6++), neverLoaded, { ttl: TTL_MS }),
       },

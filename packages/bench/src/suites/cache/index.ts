@@ -22,10 +22,35 @@ const suite: Suite = {
     const stampede = await stampedeCases(ctx, core)
     const memory = await memoryCase(ctx)
 
-    ctx.target('MemoryStore get vs lru-cache get', 'speed', ctx.ratio(get, 'MemoryStore get', 'lru-cache get'), '>=', 0.8)
-    ctx.target('@perf getOrSet hit vs cache-manager wrap hit', 'speed', ctx.ratio(hits, '@perf getOrSet', 'cache-manager wrap'), '>=', 2)
-    ctx.target('@perf getOrSet hit vs cache-manager get hit', 'speed', ctx.ratio(hits, '@perf getOrSet', 'cache-manager get'), '>=', 1)
-    ctx.target('@perf loader calls under a 1000-caller stampede', 'exact', stampede.get('@perf getOrSet') ?? Number.NaN, '==', 1, String)
+    ctx.target(
+      'MemoryStore get vs lru-cache get',
+      'speed',
+      ctx.ratio(get, 'MemoryStore get', 'lru-cache get'),
+      '>=',
+      0.8,
+    )
+    ctx.target(
+      '@perf getOrSet hit vs cache-manager wrap hit',
+      'speed',
+      ctx.ratio(hits, '@perf getOrSet', 'cache-manager wrap'),
+      '>=',
+      2,
+    )
+    ctx.target(
+      '@perf getOrSet hit vs cache-manager get hit',
+      'speed',
+      ctx.ratio(hits, '@perf getOrSet', 'cache-manager get'),
+      '>=',
+      1,
+    )
+    ctx.target(
+      '@perf loader calls under a 1000-caller stampede',
+      'exact',
+      stampede.get('@perf getOrSet') ?? Number.NaN,
+      '==',
+      1,
+      String,
+    )
     for (const r of memory) {
       ctx.target(
         `heapUsed after 1M × 1 KB into MemoryStore (maxEntries ${r.maxEntries === 'default' ? 'default' : 'lifted'})${r.count < 1_000_000 ? ` [${r.count.toLocaleString('en-US')} values in quick mode]` : ''}`,

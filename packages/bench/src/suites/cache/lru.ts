@@ -17,7 +17,10 @@ function entries(count: number): { keys: string[]; values: StoreEntryLike[] } {
 }
 
 /** MemoryStore vs lru-cache: get hits over 10k keys, then set (update and insert + evict). */
-export async function lruCases(ctx: SuiteContext, core: Pick<CoreApi, 'MemoryStore'>): Promise<{ get: Map<string, CaseResult> }> {
+export async function lruCases(
+  ctx: SuiteContext,
+  core: Pick<CoreApi, 'MemoryStore'>,
+): Promise<{ get: Map<string, CaseResult> }> {
   const { keys, values } = entries(2 * KEY_COUNT)
   const hitOrder = accessOrder(KEY_COUNT, 1)
   const store = new core.MemoryStore({ maxEntries: KEY_COUNT })
@@ -39,19 +42,24 @@ export async function lruCases(ctx: SuiteContext, core: Pick<CoreApi, 'MemorySto
       {
         name: 'lru-cache get',
         run(n) {
-          for (let i = 0; i < n; i++) if (lru.get(keys[hitOrder[c1++ & ORDER_MASK] as number] as string) === undefined) throw miss('lru-cache')
+          for (let i = 0; i < n; i++)
+            if (lru.get(keys[hitOrder[c1++ & ORDER_MASK] as number] as string) === undefined) throw miss('lru-cache')
         },
       },
       {
         name: 'lru-cache get (ttl set)',
         run(n) {
-          for (let i = 0; i < n; i++) if (lruTtl.get(keys[hitOrder[c2++ & ORDER_MASK] as number] as string) === undefined) throw miss('lru-cache (ttl)')
+          for (let i = 0; i < n; i++)
+            if (lruTtl.get(keys[hitOrder[c2++ & ORDER_MASK] as number] as string) === undefined)
+              throw miss('lru-cache (ttl)')
         },
       },
       {
         name: 'MemoryStore get',
         run(n) {
-          for (let i = 0; i < n; i++) if (store.get(keys[hitOrder[c3++ & ORDER_MASK] as number] as string) === undefined) throw miss('MemoryStore')
+          for (let i = 0; i < n; i++)
+            if (store.get(keys[hitOrder[c3++ & ORDER_MASK] as number] as string) === undefined)
+              throw miss('MemoryStore')
         },
       },
     ],
@@ -66,7 +74,12 @@ export async function lruCases(ctx: SuiteContext, core: Pick<CoreApi, 'MemorySto
   return { get }
 }
 
-async function setCases(ctx: SuiteContext, core: Pick<CoreApi, 'MemoryStore'>, keys: string[], values: StoreEntryLike[]): Promise<void> {
+async function setCases(
+  ctx: SuiteContext,
+  core: Pick<CoreApi, 'MemoryStore'>,
+  keys: string[],
+  values: StoreEntryLike[],
+): Promise<void> {
   const updateOrder = accessOrder(KEY_COUNT, 2)
   const insertOrder = accessOrder(2 * KEY_COUNT, 3)
   const store = new core.MemoryStore({ maxEntries: KEY_COUNT })
@@ -82,7 +95,7 @@ async function setCases(ctx: SuiteContext, core: Pick<CoreApi, 'MemoryStore'>, k
   let c3 = 0
   let c4 = 0
   const note =
-    'Update: random keys among the 10,000 present ones. Insert + evict: random keys among 20,000 with room for 10,000, so about half the sets insert a key and evict the least recently used one. MemoryStore also estimates each entry\'s size on set (its `maxBytes` bound); lru-cache is used without `maxSize`.'
+    "Update: random keys among the 10,000 present ones. Insert + evict: random keys among 20,000 with room for 10,000, so about half the sets insert a key and evict the least recently used one. MemoryStore also estimates each entry's size on set (its `maxBytes` bound); lru-cache is used without `maxSize`."
   await ctx.compare(
     'MemoryStore vs lru-cache — set',
     [

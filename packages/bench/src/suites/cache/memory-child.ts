@@ -20,12 +20,15 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2])
   const maxEntries = process.argv[3] === 'default' ? undefined : Number(process.argv[3])
   if (!Number.isInteger(count) || count < 1) throw new Error('[bench] memory child needs a value count')
-  if (maxEntries !== undefined && !Number.isInteger(maxEntries)) throw new Error('[bench] memory child needs maxEntries or "default"')
+  if (maxEntries !== undefined && !Number.isInteger(maxEntries))
+    throw new Error('[bench] memory child needs maxEntries or "default"')
   const { api, missing, fromSource } = await loadCore(['MemoryStore'])
   if (missing.length > 0) throw new Error('[bench] MemoryStore is not available')
   gcTwice()
   const before = process.memoryUsage()
-  const store = new api.MemoryStore(maxEntries === undefined ? { maxBytes: MAX_BYTES } : { maxBytes: MAX_BYTES, maxEntries })
+  const store = new api.MemoryStore(
+    maxEntries === undefined ? { maxBytes: MAX_BYTES } : { maxBytes: MAX_BYTES, maxEntries },
+  )
   const now = Date.now()
   let peakHeap = 0
   const start = performance.now()

@@ -23,7 +23,9 @@ function runChild(count: number, maxEntries: number | 'default'): Promise<Memory
   const script = fileURLToPath(new URL('./memory-child.ts', import.meta.url))
   // Same loader flags as this process (tsx), plus --expose-gc.
   const execArgv = process.execArgv.includes('--expose-gc') ? process.execArgv : [...process.execArgv, '--expose-gc']
-  const child = spawn(process.execPath, [...execArgv, script, String(count), String(maxEntries)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...execArgv, script, String(count), String(maxEntries)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk
@@ -52,7 +54,9 @@ export async function memoryCase(ctx: SuiteContext): Promise<MemoryResult[]> {
   const results: MemoryResult[] = []
   const rows: string[][] = []
   for (const [maxEntries, label] of configs) {
-    ctx.log(`memory: ${count.toLocaleString('en-US')} distinct 1 KB values into MemoryStore(${label}) in a child process`)
+    ctx.log(
+      `memory: ${count.toLocaleString('en-US')} distinct 1 KB values into MemoryStore(${label}) in a child process`,
+    )
     const r = await runChild(count, maxEntries)
     results.push(r)
     rows.push([
@@ -69,7 +73,17 @@ export async function memoryCase(ctx: SuiteContext): Promise<MemoryResult[]> {
   }
   ctx.table({
     title: `Memory — ${count.toLocaleString('en-US')} distinct 1 KB values into a MemoryStore`,
-    headers: ['MemoryStore options', 'heapUsed after gc', 'heapUsed at start', 'highest heapUsed sampled', 'rss after', 'entries kept', 'estimated bytes', 'evictions', 'sets/s'],
+    headers: [
+      'MemoryStore options',
+      'heapUsed after gc',
+      'heapUsed at start',
+      'highest heapUsed sampled',
+      'rss after',
+      'entries kept',
+      'estimated bytes',
+      'evictions',
+      'sets/s',
+    ],
     rows,
     note: 'Each row is a fresh `node --expose-gc` process; values are distinct 1,024-character strings under keys `value:<i>`, heap figures after two forced gcs. "Estimated bytes" is the store\'s own accounting against maxBytes (2 bytes per character plus ~160 bytes per entry, so it errs high and keeps fewer entries than 64 MiB of real heap would hold). Highest heapUsed is sampled every 4,096 sets without forcing gc.',
   })

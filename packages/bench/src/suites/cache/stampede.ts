@@ -23,7 +23,10 @@ interface Contender {
  * 1000 concurrent reads of one missing key with a 20 ms loader: how many times does the loader
  * run? Counts loader calls and the time until every caller has its value.
  */
-export async function stampedeCases(ctx: SuiteContext, core: Pick<CoreApi, 'createCache'>): Promise<Map<string, number>> {
+export async function stampedeCases(
+  ctx: SuiteContext,
+  core: Pick<CoreApi, 'createCache'>,
+): Promise<Map<string, number>> {
   const contenders: Contender[] = [
     {
       name: '@perf getOrSet',
@@ -35,8 +38,14 @@ export async function stampedeCases(ctx: SuiteContext, core: Pick<CoreApi, 'crea
     {
       name: 'bentocache getOrSet',
       create() {
-        const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 1000 })) } })
-        return { read: (load) => bento.getOrSet({ key: KEY, factory: load, ttl: TTL_MS }), close: () => bento.disconnectAll() }
+        const bento = new BentoCache({
+          default: 'memory',
+          stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 1000 })) },
+        })
+        return {
+          read: (load) => bento.getOrSet({ key: KEY, factory: load, ttl: TTL_MS }),
+          close: () => bento.disconnectAll(),
+        }
       },
     },
     {

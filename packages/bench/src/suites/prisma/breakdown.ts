@@ -41,7 +41,13 @@ function neverLoaded(): never {
  * extension model method (a no-op one on a client extended the way perf() extends it), the
  * canonical argument text the key is built from, and one monitor event.
  */
-export async function l1Breakdown(ctx: SuiteContext, plain: PrismaLike, wrapped: PrismaLike, perfPrisma: PerfPrisma, createCacheFn: (o: object) => Cache): Promise<Map<string, CaseResult>> {
+export async function l1Breakdown(
+  ctx: SuiteContext,
+  plain: PrismaLike,
+  wrapped: PrismaLike,
+  perfPrisma: PerfPrisma,
+  createCacheFn: (o: object) => Cache,
+): Promise<Map<string, CaseResult>> {
   const id = 1
   const strategy = { ttl: 600 }
   const spy = spyCache(createCacheFn({ codec: perfPrisma.prismaCodec() }))
@@ -55,7 +61,12 @@ export async function l1Breakdown(ctx: SuiteContext, plain: PrismaLike, wrapped:
   if (!cache) throw new Error('[bench] db.$perf.cache is missing')
   const hit = await cache.getOrSet<AccountRow>(call.key, neverLoaded, call.options)
   const probeClient = plain
-    .$extends({ name: 'probe-hooks', query: { $allModels: { create: ({ args, query }: { args: unknown; query: (a: unknown) => unknown }) => query(args) } } })
+    .$extends({
+      name: 'probe-hooks',
+      query: {
+        $allModels: { create: ({ args, query }: { args: unknown; query: (a: unknown) => unknown }) => query(args) },
+      },
+    })
     .$extends({
       name: 'probe-models',
       model: {
@@ -75,13 +86,16 @@ export async function l1Breakdown(ctx: SuiteContext, plain: PrismaLike, wrapped:
       {
         name: L1_HIT,
         async run(n) {
-          for (let i = 0; i < n; i++) sink += ((await wrapped.account.findUnique({ where: { id }, cacheStrategy: strategy })) as AccountRow).id
+          for (let i = 0; i < n; i++)
+            sink += ((await wrapped.account.findUnique({ where: { id }, cacheStrategy: strategy })) as AccountRow).id
         },
       },
       {
         name: 'cache.getOrSet with the key and options perf() passes (engine alone)',
         async run(n) {
-          for (let i = 0; i < n; i++) sink += ((await cache.getOrSet(call.key, neverLoaded, call.options)) as unknown as { value: AccountRow }).value.id
+          for (let i = 0; i < n; i++)
+            sink += ((await cache.getOrSet(call.key, neverLoaded, call.options)) as unknown as { value: AccountRow })
+              .value.id
         },
       },
       {
@@ -99,7 +113,16 @@ export async function l1Breakdown(ctx: SuiteContext, plain: PrismaLike, wrapped:
       {
         name: 'monitor.record(one read event) (default createMonitor())',
         run(n) {
-          for (let i = 0; i < n; i++) monitor.record({ source: 'prisma', model: 'Account', operation: 'findUnique', durationMs: 0.004, startedAt: 0, rows: 1, cache: 'hit' })
+          for (let i = 0; i < n; i++)
+            monitor.record({
+              source: 'prisma',
+              model: 'Account',
+              operation: 'findUnique',
+              durationMs: 0.004,
+              startedAt: 0,
+              rows: 1,
+              cache: 'hit',
+            })
         },
       },
     ],

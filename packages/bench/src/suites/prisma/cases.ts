@@ -41,7 +41,8 @@ function accessOrder(rows: number, seed: number): Int32Array {
 }
 
 function check(row: AccountRow | null | undefined, id: number, name: string): void {
-  if (row?.id !== id || !(row.createdAt instanceof Date)) throw new Error(`[bench] ${name} returned ${JSON.stringify(row)} for id ${id}`)
+  if (row?.id !== id || !(row.createdAt instanceof Date))
+    throw new Error(`[bench] ${name} returned ${JSON.stringify(row)} for id ${id}`)
 }
 
 export type Read = (id: number) => Promise<void>
@@ -66,10 +67,13 @@ export function reads(c: Contenders): Record<string, Read> {
     [PLAIN_AGAIN]: async (id) => check(await c.plain.account.findUnique({ where: { id } }), id, PLAIN_AGAIN),
     [WRAPPED]: async (id) => check(await c.wrapped.account.findUnique({ where: { id } }), id, WRAPPED),
     [WRAPPED_POOL]: async (id) => check(await c.wrappedPool.account.findUnique({ where: { id } }), id, WRAPPED_POOL),
-    [L1_HIT]: async (id) => check(await c.wrapped.account.findUnique({ where: { id }, cacheStrategy: STRATEGY }), id, L1_HIT),
+    [L1_HIT]: async (id) =>
+      check(await c.wrapped.account.findUnique({ where: { id }, cacheStrategy: STRATEGY }), id, L1_HIT),
   }
   const l2 = c.l2
-  if (l2) out[L2_HIT] = async (id) => check(await l2.account.findUnique({ where: { id }, cacheStrategy: STRATEGY }), id, L2_HIT)
+  if (l2)
+    out[L2_HIT] = async (id) =>
+      check(await l2.account.findUnique({ where: { id }, cacheStrategy: STRATEGY }), id, L2_HIT)
   return out
 }
 
@@ -100,8 +104,12 @@ export async function cachedCases(ctx: SuiteContext, c: Contenders, rows: number
   const read = reads(c)
   const order = accessOrder(rows, 9)
   const names = [PLAIN, RAW_PG, L1_HIT, ...(c.l2 ? [L2_HIT] : [])]
-  return ctx.compare(`findUnique by primary key, cached vs uncached — ${rows.toLocaleString('en-US')} rows`, names.map((name) => sequentialCase(name, read[name] as Read, order)), {
-    baseline: PLAIN,
-    note: `cacheStrategy \`{ ttl: ${CACHE_TTL_S} }\`; every row was read once beforehand, so each cached call is a hit. L1: perf()'s default cache (\`createCache({ codec: prismaCodec() })\`, one MemoryStore, isolate: true, so each hit returns a copy).${c.l2 ? ' L2: a cache whose only tier is `redisStore(redis)` (local Redis, default ioredis client), so every hit is a Redis round trip plus decoding.' : ''}`,
-  })
+  return ctx.compare(
+    `findUnique by primary key, cached vs uncached — ${rows.toLocaleString('en-US')} rows`,
+    names.map((name) => sequentialCase(name, read[name] as Read, order)),
+    {
+      baseline: PLAIN,
+      note: `cacheStrategy \`{ ttl: ${CACHE_TTL_S} }\`; every row was read once beforehand, so each cached call is a hit. L1: perf()'s default cache (\`createCache({ codec: prismaCodec() })\`, one MemoryStore, isolate: true, so each hit returns a copy).${c.l2 ? ' L2: a cache whose only tier is `redisStore(redis)` (local Redis, default ioredis client), so every hit is a Redis round trip plus decoding.' : ''}`,
+    },
+  )
 }

@@ -55,7 +55,8 @@ export async function loadPrismaClient(log: (message: string) => void): Promise<
   if (!fresh) {
     log('generating the Prisma client for suites/prisma/schema.prisma')
     const result = spawnSync(process.execPath, [GENERATE_SCRIPT, SCHEMA], { cwd: BENCH_DIR, encoding: 'utf8' })
-    if (result.status !== 0) throw new Error(`prisma generate failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`)
+    if (result.status !== 0)
+      throw new Error(`prisma generate failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`)
     writeFileSync(STAMP, sha)
   }
   const mod = (await import(pathToFileURL(join(GENERATED, 'client.ts')).href)) as { PrismaClient: PrismaClientClass }

@@ -57,7 +57,8 @@ export class BenchDatabase {
 
   /** Ends every pool (bounded: a stuck client must not hang the suite) and drops the schema. */
   async drop(): Promise<void> {
-    for (const pool of this.#pools) await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())])
+    for (const pool of this.#pools)
+      await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())])
     if (this.#admin) {
       await this.#admin.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`)
       await this.#admin.end()

@@ -27,7 +27,13 @@ export interface PairedOverhead {
  * the database's and the machine's drift far better than separate loops can: at ~500 µs per call
  * the round-based tables have a noise floor of several percent, this one of well under one.
  */
-export async function pairedOverhead(a: Call, b: Call, pairs: number, rows: number, seed: number): Promise<PairedOverhead> {
+export async function pairedOverhead(
+  a: Call,
+  b: Call,
+  pairs: number,
+  rows: number,
+  seed: number,
+): Promise<PairedOverhead> {
   const random = seededRandom(seed)
   const diffs = new Float64Array(pairs)
   let sumA = 0
@@ -52,16 +58,39 @@ export async function pairedOverhead(a: Call, b: Call, pairs: number, rows: numb
   for (const d of diffs) squares += (d - mean) ** 2
   const sd = Math.sqrt(squares / (pairs - 1))
   const meanA = sumA / pairs
-  return { meanDiffNs: mean, ci95Ns: (1.96 * sd) / Math.sqrt(pairs), medianDiffNs: median([...diffs]), meanANs: meanA, share: mean / meanA, pairs }
+  return {
+    meanDiffNs: mean,
+    ci95Ns: (1.96 * sd) / Math.sqrt(pairs),
+    medianDiffNs: median([...diffs]),
+    meanANs: meanA,
+    share: mean / meanA,
+    pairs,
+  }
 }
 
 /** Adds the table of paired overheads; `results` maps a row name to its outcome against the plain call. */
-export function overheadTable(ctx: SuiteContext, results: ReadonlyArray<readonly [string, PairedOverhead]>, baseline: string): void {
+export function overheadTable(
+  ctx: SuiteContext,
+  results: ReadonlyArray<readonly [string, PairedOverhead]>,
+  baseline: string,
+): void {
   const signed = (ns: number) => (ns < 0 ? '−' : '+') + formatNs(Math.abs(ns))
   ctx.table({
     title: `Overhead on uncached reads, measured call by call against ${baseline}`,
-    headers: ['client', 'mean extra per call', '95 % CI', 'median extra per call', `share of the plain call (mean ${formatNs(results[0]?.[1].meanANs)})`],
-    rows: results.map(([name, r]) => [name, signed(r.meanDiffNs), `± ${formatNs(r.ci95Ns)}`, signed(r.medianDiffNs), formatPct(r.share, 2)]),
+    headers: [
+      'client',
+      'mean extra per call',
+      '95 % CI',
+      'median extra per call',
+      `share of the plain call (mean ${formatNs(results[0]?.[1].meanANs)})`,
+    ],
+    rows: results.map(([name, r]) => [
+      name,
+      signed(r.meanDiffNs),
+      `± ${formatNs(r.ci95Ns)}`,
+      signed(r.medianDiffNs),
+      formatPct(r.share, 2),
+    ]),
     note: `${results[0]?.[1].pairs.toLocaleString('en-US')} pairs per row: the plain call and the row's call on the same random row, back to back, alternating which goes first; the statistics are of the per-pair differences. The A/A row pairs the plain call with itself, so its distance from zero is what this method cannot resolve.`,
   })
 }

@@ -18,7 +18,13 @@ export const BREAKDOWN_RAW = 'ioredis GET + JSON.parse (as above)'
  * then the cache engine (get, getOrSet). Then the
  * synchronous client costs (decode, clone) and the server's own time per command.
  */
-export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis, keys: readonly string[], cache: Cache): Promise<Map<string, CaseResult>> {
+export async function breakdownCases(
+  ctx: SuiteContext,
+  run: RedisRun,
+  redis: PerfRedis,
+  keys: readonly string[],
+  cache: Cache,
+): Promise<Map<string, CaseResult>> {
   const plain = await run.client()
   const prefix = `${run.prefix}perf:`
   const store = redis.redisStore(plain, { prefix })
@@ -34,10 +40,13 @@ export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: Pe
 
   const read: Record<string, (i: number) => Promise<unknown>> = {
     [BREAKDOWN_RAW]: async (i) => check(JSON.parse((await plain.get(rawKeys[i] as string)) as string) as UserRow, i),
-    'ioredis MGET of the entry string (one key, Buffer reply, no decode)': (i) => plain.mgetBuffer([entryKeys[i] as string]),
-    'RedisStore.get() (MGET batch + deadline + decode)': async (i) => check((await store.get(fullKeys[i] as string))?.value as UserRow, i),
+    'ioredis MGET of the entry string (one key, Buffer reply, no decode)': (i) =>
+      plain.mgetBuffer([entryKeys[i] as string]),
+    'RedisStore.get() (MGET batch + deadline + decode)': async (i) =>
+      check((await store.get(fullKeys[i] as string))?.value as UserRow, i),
     'cache.get() (engine + store)': async (i) => check(await cache.get<UserRow>(keys[i] as string), i),
-    'cache.getOrSet() (engine + store)': async (i) => check(await cache.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i),
+    'cache.getOrSet() (engine + store)': async (i) =>
+      check(await cache.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i),
   }
   const cases: BenchCase[] = Object.entries(read).map(([name, fn]) => {
     let c = 0
@@ -51,23 +60,22 @@ export async function breakdownCases(ctx: SuiteContext, run: RedisRun, redis: Pe
   })
   const results = await ctx.compare('Where an L2 hit spends its time — sequential, layer by layer', cases, {
     baseline: BREAKDOWN_RAW,
-    note: 'Each row adds one layer to the one above it (the MGET row is the store\'s read command sent raw). Same keys and rows as the sequential table; all on one default ioredis client.',
+    note: "Each row adds one layer to the one above it (the MGET row is the store's read command sent raw). Same keys and rows as the sequential table; all on one default ioredis client.",
   })
-  const concurrentLayers = Object.entries(read)
-    .map(([name, fn]): BenchCase => {
-      let c = 0
-      return {
-        name: `${name} — ${CONCURRENCY} concurrent`,
-        opsPerCall: CONCURRENCY,
-        async run(n) {
-          for (let k = 0; k < n; k++) {
-            const base = c
-            c += CONCURRENCY
-            await concurrently(CONCURRENCY, (j) => fn(order[(base + j) & ORDER_MASK] as number))
-          }
-        },
-      }
-    })
+  const concurrentLayers = Object.entries(read).map(([name, fn]): BenchCase => {
+    let c = 0
+    return {
+      name: `${name} — ${CONCURRENCY} concurrent`,
+      opsPerCall: CONCURRENCY,
+      async run(n) {
+        for (let k = 0; k < n; k++) {
+          const base = c
+          c += CONCURRENCY
+          await concurrently(CONCURRENCY, (j) => fn(order[(base + j) & ORDER_MASK] as number))
+        }
+      },
+    }
+  })
   const ops = ctx.size(20_000, 2_000)
   await cpuTable(
     ctx,
@@ -136,8 +144,16 @@ async function serverCosts(ctx: SuiteContext, plain: Redis, rawKeys: string[], e
   const at = (i: number) => i % rawKeys.length
   const rows: Array<[string, string, (i: number) => Promise<unknown>]> = [
     ['GET (raw row)', 'get', (i) => plain.get(rawKeys[at(i)] as string)],
-    ['MGET of one entry (what RedisStore.get sends for one key)', 'mget', (i) => plain.mgetBuffer([entryKeys[at(i)] as string])],
-    ['MGET of 100 entries (what 100 concurrent RedisStore.get calls send)', 'mget', (i) => plain.mgetBuffer(Array.from({ length: 100 }, (_, j) => entryKeys[at(i * 100 + j)] as string))],
+    [
+      'MGET of one entry (what RedisStore.get sends for one key)',
+      'mget',
+      (i) => plain.mgetBuffer([entryKeys[at(i)] as string]),
+    ],
+    [
+      'MGET of 100 entries (what 100 concurrent RedisStore.get calls send)',
+      'mget',
+      (i) => plain.mgetBuffer(Array.from({ length: 100 }, (_, j) => entryKeys[at(i * 100 + j)] as string)),
+    ],
   ]
   const table: string[][] = []
   for (const [name, command, op] of rows) {

@@ -34,7 +34,14 @@ export async function cpuPerOp(admin: Redis, c: BenchCase, ops: number): Promise
 }
 
 /** Adds a table of client and server CPU per operation for `cases`, each run for about `ops` operations (twice; the lower is kept). */
-export async function cpuTable(ctx: SuiteContext, admin: Redis, title: string, cases: readonly BenchCase[], ops: number, note: string): Promise<Map<string, CpuPerOp>> {
+export async function cpuTable(
+  ctx: SuiteContext,
+  admin: Redis,
+  title: string,
+  cases: readonly BenchCase[],
+  ops: number,
+  note: string,
+): Promise<Map<string, CpuPerOp>> {
   const out = new Map<string, CpuPerOp>()
   for (const c of cases) {
     // Two passes, keeping the lower of each: a burst from another process only ever adds CPU.
@@ -45,7 +52,12 @@ export async function cpuTable(ctx: SuiteContext, admin: Redis, title: string, c
   ctx.table({
     title,
     headers: ['case', 'client CPU per op', 'Redis server CPU per op', 'sum'],
-    rows: [...out].map(([name, r]) => [name, formatNs(r.clientNs), formatNs(r.serverNs), formatNs(r.clientNs + r.serverNs)]),
+    rows: [...out].map(([name, r]) => [
+      name,
+      formatNs(r.clientNs),
+      formatNs(r.serverNs),
+      formatNs(r.clientNs + r.serverNs),
+    ]),
     note,
   })
   return out

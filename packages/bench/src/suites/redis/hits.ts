@@ -70,7 +70,13 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
   const keyv = createKeyv(REDIS_URL, { namespace: `${run.prefix}cm` })
   const cm = createCacheManager({ stores: [keyv], ttl: TTL_MS })
   run.onCleanup(async () => {
-    await Promise.all([ours.close(), oursPipelined.close(), oursFailFast.close(), bento.disconnectAll(), cm.disconnect()])
+    await Promise.all([
+      ours.close(),
+      oursPipelined.close(),
+      oursFailFast.close(),
+      bento.disconnectAll(),
+      cm.disconnect(),
+    ])
   })
 
   ctx.log(`writing ${keyCount} rows per contender`)
@@ -95,14 +101,17 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
     'ioredis GET (string, no parse)': async (i) => {
       if ((await plain.get(rawKeys[i] as string)) === null) throw new Error('[bench] raw GET missed')
     },
-    [RAW_PIPELINED]: async (i) => check(JSON.parse((await pipelined.get(rawKeys[i] as string)) as string) as UserRow, i, RAW_PIPELINED),
+    [RAW_PIPELINED]: async (i) =>
+      check(JSON.parse((await pipelined.get(rawKeys[i] as string)) as string) as UserRow, i, RAW_PIPELINED),
     [OURS]: async (i) => check(await ours.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i, OURS),
-    [OURS_PIPELINED]: async (i) => check(await oursPipelined.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i, OURS_PIPELINED),
+    [OURS_PIPELINED]: async (i) =>
+      check(await oursPipelined.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i, OURS_PIPELINED),
     '@perf getOrSet (L2 only, createRedisClient() fail-fast client)': async (i) =>
       check(await oursFailFast.getOrSet(keys[i] as string, neverLoaded, { ttl: TTL_MS }), i, 'fail-fast'),
     'bentocache getOrSet (Redis driver only)': async (i) =>
       check(await bento.getOrSet({ key: keys[i] as string, factory: neverLoaded, ttl: TTL_MS }), i, 'bentocache'),
-    'cache-manager wrap (@keyv/redis only)': async (i) => check(await cm.wrap(keys[i] as string, neverLoaded, TTL_MS), i, 'cache-manager'),
+    'cache-manager wrap (@keyv/redis only)': async (i) =>
+      check(await cm.wrap(keys[i] as string, neverLoaded, TTL_MS), i, 'cache-manager'),
   }
 
   // Each case gets its own counter and loop (see BenchCase: a shared loop would go megamorphic).
@@ -137,9 +146,14 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
     'bentocache and cache-manager serialize to JSON strings read with GET; @perf stores one string per entry (a one-line header with times and tags, then the codec bytes) read with MGET: the reads issued in one tick share one MGET, which also fetches the invalidation times of the tags the caller expects. Every value is checked.'
   const sequential = await ctx.compare(
     `L2 hit, sequential (one call at a time), ${keyCount.toLocaleString('en-US')} keys`,
-    [RAW, 'ioredis GET (string, no parse)', OURS, '@perf getOrSet (L2 only, createRedisClient() fail-fast client)', 'bentocache getOrSet (Redis driver only)', 'cache-manager wrap (@keyv/redis only)'].map(
-      sequentialCase,
-    ),
+    [
+      RAW,
+      'ioredis GET (string, no parse)',
+      OURS,
+      '@perf getOrSet (L2 only, createRedisClient() fail-fast client)',
+      'bentocache getOrSet (Redis driver only)',
+      'cache-manager wrap (@keyv/redis only)',
+    ].map(sequentialCase),
     {
       baseline: RAW,
       note: `Keys drawn at random (seeded) from the ${keyCount.toLocaleString('en-US')} present ones; ~110-byte rows. Every cache has Redis as its only tier, so each hit is one round trip to a local Redis 7. ioredis clients use ioredis defaults except the fail-fast row (\`createRedisClient()\`: per-command timeout, no offline queue). ${common}`,
@@ -147,7 +161,14 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
   )
   const concurrent = await ctx.compare(
     `L2 hit, ${CONCURRENCY} concurrent calls`,
-    [RAW_PIPELINED, RAW, OURS, ...(pipelinedProblem ? [] : [OURS_PIPELINED]), 'bentocache getOrSet (Redis driver only)', 'cache-manager wrap (@keyv/redis only)'].map(concurrentCase),
+    [
+      RAW_PIPELINED,
+      RAW,
+      OURS,
+      ...(pipelinedProblem ? [] : [OURS_PIPELINED]),
+      'bentocache getOrSet (Redis driver only)',
+      'cache-manager wrap (@keyv/redis only)',
+    ].map(concurrentCase),
     {
       baseline: RAW_PIPELINED,
       note: `ops/s counts reads: one unit is ${CONCURRENCY} reads of random keys started at once, then awaited together. With \`enableAutoPipelining\`, ioredis sends the commands issued in one tick as a single write. ${common}${pipelinedProblem ? ` No "${OURS_PIPELINED}" row: ${pipelinedProblem}` : ''}`,
@@ -159,7 +180,13 @@ export async function hitCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedi
     ctx,
     plain,
     'CPU per L2 hit — this process vs the Redis server',
-    [...cpuNames.map((name) => ({ ...sequentialCase(name), name: `${name} — sequential` })), ...[RAW_PIPELINED, ...cpuNames].map((name) => ({ ...concurrentCase(name), name: `${name} — ${CONCURRENCY} concurrent` }))],
+    [
+      ...cpuNames.map((name) => ({ ...sequentialCase(name), name: `${name} — sequential` })),
+      ...[RAW_PIPELINED, ...cpuNames].map((name) => ({
+        ...concurrentCase(name),
+        name: `${name} — ${CONCURRENCY} concurrent`,
+      })),
+    ],
     ops,
     `About ${ops.toLocaleString('en-US')} reads per row (twice, lower kept): CPU time of this process (\`process.cpuUsage()\`, user + system) and of the Redis server (INFO cpu, user + system) divided by the reads. Client and server share the machine's 2 cores, so their sum bounds the concurrent throughput. Other clients of the same Redis would add to the server column.`,
   )
@@ -190,6 +217,9 @@ async function probeAutoPipelining(run: RedisRun, redis: PerfRedis, prefix: stri
   process.removeListener('uncaughtException', listener)
   client.disconnect()
   if (uncaught === undefined && rejected === undefined) return undefined
-  const what = uncaught !== undefined ? `an uncaught ${String(uncaught)} thrown inside ioredis (it ends the process)` : `a rejection: ${String(rejected)}`
+  const what =
+    uncaught !== undefined
+      ? `an uncaught ${String(uncaught)} thrown inside ioredis (it ends the process)`
+      : `a rejection: ${String(rejected)}`
   return `RedisStore.get() on a client with \`enableAutoPipelining: true\` fails with ${what}${rejected !== undefined && uncaught !== undefined ? ', and the read itself times out' : ''}.`
 }

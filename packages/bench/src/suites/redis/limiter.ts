@@ -24,10 +24,19 @@ type Check = (key: string) => Promise<void>
  * rate-limiter-flexible's RateLimiterRedis (fixed window, one Lua script), same limit and window,
  * same ioredis client; sequential and 100 concurrent, then on a key already over its limit.
  */
-export async function limiterCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis): Promise<{ sequential: Map<string, CaseResult>; concurrent: Map<string, CaseResult> }> {
+export async function limiterCases(
+  ctx: SuiteContext,
+  run: RedisRun,
+  redis: PerfRedis,
+): Promise<{ sequential: Map<string, CaseResult>; concurrent: Map<string, CaseResult> }> {
   const client = await run.client()
   const ours = redis.redisRateLimiter(client, { limit: LIMIT, windowMs: WINDOW_S * 1000, prefix: `${run.prefix}rl:` })
-  const rlf = new RateLimiterRedis({ storeClient: client, points: LIMIT, duration: WINDOW_S, keyPrefix: `${run.prefix}rlf` })
+  const rlf = new RateLimiterRedis({
+    storeClient: client,
+    points: LIMIT,
+    duration: WINDOW_S,
+    keyPrefix: `${run.prefix}rlf`,
+  })
   const keys = Array.from({ length: KEYS }, (_, i) => `client:${i}`)
   const checks: Record<string, Check> = {
     [RLF]: async (key) => {
@@ -64,14 +73,25 @@ export async function limiterCases(ctx: SuiteContext, run: RedisRun, redis: Perf
     }
   }
   const note = `limit ${LIMIT.toLocaleString('en-US')} per ${WINDOW_S} s on each of ${KEYS.toLocaleString('en-US')} keys used in turn, so every check is allowed (a refusal fails the run). rate-limiter-flexible counts a fixed window (SET NX + INCRBY + PTTL in one script); @perf runs GCRA in one script timed by the server's TIME. One default ioredis client shared by both.`
-  const sequential = await ctx.compare('Rate limiter checks, sequential', [RLF, OURS_LIMITER].map(sequentialCase), { baseline: RLF, note })
-  const concurrent = await ctx.compare(`Rate limiter checks, ${CONCURRENCY} concurrent`, [RLF, OURS_LIMITER].map(concurrentCase), {
+  const sequential = await ctx.compare('Rate limiter checks, sequential', [RLF, OURS_LIMITER].map(sequentialCase), {
     baseline: RLF,
-    note: `One unit is ${CONCURRENCY} checks on distinct keys started at once. ${note}`,
+    note,
   })
+  const concurrent = await ctx.compare(
+    `Rate limiter checks, ${CONCURRENCY} concurrent`,
+    [RLF, OURS_LIMITER].map(concurrentCase),
+    {
+      baseline: RLF,
+      note: `One unit is ${CONCURRENCY} checks on distinct keys started at once. ${note}`,
+    },
+  )
   const n = ctx.size(5_000, 500)
   const server: Array<readonly [string, ServerTime]> = []
-  for (const name of [RLF, OURS_LIMITER]) server.push([name, await serverTime(client, ['evalsha', 'eval'], n, 1, (i) => (checks[name] as Check)(keys[i % KEYS] as string))])
+  for (const name of [RLF, OURS_LIMITER])
+    server.push([
+      name,
+      await serverTime(client, ['evalsha', 'eval'], n, 1, (i) => (checks[name] as Check)(keys[i % KEYS] as string)),
+    ])
   ctx.table({
     title: 'Rate limiter — server time per check (Redis INFO commandstats)',
     headers: ['case', 'script calls counted per check', 'server time per check'],
@@ -79,13 +99,25 @@ export async function limiterCases(ctx: SuiteContext, run: RedisRun, redis: Perf
     note: `${n.toLocaleString('en-US')} sequential checks of each; EVALSHA and EVAL usec from \`cmdstat_*\` before and after (time inside Redis only; counters are server-wide, best of three attempts kept).`,
   })
   const ops = ctx.size(10_000, 1_000)
-  await cpuTable(ctx, client, 'CPU per rate-limit check (sequential) — this process vs the Redis server', [RLF, OURS_LIMITER].map(sequentialCase), ops, `About ${ops.toLocaleString('en-US')} sequential checks per row (twice, lower kept); CPU of this process and of the Redis server (INFO cpu) divided by the checks.`)
+  await cpuTable(
+    ctx,
+    client,
+    'CPU per rate-limit check (sequential) — this process vs the Redis server',
+    [RLF, OURS_LIMITER].map(sequentialCase),
+    ops,
+    `About ${ops.toLocaleString('en-US')} sequential checks per row (twice, lower kept); CPU of this process and of the Redis server (INFO cpu) divided by the checks.`,
+  )
   await refusedCases(ctx, run, redis, client)
   return { sequential, concurrent }
 }
 
 /** Checks on a key that is over its limit (limit 1 per minute, already used): the refusal path. */
-async function refusedCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis, client: import('ioredis').Redis): Promise<void> {
+async function refusedCases(
+  ctx: SuiteContext,
+  run: RedisRun,
+  redis: PerfRedis,
+  client: import('ioredis').Redis,
+): Promise<void> {
   const ours = redis.redisRateLimiter(client, { limit: 1, windowMs: 60_000, prefix: `${run.prefix}rl1:` })
   const rlf = new RateLimiterRedis({ storeClient: client, points: 1, duration: 60, keyPrefix: `${run.prefix}rlf1` })
   await ours.consume('spent')
@@ -109,10 +141,14 @@ async function refusedCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis, 
       {
         name: OURS_LIMITER,
         async run(n) {
-          for (let i = 0; i < n; i++) if ((await ours.consume('spent')).allowed) throw new Error('[bench] @perf limiter allowed a spent key')
+          for (let i = 0; i < n; i++)
+            if ((await ours.consume('spent')).allowed) throw new Error('[bench] @perf limiter allowed a spent key')
         },
       },
     ],
-    { baseline: RLF, note: 'rate-limiter-flexible rejects its promise with a RateLimiterRes (and still increments its counter); @perf resolves { allowed: false, retryAfterMs } and writes nothing.' },
+    {
+      baseline: RLF,
+      note: 'rate-limiter-flexible rejects its promise with a RateLimiterRes (and still increments its counter); @perf resolves { allowed: false, retryAfterMs } and writes nothing.',
+    },
   )
 }

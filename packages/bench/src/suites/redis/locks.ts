@@ -10,7 +10,10 @@ type PerfRedis = typeof import('@perf/redis')
 interface RedlockLike {
   acquire(resources: string[], durationMs: number): Promise<{ release(): Promise<unknown> }>
 }
-type RedlockClass = new (clients: Iterable<unknown>, settings?: { retryCount?: number; retryDelay?: number; retryJitter?: number }) => RedlockLike
+type RedlockClass = new (
+  clients: Iterable<unknown>,
+  settings?: { retryCount?: number; retryDelay?: number; retryJitter?: number },
+) => RedlockLike
 
 async function loadRedlock(): Promise<RedlockClass> {
   const specifier = 'redlock' // a variable specifier: typed by RedlockLike instead of the unresolvable typings
@@ -49,7 +52,11 @@ async function contended(acquire: Acquire, resource: string, cycles: number): Pr
  * Lock acquire + release on one Redis: @perf redlockLocker([redis]) vs redlock 5 used directly on
  * the same client, uncontended and with a few contenders on one resource.
  */
-export async function lockCases(ctx: SuiteContext, run: RedisRun, redis: PerfRedis): Promise<{ uncontended: Map<string, CaseResult>; contended: Map<string, CaseResult> }> {
+export async function lockCases(
+  ctx: SuiteContext,
+  run: RedisRun,
+  redis: PerfRedis,
+): Promise<{ uncontended: Map<string, CaseResult>; contended: Map<string, CaseResult> }> {
   const client = await run.client()
   const ours = redis.redlockLocker([client], { prefix: `${run.prefix}lock:` })
   const Redlock = await loadRedlock()
@@ -85,10 +92,14 @@ export async function lockCases(ctx: SuiteContext, run: RedisRun, redis: PerfRed
       once,
     }
   }
-  const uncontended = await ctx.compare('Redis lock acquire + release, uncontended (one caller at a time)', [REDLOCK, OURS_LOCK].map(uncontendedCase), {
-    baseline: REDLOCK,
-    note: `One resource, ${LOCK_TTL_MS / 1000} s TTL, one Redis node, one default ioredis client shared by both. Each acquire is one Lua script call and each release another for both libraries; @perf's acquire also increments a fencing counter and returns the token.`,
-  })
+  const uncontended = await ctx.compare(
+    'Redis lock acquire + release, uncontended (one caller at a time)',
+    [REDLOCK, OURS_LOCK].map(uncontendedCase),
+    {
+      baseline: REDLOCK,
+      note: `One resource, ${LOCK_TTL_MS / 1000} s TTL, one Redis node, one default ioredis client shared by both. Each acquire is one Lua script call and each release another for both libraries; @perf's acquire also increments a fencing counter and returns the token.`,
+    },
+  )
 
   const cycles = ctx.size(4, 1)
   const contendedCase = (name: string): BenchCase => {
@@ -102,13 +113,24 @@ export async function lockCases(ctx: SuiteContext, run: RedisRun, redis: PerfRed
       },
     }
   }
-  const contendedResults = await ctx.compare(`Redis lock acquire + release, ${CONTENDERS} contenders on one resource`, [REDLOCK, REDLOCK_FAST, OURS_LOCK].map(contendedCase), {
-    baseline: REDLOCK,
-    note: `ops/s counts acquisitions: ${CONTENDERS} tasks each acquire, hold across a microtask, check they are alone and release, ${cycles} time(s). redlock retries a held lock after retryDelay ± retryJitter (defaults 200 ± 100 ms); @perf queues the waiter in Redis and the release wakes it through pub/sub (safety recheck after 1 s).`,
-  })
+  const contendedResults = await ctx.compare(
+    `Redis lock acquire + release, ${CONTENDERS} contenders on one resource`,
+    [REDLOCK, REDLOCK_FAST, OURS_LOCK].map(contendedCase),
+    {
+      baseline: REDLOCK,
+      note: `ops/s counts acquisitions: ${CONTENDERS} tasks each acquire, hold across a microtask, check they are alone and release, ${cycles} time(s). redlock retries a held lock after retryDelay ± retryJitter (defaults 200 ± 100 ms); @perf queues the waiter in Redis and the release wakes it through pub/sub (safety recheck after 1 s).`,
+    },
+  )
   await lockServerCosts(ctx, run, acquirers)
   const ops = ctx.size(4_000, 400)
-  await cpuTable(ctx, client, 'CPU per uncontended acquire + release — this process vs the Redis server', [REDLOCK, OURS_LOCK].map(uncontendedCase), ops, `About ${ops.toLocaleString('en-US')} sequential cycles per row (twice, lower kept); CPU of this process and of the Redis server (INFO cpu) divided by the cycles.`)
+  await cpuTable(
+    ctx,
+    client,
+    'CPU per uncontended acquire + release — this process vs the Redis server',
+    [REDLOCK, OURS_LOCK].map(uncontendedCase),
+    ops,
+    `About ${ops.toLocaleString('en-US')} sequential cycles per row (twice, lower kept); CPU of this process and of the Redis server (INFO cpu) divided by the cycles.`,
+  )
   return { uncontended, contended: contendedResults }
 }
 
@@ -120,7 +142,12 @@ async function lockServerCosts(ctx: SuiteContext, run: RedisRun, acquirers: Reco
   for (const name of [REDLOCK, OURS_LOCK]) {
     const acquire = acquirers[name] as Acquire
     const t = await serverTime(admin, ['evalsha', 'eval'], n, 2, async () => (await acquire('server-cost'))())
-    rows.push([name, t.callsPerOp.toFixed(2), formatNs(t.usecPerOp * 1000), formatNs((t.usecPerOp * 1000) / t.callsPerOp)])
+    rows.push([
+      name,
+      t.callsPerOp.toFixed(2),
+      formatNs(t.usecPerOp * 1000),
+      formatNs((t.usecPerOp * 1000) / t.callsPerOp),
+    ])
   }
   ctx.table({
     title: 'Redis lock — server time per acquire + release (Redis INFO commandstats)',

@@ -77,7 +77,13 @@ export interface ServerTime {
  * commands meanwhile is counted too: up to three attempts are made and the one whose call count is
  * nearest to `expectedCallsPerOp × n` is kept.
  */
-export async function serverTime(admin: Redis, commands: readonly string[], n: number, expectedCallsPerOp: number, op: (i: number) => Promise<unknown>): Promise<ServerTime> {
+export async function serverTime(
+  admin: Redis,
+  commands: readonly string[],
+  n: number,
+  expectedCallsPerOp: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<ServerTime> {
   let best: ServerTime | undefined
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = await commandStats(admin)
@@ -90,7 +96,8 @@ export async function serverTime(admin: Redis, commands: readonly string[], n: n
       usec += (after.get(command)?.usec ?? 0) - (before.get(command)?.usec ?? 0)
     }
     const result = { usecPerOp: usec / n, callsPerOp: calls / n }
-    if (!best || Math.abs(result.callsPerOp - expectedCallsPerOp) < Math.abs(best.callsPerOp - expectedCallsPerOp)) best = result
+    if (!best || Math.abs(result.callsPerOp - expectedCallsPerOp) < Math.abs(best.callsPerOp - expectedCallsPerOp))
+      best = result
     if (calls === expectedCallsPerOp * n) break
   }
   return best as ServerTime

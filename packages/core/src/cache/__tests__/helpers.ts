@@ -57,7 +57,8 @@ export class ScriptedStore implements CacheStore {
   private newest(key: string, tags: readonly string[] | undefined): number {
     let max = this.records.get(`d:${key}`) ?? 0
     for (const t of tags ?? []) max = Math.max(max, this.records.get(`t:${t}`) ?? 0)
-    for (const [name, stamp] of this.records) if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
+    for (const [name, stamp] of this.records)
+      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
     return max
   }
 

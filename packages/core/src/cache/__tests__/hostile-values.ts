@@ -37,11 +37,43 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
     }),
     raw: /getter boom/,
   },
-  { name: 'a proxy whose get trap throws', make: () => new Proxy({ id: 1 }, { get: () => { throw new Error('get trap boom') } }), raw: /get trap boom/ },
-  { name: 'a proxy whose ownKeys trap throws', make: () => new Proxy({ id: 1 }, { ownKeys: () => { throw new Error('ownKeys boom') } }), raw: /ownKeys boom/ },
+  {
+    name: 'a proxy whose get trap throws',
+    make: () =>
+      new Proxy(
+        { id: 1 },
+        {
+          get: () => {
+            throw new Error('get trap boom')
+          },
+        },
+      ),
+    raw: /get trap boom/,
+  },
+  {
+    name: 'a proxy whose ownKeys trap throws',
+    make: () =>
+      new Proxy(
+        { id: 1 },
+        {
+          ownKeys: () => {
+            throw new Error('ownKeys boom')
+          },
+        },
+      ),
+    raw: /ownKeys boom/,
+  },
   {
     name: 'a proxy whose getPrototypeOf trap throws',
-    make: () => new Proxy({ id: 1 }, { getPrototypeOf: () => { throw new Error('getPrototypeOf boom') } }),
+    make: () =>
+      new Proxy(
+        { id: 1 },
+        {
+          getPrototypeOf: () => {
+            throw new Error('getPrototypeOf boom')
+          },
+        },
+      ),
     raw: /getPrototypeOf boom/,
   },
   {
@@ -64,7 +96,11 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
     }),
     raw: /own constructor boom/,
   },
-  { name: 'an instance whose constructor getter throws', make: () => new ThrowingConstructor(), raw: /constructor boom/ },
+  {
+    name: 'an instance whose constructor getter throws',
+    make: () => new ThrowingConstructor(),
+    raw: /constructor boom/,
+  },
   { name: 'an instance whose toJSON throws', make: () => new ThrowingToJSON(), raw: /toJSON boom/ },
 ]
 
@@ -74,7 +110,11 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
  * in `mustThrow` must throw, with the raw error as `cause` and its message in the message.
  */
 export function expectTypedErrors(walk: (value: unknown) => unknown, mustThrow: readonly string[]): void {
-  for (const name of mustThrow) expect(HOSTILE_VALUES.map((h) => h.name), name).toContain(name)
+  for (const name of mustThrow)
+    expect(
+      HOSTILE_VALUES.map((h) => h.name),
+      name,
+    ).toContain(name)
   for (const hostile of HOSTILE_VALUES) {
     let error: unknown
     try {

@@ -5,7 +5,18 @@ import { systemClock, type Clock } from '../../util/clock.js'
 import { assertInt } from '../../util/validate.js'
 import { createCodec } from '../value/codec.js'
 import type { Cache } from '../cache.js'
-import type { BusMessage, CacheOptions, CacheStats, EntryOptions, GetOptions, GetOrSetOptions, Loader, StoreEntry, WarmEntry, WithMeta } from '../types.js'
+import type {
+  BusMessage,
+  CacheOptions,
+  CacheStats,
+  EntryOptions,
+  GetOptions,
+  GetOrSetOptions,
+  Loader,
+  StoreEntry,
+  WarmEntry,
+  WithMeta,
+} from '../types.js'
 import { BusSync } from './bus-sync.js'
 import { CacheEvents } from './cache-events.js'
 import { resolveOptions } from './entry-options.js'
@@ -60,20 +71,35 @@ export class CacheEngine implements Cache {
     this.pending = new PendingInvalidations(
       {
         deleteKeys: (keys) => this.tiers.forShared('delete', (st) => st.delete(keys)),
-        invalidateTags: (tags) => this.tiers.forShared('invalidateTags', (st) => st.invalidateTags?.(tags), (t) => t.supportsTags),
+        invalidateTags: (tags) =>
+          this.tiers.forShared(
+            'invalidateTags',
+            (st) => st.invalidateTags?.(tags),
+            (t) => t.supportsTags,
+          ),
         clear: () => this.tiers.forShared('clear', (st) => st.clear(this.prefix)),
         publish: (message) => this.bus.publish(message),
       },
       clock,
       () => this.maxLifetime,
-      (landed) => events?.emit({ type: 'invalidation-retry', landed, pending: this.pending.size, namespace: this.namespace }),
+      (landed) =>
+        events?.emit({ type: 'invalidation-retry', landed, pending: this.pending.size, namespace: this.namespace }),
     )
     this.isolation = new Isolation(codec, options.isolate ?? true)
-    this.tiers = new TierStack(options.tiers, { ...s.guard, clock, onError: report }, { clock, order: this.order, pending: this.pending, isolation: this.isolation, localMaxAgeMs: s.localMaxAgeMs })
+    this.tiers = new TierStack(
+      options.tiers,
+      { ...s.guard, clock, onError: report },
+      { clock, order: this.order, pending: this.pending, isolation: this.isolation, localMaxAgeMs: s.localMaxAgeMs },
+    )
     this.isolation.serializes = this.tiers.serializes
     events = new CacheEvents(this.namespace, options.onEvent, this.tiers.guards.length)
     this.events = events
-    this.bus = new BusSync(options.bus, this.instanceId, this.prefix, { order: this.order, flights: this.flights, tiers: this.tiers, events })
+    this.bus = new BusSync(options.bus, this.instanceId, this.prefix, {
+      order: this.order,
+      flights: this.flights,
+      tiers: this.tiers,
+      events,
+    })
     this.getOrSetter = new GetOrSet({
       namespace: this.namespace,
       prefix: this.prefix,
@@ -123,7 +149,8 @@ export class CacheEngine implements Cache {
   }
 
   async getMany<T>(keys: readonly string[], options?: GetOptions): Promise<(T | undefined)[]> {
-    if (typeof keys === 'string') throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getMany() needs an array of keys, got a string (use get())')
+    if (typeof keys === 'string')
+      throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getMany() needs an array of keys, got a string (use get())')
     this.assertOpen()
     const fullKeys = this.settings.assertKeys(keys).map((k) => this.prefix + k)
     const out: (T | undefined)[] = new Array<T | undefined>(keys.length).fill(undefined)
@@ -131,8 +158,11 @@ export class CacheEngine implements Cache {
     let pending = fullKeys.map((_, i) => i)
     for (let t = 0; t < this.tiers.guards.length && pending.length > 0; t++) {
       const tier = this.tiers.guards[t] as TierGuard
-      const asked = tier.shared ? pending.filter((i) => !this.pending.blocks(fullKeys[i] as string, undefined)) : pending
-      let result = asked.length === 0 ? [] : tier.call('getMany', (s) => s.getMany(asked.map((i) => fullKeys[i] as string)))
+      const asked = tier.shared
+        ? pending.filter((i) => !this.pending.blocks(fullKeys[i] as string, undefined))
+        : pending
+      let result =
+        asked.length === 0 ? [] : tier.call('getMany', (s) => s.getMany(asked.map((i) => fullKeys[i] as string)))
       if (isThenable(result)) result = await result
       if (result === SKIPPED) continue
       const entries = Array.isArray(result) ? (result as unknown[]) : []
@@ -148,7 +178,12 @@ export class CacheEngine implements Cache {
           continue
         }
         if (entry.expiresAt <= now || (entry.staleAt <= now && options?.allowStale !== true)) continue
-        if (tier.shared ? this.pending.blocks(fullKey, entry.tags) || (!tier.versioned && !this.order.isValid(entry)) : !this.order.isValid(entry)) continue
+        if (
+          tier.shared
+            ? this.pending.blocks(fullKey, entry.tags) || (!tier.versioned && !this.order.isValid(entry))
+            : !this.order.isValid(entry)
+        )
+          continue
         if (t > 0) {
           try {
             this.isolation.adopt(entry.value)
@@ -156,9 +191,15 @@ export class CacheEngine implements Cache {
             tier.report('getMany', error)
             continue
           }
-          if (this.order.mayWrite(fullKey, startedAt, entry.tags)) await this.tiers.write(fullKey, { ...entry, createdAt: startedAt }, undefined, t)
+          if (this.order.mayWrite(fullKey, startedAt, entry.tags))
+            await this.tiers.write(fullKey, { ...entry, createdAt: startedAt }, undefined, t)
         }
-        out[i] = this.getOrSetter.served<T>(fullKey, entry.staleAt > now ? 'hit' : 'stale', { entry, tier: t }, false) as T
+        out[i] = this.getOrSetter.served<T>(
+          fullKey,
+          entry.staleAt > now ? 'hit' : 'stale',
+          { entry, tier: t },
+          false,
+        ) as T
         served.add(i)
       }
       pending = pending.filter((i) => !served.has(i))
@@ -178,10 +219,24 @@ export class CacheEngine implements Cache {
     const { failed } = await this.tiers.write(fullKey, entry, 'direct')
     // A shared tier that missed the write still holds the old value, which the bus message below
     // would send other instances to read: delete it there, or keep retrying until it is gone.
-    if (failed.length > 0 && !(await this.tiers.forShared('delete', (s) => s.delete([fullKey]), (t) => failed.includes(t)))) this.pending.addKeys([fullKey])
+    if (
+      failed.length > 0 &&
+      !(await this.tiers.forShared(
+        'delete',
+        (s) => s.delete([fullKey]),
+        (t) => failed.includes(t),
+      ))
+    )
+      this.pending.addKeys([fullKey])
     this.events.counters.sets++
     if (this.events.observed) this.events.emit({ type: 'set', key, namespace: this.namespace })
-    await this.publish({ type: 'delete', namespace: this.namespace, keys: [fullKey], at: Date.now(), source: this.instanceId })
+    await this.publish({
+      type: 'delete',
+      namespace: this.namespace,
+      keys: [fullKey],
+      at: Date.now(),
+      source: this.instanceId,
+    })
   }
 
   async delete(keys: string | readonly string[]): Promise<void> {
@@ -192,8 +247,16 @@ export class CacheEngine implements Cache {
     this.flights.invalidateKeys(fullKeys)
     if (!(await this.tiers.delete(fullKeys))) this.pending.addKeys(fullKeys)
     this.events.counters.deletes += fullKeys.length
-    if (this.events.observed) for (const k of fullKeys) this.events.emit({ type: 'delete', key: k.slice(this.prefix.length), namespace: this.namespace })
-    await this.publish({ type: 'delete', namespace: this.namespace, keys: fullKeys, at: Date.now(), source: this.instanceId })
+    if (this.events.observed)
+      for (const k of fullKeys)
+        this.events.emit({ type: 'delete', key: k.slice(this.prefix.length), namespace: this.namespace })
+    await this.publish({
+      type: 'delete',
+      namespace: this.namespace,
+      keys: fullKeys,
+      at: Date.now(),
+      source: this.instanceId,
+    })
   }
 
   async invalidateTags(tags: string | readonly string[]): Promise<void> {
@@ -205,7 +268,13 @@ export class CacheEngine implements Cache {
     this.flights.invalidateTags(scoped)
     if (!(await this.tiers.invalidateTags(scoped))) this.pending.addTags(scoped)
     this.events.emit({ type: 'invalidate-tags', tags: list, namespace: this.namespace })
-    await this.publish({ type: 'tags', namespace: this.namespace, tags: scoped, at: Date.now(), source: this.instanceId })
+    await this.publish({
+      type: 'tags',
+      namespace: this.namespace,
+      tags: scoped,
+      at: Date.now(),
+      source: this.instanceId,
+    })
   }
 
   async clear(): Promise<void> {
@@ -217,9 +286,16 @@ export class CacheEngine implements Cache {
     await this.publish({ type: 'clear', namespace: this.namespace, at: Date.now(), source: this.instanceId })
   }
 
-  async warm(entries: Iterable<WarmEntry> | AsyncIterable<WarmEntry>, options: { concurrency?: number } = {}): Promise<number> {
+  async warm(
+    entries: Iterable<WarmEntry> | AsyncIterable<WarmEntry>,
+    options: { concurrency?: number } = {},
+  ): Promise<number> {
     const concurrency = assertInt(options.concurrency ?? 8, 'concurrency', 1)
-    const iterator = (Symbol.asyncIterator in entries ? entries[Symbol.asyncIterator]() : (entries as Iterable<WarmEntry>)[Symbol.iterator]()) as AsyncIterator<WarmEntry> | Iterator<WarmEntry>
+    const iterator = (
+      Symbol.asyncIterator in entries
+        ? entries[Symbol.asyncIterator]()
+        : (entries as Iterable<WarmEntry>)[Symbol.iterator]()
+    ) as AsyncIterator<WarmEntry> | Iterator<WarmEntry>
     let warmed = 0
     const worker = async (): Promise<void> => {
       for (;;) {
@@ -247,7 +323,9 @@ export class CacheEngine implements Cache {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.flights.abortAll(new PerfError('CACHE_CLOSED', `[perf:cache] cache "${this.namespace}" closed during the load`))
+    this.flights.abortAll(
+      new PerfError('CACHE_CLOSED', `[perf:cache] cache "${this.namespace}" closed during the load`),
+    )
     // One last try for what is still pending; what does not land now is reported, not kept.
     if (this.pending.size > 0) await this.pending.flushNow().catch(() => undefined)
     this.pending.close()

@@ -28,7 +28,17 @@ export class CacheEvents {
     private readonly onEvent: ((event: CacheEvent) => void) | undefined,
     tierCount: number,
   ) {
-    this.counters = { hits: new Array<number>(tierCount).fill(0), misses: 0, staleHits: 0, graceHits: 0, loads: 0, loadErrors: 0, sets: 0, deletes: 0, tierErrors: new Map() }
+    this.counters = {
+      hits: new Array<number>(tierCount).fill(0),
+      misses: 0,
+      staleHits: 0,
+      graceHits: 0,
+      loads: 0,
+      loadErrors: 0,
+      sets: 0,
+      deletes: 0,
+      tierErrors: new Map(),
+    }
   }
 
   /** Whether anyone listens (so hot paths build event objects only when needed). */

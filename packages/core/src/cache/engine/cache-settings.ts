@@ -12,11 +12,16 @@ import { baseOptions, type OptionDefaults } from './entry-options.js'
 export function cacheSettings(options: CacheOptions) {
   const namespace = options.namespace ?? 'perf'
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.includes(':')) {
-    throw new PerfError('INVALID_OPTION', `[perf:cache] option "namespace" must be a non-empty string without ':', got ${JSON.stringify(namespace)}`, {
-      context: { option: 'namespace' },
-    })
+    throw new PerfError(
+      'INVALID_OPTION',
+      `[perf:cache] option "namespace" must be a non-empty string without ':', got ${JSON.stringify(namespace)}`,
+      {
+        context: { option: 'namespace' },
+      },
+    )
   }
-  const duration = (value: CacheOptions[keyof CacheOptions], fallback: string | number, name: string): number => toMs((value ?? fallback) as string | number, name, 'INVALID_OPTION')
+  const duration = (value: CacheOptions[keyof CacheOptions], fallback: string | number, name: string): number =>
+    toMs((value ?? fallback) as string | number, name, 'INVALID_OPTION')
   const maxStale = duration(options.maxStaleMs, '1h', 'maxStaleMs')
   const defaults: OptionDefaults = {
     ttl: duration(options.defaultTtl, '1m', 'defaultTtl'),
@@ -32,7 +37,10 @@ export function cacheSettings(options: CacheOptions) {
     defaults,
     base: baseOptions(defaults),
     maxTags: assertInt(options.maxTags ?? 100_000, 'maxTags', 1),
-    localMaxAgeMs: options.localMaxAgeMs === undefined ? Number.POSITIVE_INFINITY : duration(options.localMaxAgeMs, 0, 'localMaxAgeMs'),
+    localMaxAgeMs:
+      options.localMaxAgeMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : duration(options.localMaxAgeMs, 0, 'localMaxAgeMs'),
     lockWaitMs: duration(options.lockWaitMs, '5s', 'lockWaitMs'),
     lockTtlMs: duration(options.lockTtlMs, '10s', 'lockTtlMs'),
     guard: {

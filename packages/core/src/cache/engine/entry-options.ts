@@ -30,7 +30,11 @@ function ms(value: Duration | undefined, name: string, fallback: number): number
 }
 
 /** Validates one call's options against the cache defaults. @throws PerfError INVALID_TTL, INVALID_ARGUMENT */
-export function resolveOptions(opts: GetOrSetOptions | EntryOptions | undefined, d: OptionDefaults, base: ResolvedOptions): ResolvedOptions {
+export function resolveOptions(
+  opts: GetOrSetOptions | EntryOptions | undefined,
+  d: OptionDefaults,
+  base: ResolvedOptions,
+): ResolvedOptions {
   if (opts === undefined) return base
   const o = opts as GetOrSetOptions
   const tags = o.tags
@@ -81,14 +85,20 @@ export function baseOptions(d: OptionDefaults): ResolvedOptions {
 
 function validateTags(tags: readonly string[]): void {
   if (!Array.isArray(tags)) {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] tags must be an array of strings, got ${typeof tags}`, { context: { tags } })
+    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] tags must be an array of strings, got ${typeof tags}`, {
+      context: { tags },
+    })
   }
   for (const tag of tags) {
     if (typeof tag !== 'string' || tag.length === 0 || !isWellFormed(tag)) {
       if (typeof tag === 'string' && tag.length > 0) assertTagList(tag)
-      throw new PerfError('INVALID_ARGUMENT', `[perf:cache] every tag must be a non-empty string, got ${JSON.stringify(tag)}`, {
-        context: { tags },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:cache] every tag must be a non-empty string, got ${JSON.stringify(tag)}`,
+        {
+          context: { tags },
+        },
+      )
     }
   }
 }

@@ -41,7 +41,15 @@ export class Flights {
     versions: readonly (string | undefined)[] | undefined,
     run: (flight: Flight) => Promise<unknown>,
   ): Flight {
-    const flight: Flight = { fullKey, startedAt, tags, versions, invalidated: false, controller: new AbortController(), promise: Promise.resolve() }
+    const flight: Flight = {
+      fullKey,
+      startedAt,
+      tags,
+      versions,
+      invalidated: false,
+      controller: new AbortController(),
+      promise: Promise.resolve(),
+    }
     this.map.set(fullKey, flight)
     flight.promise = run(flight).finally(() => {
       if (this.map.get(fullKey) === flight) this.map.delete(fullKey)
@@ -55,14 +63,24 @@ export class Flights {
    * Calls the loader with a context built for its signal; after `hardTimeoutMs` rejects with
    * LOADER_TIMEOUT and aborts that signal. Closing the cache (the flight's controller) aborts it too.
    */
-  run<T>(flight: Flight, hardTimeoutMs: number | undefined, fullKey: string, context: (signal: AbortSignal) => LoaderContext, loader: Loader<T>): Promise<T> {
+  run<T>(
+    flight: Flight,
+    hardTimeoutMs: number | undefined,
+    fullKey: string,
+    context: (signal: AbortSignal) => LoaderContext,
+    loader: Loader<T>,
+  ): Promise<T> {
     if (hardTimeoutMs === undefined) return Promise.resolve().then(() => loader(context(flight.controller.signal)))
     return withTimeout((signal) => loader(context(signal)), hardTimeoutMs, {
       signal: flight.controller.signal,
       timeoutError: () =>
-        new TimeoutError('LOADER_TIMEOUT', `[perf:cache] loader for "${fullKey}" did not settle within hardTimeout=${hardTimeoutMs} ms`, {
-          context: { key: fullKey, hardTimeoutMs },
-        }),
+        new TimeoutError(
+          'LOADER_TIMEOUT',
+          `[perf:cache] loader for "${fullKey}" did not settle within hardTimeout=${hardTimeoutMs} ms`,
+          {
+            context: { key: fullKey, hardTimeoutMs },
+          },
+        ),
     })
   }
 

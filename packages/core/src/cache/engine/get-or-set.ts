@@ -59,13 +59,15 @@ export class GetOrSet {
     try {
       fullKey = this.p.fullKey(key)
       checkOptions(options)
-      if (typeof loader !== 'function') throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getOrSet() needs a loader function')
+      if (typeof loader !== 'function')
+        throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getOrSet() needs a loader function')
     } catch (error) {
       return Promise.reject(error)
     }
     if (options?.forceRefresh !== true) {
       const entry = this.freshL1(fullKey)
-      if (entry !== undefined) return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
+      if (entry !== undefined)
+        return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
     }
     return this.slow(key, fullKey, loader, resolveOptions(options, this.p.defaults, this.p.base), options)
   }
@@ -88,7 +90,13 @@ export class GetOrSet {
     return entry.staleAt > this.p.coarseClock.now() && this.p.order.isValid(entry) ? entry : undefined
   }
 
-  private async slow<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
+  private async slow<T>(
+    key: string,
+    fullKey: string,
+    loader: Loader<T>,
+    o: ResolvedOptions,
+    options: GetOrSetOptions | undefined,
+  ): Promise<T | WithMeta<T>> {
     const wantMeta = options?.meta === true
     // The load "begins" before any tier is read: an invalidation issued after this call can never
     // be undone by what this call loads.
@@ -109,7 +117,8 @@ export class GetOrSet {
 
     this.p.events.counters.misses++
     if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
-    const flight = this.joinable(fullKey) ?? this.startFlight(key, fullKey, loader, o, found?.entry, startedAt, lookup.versions)
+    const flight =
+      this.joinable(fullKey) ?? this.startFlight(key, fullKey, loader, o, found?.entry, startedAt, lookup.versions)
     const servable = found !== undefined && staleFor < Math.max(o.swr, o.grace)
     try {
       const soft = servable && o.timeout !== undefined ? o.timeout : undefined
@@ -124,13 +133,20 @@ export class GetOrSet {
   }
 
   /** Counts, reports and shapes a value served from a tier. */
-  served<T>(fullKey: string, status: 'hit' | 'stale' | 'grace', found: Found, wantMeta: boolean, error?: unknown): T | WithMeta<T> {
+  served<T>(
+    fullKey: string,
+    status: 'hit' | 'stale' | 'grace',
+    found: Found,
+    wantMeta: boolean,
+    error?: unknown,
+  ): T | WithMeta<T> {
     const c = this.p.events.counters
     if (status === 'hit') c.hits[found.tier] = (c.hits[found.tier] ?? 0) + 1
     else if (status === 'stale') c.staleHits++
     else c.graceHits++
     const tier = (this.p.tiers.guards[found.tier] as TierGuard).name
-    if (this.p.events.observed) this.p.events.emit({ type: status, key: fullKey.slice(this.p.prefix.length), tier, namespace: this.p.namespace })
+    if (this.p.events.observed)
+      this.p.events.emit({ type: status, key: fullKey.slice(this.p.prefix.length), tier, namespace: this.p.namespace })
     const value = this.p.isolation.output<T>(found.entry.value)
     return wantMeta ? { value, meta: this.meta(status, tier, fullKey, found.entry, error) } : value
   }
@@ -165,13 +181,30 @@ export class GetOrSet {
     return undefined
   }
 
-  private startFlight<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, stale: StoreEntry | undefined, startedAt: number, versions: Flight['versions']): Flight {
+  private startFlight<T>(
+    key: string,
+    fullKey: string,
+    loader: Loader<T>,
+    o: ResolvedOptions,
+    stale: StoreEntry | undefined,
+    startedAt: number,
+    versions: Flight['versions'],
+  ): Flight {
     const tags = o.tags === undefined ? undefined : this.p.scope(o.tags)
-    return this.p.flights.start(fullKey, tags, startedAt, versions, (flight) => this.load(key, fullKey, loader, o, stale, flight))
+    return this.p.flights.start(fullKey, tags, startedAt, versions, (flight) =>
+      this.load(key, fullKey, loader, o, stale, flight),
+    )
   }
 
   /** One load: optional distributed lock, the loader with its hard timeout, then the write-back. */
-  private async load<T>(key: string, fullKey: string, loader: Loader<T>, o: ResolvedOptions, stale: StoreEntry | undefined, flight: Flight): Promise<unknown> {
+  private async load<T>(
+    key: string,
+    fullKey: string,
+    loader: Loader<T>,
+    o: ResolvedOptions,
+    stale: StoreEntry | undefined,
+    flight: Flight,
+  ): Promise<unknown> {
     let lock: Lock | undefined
     try {
       if (this.p.lock !== undefined && this.p.tiers.hasShared) {
@@ -180,7 +213,8 @@ export class GetOrSet {
           // Another process may have filled it while we waited; a later read is also a later version.
           const shared = this.p.tiers.guards.findIndex((t) => t.shared)
           const filled = await this.p.tiers.read(fullKey, this.readHint(o.tags), flight.startedAt, shared)
-          if (filled.found !== undefined && filled.found.entry.staleAt > this.p.clock.now()) return filled.found.entry.value
+          if (filled.found !== undefined && filled.found.entry.staleAt > this.p.clock.now())
+            return filled.found.entry.value
           if (filled.versions !== undefined) flight.versions = mergeVersions(flight.versions, filled.versions)
         }
       }
@@ -190,36 +224,49 @@ export class GetOrSet {
       const started = this.p.clock.now()
       let value: unknown
       try {
-        value = await this.p.flights.run(flight, o.hardTimeout, fullKey, (signal) => ({
-          key,
-          signal,
-          stale: stale?.value,
-          setTtl: (t) => {
-            ttl = toMs(t, 'ttl')
-          },
-          addTags: (more) => {
-            tags = [...(tags ?? []), ...more]
-          },
-          skip: () => {
-            skip = true
-          },
-        }), loader)
+        value = await this.p.flights.run(
+          flight,
+          o.hardTimeout,
+          fullKey,
+          (signal) => ({
+            key,
+            signal,
+            stale: stale?.value,
+            setTtl: (t) => {
+              ttl = toMs(t, 'ttl')
+            },
+            addTags: (more) => {
+              tags = [...(tags ?? []), ...more]
+            },
+            skip: () => {
+              skip = true
+            },
+          }),
+          loader,
+        )
       } catch (error) {
         this.loadFailed(key, fullKey, o, error)
         throw error
       }
       this.p.events.counters.loads++
       this.failedUntil.delete(fullKey)
-      if (this.p.events.observed) this.p.events.emit({ type: 'load', key, durationMs: this.p.clock.now() - started, namespace: this.p.namespace })
+      if (this.p.events.observed)
+        this.p.events.emit({ type: 'load', key, durationMs: this.p.clock.now() - started, namespace: this.p.namespace })
       const stored = this.p.isolation.input(value)
       if (!skip && !flight.invalidated) {
         const entry = makeEntry(stored, flight.startedAt, o, ttl, tags === undefined ? undefined : this.p.scope(tags))
         this.p.sawLifetime(entry.expiresAt - entry.createdAt)
-        if (this.p.order.mayWrite(fullKey, entry.createdAt, entry.tags)) await this.p.tiers.write(fullKey, entry, flight.versions)
+        if (this.p.order.mayWrite(fullKey, entry.createdAt, entry.tags))
+          await this.p.tiers.write(fullKey, entry, flight.versions)
       }
       return stored
     } finally {
-      if (lock !== undefined) lock.release().catch((error: unknown) => this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace }))
+      if (lock !== undefined)
+        lock
+          .release()
+          .catch((error: unknown) =>
+            this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace }),
+          )
     }
   }
 
@@ -238,16 +285,27 @@ export class GetOrSet {
   private async acquireFlightLock(key: string, fullKey: string, o: ResolvedOptions): Promise<Lock | undefined> {
     const lock = this.p.lock as NonNullable<GetOrSetParts['lock']>
     try {
-      return await lock.locker.acquire(`${this.p.namespace}:sf:${fullKey.slice(this.p.prefix.length)}`, o.hardTimeout ?? lock.ttlMs, { waitMs: lock.waitMs })
+      return await lock.locker.acquire(
+        `${this.p.namespace}:sf:${fullKey.slice(this.p.prefix.length)}`,
+        o.hardTimeout ?? lock.ttlMs,
+        { waitMs: lock.waitMs },
+      )
     } catch (error) {
-      if (!isPerfError(error, 'LOCK_TIMEOUT')) this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace })
+      if (!isPerfError(error, 'LOCK_TIMEOUT'))
+        this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace })
       return undefined
     }
   }
 }
 
 /** Builds the entry for a value whose load began at `createdAt` (`tags` already scoped). */
-export function makeEntry(value: unknown, createdAt: number, o: ResolvedOptions, ttl: number, tags: readonly string[] | undefined): StoreEntry {
+export function makeEntry(
+  value: unknown,
+  createdAt: number,
+  o: ResolvedOptions,
+  ttl: number,
+  tags: readonly string[] | undefined,
+): StoreEntry {
   const jitter = o.jitter > 0 ? Math.random() * o.jitter : 0
   const staleAt = createdAt + ttl + jitter
   const entry: StoreEntry = { value, createdAt, staleAt, expiresAt: staleAt + Math.max(o.swr, o.grace) }

@@ -128,7 +128,11 @@ export class PendingInvalidations {
   /** One attempt, in issue order; stops at the first failure and backs off. */
   private async flush(): Promise<void> {
     this.expire()
-    const ok = (await this.flushClear()) && (await this.flushMap(this.keys, (k) => this.shared.deleteKeys(k))) && (await this.flushMap(this.tags, (t) => this.shared.invalidateTags(t))) && (await this.flushMessages())
+    const ok =
+      (await this.flushClear()) &&
+      (await this.flushMap(this.keys, (k) => this.shared.deleteKeys(k))) &&
+      (await this.flushMap(this.tags, (t) => this.shared.invalidateTags(t))) &&
+      (await this.flushMessages())
     this.onRetry(ok)
     this.delayMs = ok ? FIRST_RETRY_MS : Math.min(this.delayMs * 2, MAX_RETRY_MS)
   }

@@ -26,7 +26,11 @@ export interface TierGuardOptions {
  * it, a read is a miss) but never count toward opening the tier's breaker.
  */
 function isCallerError(error: unknown): boolean {
-  return isPerfError(error, 'VALUE_TOO_LARGE') || isPerfError(error, 'UNSERIALIZABLE_VALUE') || isPerfError(error, 'DECODE_FAILED')
+  return (
+    isPerfError(error, 'VALUE_TOO_LARGE') ||
+    isPerfError(error, 'UNSERIALIZABLE_VALUE') ||
+    isPerfError(error, 'DECODE_FAILED')
+  )
 }
 
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
@@ -147,9 +151,13 @@ export class TierGuard {
   }
 
   private timeoutError(operation: string): TimeoutError {
-    return new TimeoutError('TIER_TIMEOUT', `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`, {
-      context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
-    })
+    return new TimeoutError(
+      'TIER_TIMEOUT',
+      `[perf:cache] tier "${this.name}" ${operation} exceeded ${this.opts.timeoutMs} ms`,
+      {
+        context: { tier: this.name, operation, timeoutMs: this.opts.timeoutMs },
+      },
+    )
   }
 
   /** Reports a failure of a direct call the engine made itself. */
@@ -157,10 +165,14 @@ export class TierGuard {
     const reported =
       error instanceof PerfError
         ? error
-        : new PerfError('TIER_FAILED', `[perf:cache] tier "${this.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
-            cause: error,
-            context: { tier: this.name, operation },
-          })
+        : new PerfError(
+            'TIER_FAILED',
+            `[perf:cache] tier "${this.name}" ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
+            {
+              cause: error,
+              context: { tier: this.name, operation },
+            },
+          )
     this.opts.onError(this.name, operation, reported)
   }
 }

@@ -43,10 +43,15 @@ export function isEntry(entry: unknown): entry is StoreEntry {
 
 /** DECODE_FAILED for an answer that is not an entry. */
 export function malformed(tier: string): PerfError {
-  return new PerfError('DECODE_FAILED', `[perf:cache] tier "${tier}" returned something that is not a cache entry; read as a miss`, { context: { tier } })
+  return new PerfError(
+    'DECODE_FAILED',
+    `[perf:cache] tier "${tier}" returned something that is not a cache entry; read as a miss`,
+    { context: { tier } },
+  )
 }
 
-const isThenable = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | null)?.then === 'function'
+const isThenable = (value: unknown): value is Promise<unknown> =>
+  typeof (value as Promise<unknown> | null)?.then === 'function'
 
 /**
  * The tiers, fastest first, each behind a {@link TierGuard}: reads fall through and refill the
@@ -68,11 +73,22 @@ export class TierStack {
   ) {
     const list = stores ?? []
     if (!Array.isArray(list)) {
-      throw new PerfError('INVALID_OPTION', '[perf:cache] option "tiers" must be an array of CacheStore', { context: { option: 'tiers' } })
+      throw new PerfError('INVALID_OPTION', '[perf:cache] option "tiers" must be an array of CacheStore', {
+        context: { option: 'tiers' },
+      })
     }
     this.guards = list.map((store, i) => {
-      if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.capabilities !== 'object' || store.capabilities === null) {
-        throw new PerfError('INVALID_OPTION', `[perf:cache] tiers[${i}] is not a CacheStore (needs get, set, capabilities)`, { context: { option: 'tiers', index: i } })
+      if (
+        typeof store?.get !== 'function' ||
+        typeof store.set !== 'function' ||
+        typeof store.capabilities !== 'object' ||
+        store.capabilities === null
+      ) {
+        throw new PerfError(
+          'INVALID_OPTION',
+          `[perf:cache] tiers[${i}] is not a CacheStore (needs get, set, capabilities)`,
+          { context: { option: 'tiers', index: i } },
+        )
       }
       return new TierGuard(store, guardOptions)
     })
@@ -104,7 +120,9 @@ export class TierStack {
       if (blocked && !tier.versioned) continue
       let entry: StoreEntry | undefined
       if (tier.versioned) {
-        const result = await tier.call('get', (s) => (s.read as (k: string, h?: ReadHint) => Promise<StoreRead>)(fullKey, hint))
+        const result = await tier.call('get', (s) =>
+          (s.read as (k: string, h?: ReadHint) => Promise<StoreRead>)(fullKey, hint),
+        )
         if (result === SKIPPED) continue
         ;(versions ??= [])[i] = result.version
         if (result.error !== undefined) tier.report('get', result.error)
@@ -112,7 +130,9 @@ export class TierStack {
         if (blocked) continue
         entry = result.entry
       } else {
-        let result: MaybePromise<StoreEntry | undefined | typeof SKIPPED> = tier.call('get', (s) => s.get(fullKey, hint))
+        let result: MaybePromise<StoreEntry | undefined | typeof SKIPPED> = tier.call('get', (s) =>
+          s.get(fullKey, hint),
+        )
         if (isThenable(result)) result = await result
         if (result === SKIPPED) continue
         entry = result
@@ -145,7 +165,12 @@ export class TierStack {
    * versioned tier refused; direct sets write local tiers first (they answer at once) and carry
    * no version. Returns the shared tiers whose write failed, and whether one refused.
    */
-  async write(fullKey: string, entry: StoreEntry, ordering: WriteOrder, upTo = this.guards.length): Promise<{ failed: TierGuard[]; refused: boolean }> {
+  async write(
+    fullKey: string,
+    entry: StoreEntry,
+    ordering: WriteOrder,
+    upTo = this.guards.length,
+  ): Promise<{ failed: TierGuard[]; refused: boolean }> {
     const direct = ordering === 'direct'
     if (direct) this.writeLocal(fullKey, entry, upTo)
     const failed: TierGuard[] = []
@@ -181,7 +206,11 @@ export class TierStack {
 
   /** Records tag invalidations in the tiers that keep them; resolves whether every shared one took it. */
   async invalidateTags(scopedTags: readonly string[]): Promise<boolean> {
-    return this.each('invalidateTags', (s) => s.invalidateTags?.(scopedTags), (t) => t.supportsTags)
+    return this.each(
+      'invalidateTags',
+      (s) => s.invalidateTags?.(scopedTags),
+      (t) => t.supportsTags,
+    )
   }
 
   /** Clears a prefix everywhere; resolves whether every shared tier took it. */
@@ -195,20 +224,34 @@ export class TierStack {
   }
 
   /** Shared tiers only (the retry of a pending invalidation). */
-  async forShared(operation: string, fn: (store: CacheStore) => unknown, filter: (t: TierGuard) => boolean = () => true): Promise<boolean> {
+  async forShared(
+    operation: string,
+    fn: (store: CacheStore) => unknown,
+    filter: (t: TierGuard) => boolean = () => true,
+  ): Promise<boolean> {
     return this.each(operation, fn, (t) => t.shared && filter(t))
   }
 
-  private async each(operation: string, fn: (store: CacheStore) => unknown, filter: (t: TierGuard) => boolean = () => true): Promise<boolean> {
-    const results = await Promise.all(this.guards.filter(filter).map(async (t) => ({ t, r: await t.call(operation, fn as never) })))
+  private async each(
+    operation: string,
+    fn: (store: CacheStore) => unknown,
+    filter: (t: TierGuard) => boolean = () => true,
+  ): Promise<boolean> {
+    const results = await Promise.all(
+      this.guards.filter(filter).map(async (t) => ({ t, r: await t.call(operation, fn as never) })),
+    )
     return results.every(({ t, r }) => !t.shared || r !== SKIPPED)
   }
 
   /** Local copies: with a shared tier, each lives at most localMaxAgeMs (less the coarse clock's lag). */
   private writeLocal(fullKey: string, entry: StoreEntry, upTo: number): void {
     const maxAge = this.deps.localMaxAgeMs
-    const until = this.hasShared && maxAge !== Number.POSITIVE_INFINITY ? this.deps.clock.now() + maxAge - Math.min(COARSE_RESOLUTION_MS, maxAge / 2) : Number.POSITIVE_INFINITY
-    const copy = entry.expiresAt > until ? { ...entry, expiresAt: until, staleAt: Math.min(entry.staleAt, until) } : entry
+    const until =
+      this.hasShared && maxAge !== Number.POSITIVE_INFINITY
+        ? this.deps.clock.now() + maxAge - Math.min(COARSE_RESOLUTION_MS, maxAge / 2)
+        : Number.POSITIVE_INFINITY
+    const copy =
+      entry.expiresAt > until ? { ...entry, expiresAt: until, staleAt: Math.min(entry.staleAt, until) } : entry
     for (let i = 0; i < upTo; i++) {
       const tier = this.guards[i] as TierGuard
       if (!tier.shared) void tier.call('set', (s) => s.set(fullKey, copy))

@@ -159,7 +159,12 @@ describe('MemoryStore', () => {
     const { store } = storeWith({ sizeOf: () => 10 })
     for (const key of ['user:1', 'user:2', 'post:1', 'use']) store.set(key, entry(key))
     store.clear('user:')
-    expect(store.getMany(['user:1', 'user:2', 'post:1', 'use']).map((e) => e?.value)).toEqual([undefined, undefined, 'post:1', 'use'])
+    expect(store.getMany(['user:1', 'user:2', 'post:1', 'use']).map((e) => e?.value)).toEqual([
+      undefined,
+      undefined,
+      'post:1',
+      'use',
+    ])
     expect(store.stats()).toMatchObject({ entries: 2, bytes: 20 })
     store.clear()
     expect(store.stats()).toMatchObject({ entries: 0, bytes: 0 })

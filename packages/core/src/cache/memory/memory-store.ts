@@ -86,11 +86,15 @@ export class MemoryStore implements CacheStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) {
-      throw new PerfError('INVALID_OPTION', '[perf:memory] options must be an object', { context: { option: 'options' } })
+      throw new PerfError('INVALID_OPTION', '[perf:memory] options must be an object', {
+        context: { option: 'options' },
+      })
     }
-    this.maxEntries = options.maxEntries === undefined ? 10_000 : assertInt(options.maxEntries, 'maxEntries', 1, MAX_ENTRIES_LIMIT)
+    this.maxEntries =
+      options.maxEntries === undefined ? 10_000 : assertInt(options.maxEntries, 'maxEntries', 1, MAX_ENTRIES_LIMIT)
     this.maxBytes = options.maxBytes === undefined ? Infinity : assertInt(options.maxBytes, 'maxBytes', 1)
-    this.maxEntrySize = options.maxEntrySize === undefined ? this.maxBytes : assertInt(options.maxEntrySize, 'maxEntrySize', 1)
+    this.maxEntrySize =
+      options.maxEntrySize === undefined ? this.maxBytes : assertInt(options.maxEntrySize, 'maxEntrySize', 1)
     this.sizeOf = options.sizeOf === undefined ? estimateEntrySize : assertFunction(options.sizeOf, 'sizeOf')
     if (options.clock !== undefined) assertFunction(options.clock?.now, 'clock.now')
     this.clock = options.clock ?? systemClock
@@ -200,9 +204,13 @@ export class MemoryStore implements CacheStore {
   private measure(entry: StoreEntry, key: string): number {
     const size = this.sizeOf(entry, key)
     if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-      throw new PerfError('INVALID_OPTION', `[perf:memory] option "sizeOf" must return a finite number >= 0, got ${String(size)}`, {
-        context: { option: 'sizeOf', value: size, key },
-      })
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:memory] option "sizeOf" must return a finite number >= 0, got ${String(size)}`,
+        {
+          context: { option: 'sizeOf', value: size, key },
+        },
+      )
     }
     return size
   }

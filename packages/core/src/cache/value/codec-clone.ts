@@ -13,7 +13,6 @@ import {
   type Ancestors,
 } from './codec-shared.js'
 
-
 /**
  * Deep copies without going through bytes; runs on every isolated cache hit, so the common
  * shapes (plain objects, arrays, Date) take the shortest paths and cycle bookkeeping only
@@ -52,11 +51,13 @@ export class Cloner {
     return visitGuarded(value, depth, ancestors, this.dispatchBound)
   }
 
-  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): unknown => this.dispatch(value, depth, ancestors)
+  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): unknown =>
+    this.dispatch(value, depth, ancestors)
 
   private dispatch(value: object, depth: number, ancestors: Ancestors): unknown {
     const proto = Object.getPrototypeOf(value) as object | null
-    if (proto === Object.prototype || proto === null) return this.plain(value as Record<string, unknown>, proto, depth, ancestors)
+    if (proto === Object.prototype || proto === null)
+      return this.plain(value as Record<string, unknown>, proto, depth, ancestors)
     if (proto === Array.prototype) return this.array(value as unknown[], depth, ancestors)
     if (proto === Date.prototype) return new Date((value as Date).getTime())
     if (proto === Map.prototype) return this.map(value as Map<unknown, unknown>, depth, ancestors)
@@ -84,7 +85,8 @@ export class Cloner {
     try {
       for (key in copy) {
         const item = copy[key]
-        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') copy[key] = this.value(item, depth, ancestors)
+        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')
+          copy[key] = this.value(item, depth, ancestors)
       }
     } catch (error) {
       throw withSegment(error, key)
@@ -99,7 +101,8 @@ export class Cloner {
     try {
       for (; i < copy.length; i++) {
         const item = copy[i]
-        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') copy[i] = this.value(item, depth, ancestors)
+        if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')
+          copy[i] = this.value(item, depth, ancestors)
       }
     } catch (error) {
       throw withSegment(error, i)

@@ -8,9 +8,13 @@ function corrupt(message: string, cause?: unknown): PerfError {
 
 /** The value is deeper than encode() and clone() accept: decoding it would plant an entry no reader can copy. */
 function tooDeep(): PerfError {
-  return new PerfError('DECODE_FAILED', `[perf:codec] cannot decode: nested deeper than ${MAX_DEPTH} levels (the most the codec encodes and clones)`, {
-    context: { maxDepth: MAX_DEPTH },
-  })
+  return new PerfError(
+    'DECODE_FAILED',
+    `[perf:codec] cannot decode: nested deeper than ${MAX_DEPTH} levels (the most the codec encodes and clones)`,
+    {
+      context: { maxDepth: MAX_DEPTH },
+    },
+  )
 }
 
 /** Defines an own, ordinary data property: never invokes the `__proto__` setter. */
@@ -19,7 +23,12 @@ function defineOwn(target: Record<string, unknown>, key: string, value: unknown)
 }
 
 const SPECIAL_NUMBERS: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 }),
+  Object.assign(Object.create(null) as Record<string, number>, {
+    NaN: NaN,
+    Infinity: Infinity,
+    '-Infinity': -Infinity,
+    '-0': -0,
+  }),
 )
 const INTEGER = /^-?\d+$/
 
@@ -139,7 +148,9 @@ export class Decoder {
     const name = body[0]
     const cls = this.registry.named(name)
     if (cls === undefined) {
-      throw corrupt(`class "${name}" is not registered with this codec (registered: ${this.registry.names().join(', ') || 'none'})`)
+      throw corrupt(
+        `class "${name}" is not registered with this codec (registered: ${this.registry.names().join(', ') || 'none'})`,
+      )
     }
     const json = this.value(body[1], depth)
     try {
@@ -208,7 +219,8 @@ function unescapeKeys(object: Record<string, unknown>, keys: readonly string[]):
 }
 
 function bytes(body: unknown): unknown {
-  if (!Array.isArray(body) || body.length !== 2 || typeof body[0] !== 'string' || typeof body[1] !== 'string') throw corrupt('bad bytes')
+  if (!Array.isArray(body) || body.length !== 2 || typeof body[0] !== 'string' || typeof body[1] !== 'string')
+    throw corrupt('bad bytes')
   const [name, data] = body as [string, string]
   const raw = Buffer.from(data, 'base64')
   if (name === 'Buffer') return raw

@@ -16,7 +16,6 @@ import {
   type Ancestors,
 } from './codec-shared.js'
 
-
 const UNDEFINED = `{"${TAG.undefined}":0}`
 
 function tagged(tag: string, json: string): string {
@@ -64,7 +63,8 @@ export class Encoder {
         return UNDEFINED
       case 'bigint': {
         const digits = value.toString()
-        if (digits.length - (value < 0n ? 1 : 0) > MAX_BIGINT_DIGITS) throw new PathError(`is a BigInt of more than ${MAX_BIGINT_DIGITS} digits`)
+        if (digits.length - (value < 0n ? 1 : 0) > MAX_BIGINT_DIGITS)
+          throw new PathError(`is a BigInt of more than ${MAX_BIGINT_DIGITS} digits`)
         return tagged(TAG.bigint, `"${digits}"`)
       }
       case 'object':
@@ -78,11 +78,13 @@ export class Encoder {
     return visitGuarded(value, depth, ancestors, this.dispatchBound)
   }
 
-  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): string => this.dispatch(value, depth, ancestors)
+  private readonly dispatchBound = (value: object, depth: number, ancestors: Ancestors): string =>
+    this.dispatch(value, depth, ancestors)
 
   private dispatch(value: object, depth: number, ancestors: Ancestors): string {
     const proto = Object.getPrototypeOf(value) as object | null
-    if (proto === Object.prototype || proto === null) return this.plain(value as Record<string, unknown>, depth, ancestors)
+    if (proto === Object.prototype || proto === null)
+      return this.plain(value as Record<string, unknown>, depth, ancestors)
     if (proto === Array.prototype) return this.array(value as unknown[], depth, ancestors)
     if (proto === Date.prototype) {
       const time = (value as Date).getTime()

@@ -15,7 +15,12 @@ import { MAX_BIGINT_DIGITS, MAX_DEPTH } from './codec-shared.js'
 class Box {
   constructor(readonly inner: unknown) {}
 }
-const box: CodecClass<Box, unknown> = { name: 'Box', type: Box, encode: (b) => b.inner, decode: (json) => new Box(json) }
+const box: CodecClass<Box, unknown> = {
+  name: 'Box',
+  type: Box,
+  encode: (b) => b.inner,
+  decode: (json) => new Box(json),
+}
 const codec = createCodec({ classes: [box] })
 
 const VERSION_1 = 0x10
@@ -82,7 +87,15 @@ describe('createCodec().decode nesting', () => {
     ['Map key', (v) => new Map([[v, 1]]), (t) => `{"~m":[${t},1]}`],
     ['class', (v) => new Box(v), (t) => `{"~c":["Box",${t}]}`],
   ]
-  const leaves: [string, unknown][] = [['1', 1], ['undefined', undefined], ['NaN', NaN], ['1n', 1n], ['Date', new Date(0)], ['Buffer', Buffer.from('x')], ['[]', []]]
+  const leaves: [string, unknown][] = [
+    ['1', 1],
+    ['undefined', undefined],
+    ['NaN', NaN],
+    ['1n', 1n],
+    ['Date', new Date(0)],
+    ['Buffer', Buffer.from('x')],
+    ['[]', []],
+  ]
 
   for (const [kind, wrap, wrapText] of containers) {
     it(`decode() accepts ${kind} nesting exactly when encode() and clone() do`, () => {
@@ -148,7 +161,10 @@ describe('createCodec({ maxDecodedBytes })', () => {
   })
 
   it('encode() refuses values that decode() would refuse, with VALUE_TOO_LARGE naming maxDecodedBytes', () => {
-    for (const c of [createCodec({ maxDecodedBytes: 1000 }), createCodec({ maxDecodedBytes: 1000, compressThreshold: 1 })]) {
+    for (const c of [
+      createCodec({ maxDecodedBytes: 1000 }),
+      createCodec({ maxDecodedBytes: 1000, compressThreshold: 1 }),
+    ]) {
       expect(c.decode(c.encode('a'.repeat(998)))).toBe('a'.repeat(998))
       const error = thrown(() => c.encode('a'.repeat(999)))
       expect(isPerfError(error, 'VALUE_TOO_LARGE')).toBe(true)
@@ -192,8 +208,16 @@ function prng(seed: number): () => number {
 const SAMPLES: unknown[] = [
   { id: 1, name: 'Ada ~ Lovelace', at: new Date(0), tags: ['~d', 'x'], '~k': null },
   [1, -0, NaN, Infinity, undefined, 12345678901234567890n, 'é✓'],
-  new Map<unknown, unknown>([['a', new Set([1, 2])], [{ k: [1] }, new Box({ cents: 5n })]]),
-  { bytes: Buffer.from('hello'), f64: new Float64Array([1.5]), ab: new Uint8Array([1, 2]).buffer, big: new BigInt64Array([-1n]) },
+  new Map<unknown, unknown>([
+    ['a', new Set([1, 2])],
+    [{ k: [1] }, new Box({ cents: 5n })],
+  ]),
+  {
+    bytes: Buffer.from('hello'),
+    f64: new Float64Array([1.5]),
+    ab: new Uint8Array([1, 2]).buffer,
+    big: new BigInt64Array([-1n]),
+  },
   { deep: [[[[{ a: [[{ b: 'c' }]] }]]]], text: 'x'.repeat(300) },
   'plain string',
   42,
@@ -204,10 +228,16 @@ describe('createCodec().decode fuzz', () => {
     const random = prng(0x9e3779b9)
     const int = (n: number): number => Math.floor(random() * n)
     const compressing = createCodec({ classes: [box], compressThreshold: 1 })
-    const corpus = SAMPLES.flatMap((value) => [Buffer.from(codec.encode(value)), Buffer.from(compressing.encode(value))])
+    const corpus = SAMPLES.flatMap((value) => [
+      Buffer.from(codec.encode(value)),
+      Buffer.from(compressing.encode(value)),
+    ])
     const inputs: Buffer[] = []
     for (let i = 0; i < 1000; i++) inputs.push(Buffer.from(Array.from({ length: int(64) }, () => int(256))))
-    for (let i = 0; i < 1000; i++) inputs.push(framed(random() < 0.5 ? VERSION_1 : DEFLATED, Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)))))
+    for (let i = 0; i < 1000; i++)
+      inputs.push(
+        framed(random() < 0.5 ? VERSION_1 : DEFLATED, Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)))),
+      )
     for (let i = 0; i < 4000; i++) {
       const bytes = Buffer.from(corpus[int(corpus.length)] as Buffer)
       const mutation = int(5)
@@ -218,7 +248,8 @@ describe('createCodec().decode fuzz', () => {
       } else if (mutation === 2) {
         // Structural characters are where a parser's state changes.
         const chars = '[]{}",:~\\0'
-        for (let edits = 1 + int(3); edits > 0; edits--) bytes[1 + int(bytes.length - 1)] = chars.charCodeAt(int(chars.length))
+        for (let edits = 1 + int(3); edits > 0; edits--)
+          bytes[1 + int(bytes.length - 1)] = chars.charCodeAt(int(chars.length))
         inputs.push(bytes)
       } else if (mutation === 3) {
         const at = int(bytes.length)
@@ -234,7 +265,8 @@ describe('createCodec().decode fuzz', () => {
       try {
         value = codec.decode(input)
       } catch (error) {
-        if (!isPerfError(error, 'DECODE_FAILED')) throw new Error(`decode(${input.toString('hex')}) threw ${String(error)}`)
+        if (!isPerfError(error, 'DECODE_FAILED'))
+          throw new Error(`decode(${input.toString('hex')}) threw ${String(error)}`)
         continue
       }
       decoded++
@@ -251,15 +283,34 @@ describe('createCodec().decode fuzz', () => {
   it('decode() throws DECODE_FAILED for non-bytes, wrong versions and junk after a valid header', () => {
     const revoked = Proxy.revocable(new Uint8Array(4), {})
     revoked.revoke()
-    const inputs: unknown[] = [undefined, null, 'text', [1, 16], new Uint8Array(0), new Uint8Array([16]), revoked.proxy, framed(0x20, '1'), framed(0x12, '1'), framed(VERSION_1, '\xff\xfe'), framed(DEFLATED, 'junk'), framed(DEFLATED, deflateRawSync('{"a":1}').subarray(0, 3))]
-    for (const [i, input] of inputs.entries()) expect(isPerfError(decodeError(input as Uint8Array), 'DECODE_FAILED'), `input ${i}`).toBe(true)
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      'text',
+      [1, 16],
+      new Uint8Array(0),
+      new Uint8Array([16]),
+      revoked.proxy,
+      framed(0x20, '1'),
+      framed(0x12, '1'),
+      framed(VERSION_1, '\xff\xfe'),
+      framed(DEFLATED, 'junk'),
+      framed(DEFLATED, deflateRawSync('{"a":1}').subarray(0, 3)),
+    ]
+    for (const [i, input] of inputs.entries())
+      expect(isPerfError(decodeError(input as Uint8Array), 'DECODE_FAILED'), `input ${i}`).toBe(true)
   })
 })
 
 describe('createCodec() values that throw when read', () => {
   // A getter, a proxy trap or a built-in given a look-alike throws while the codec reads the
   // value; callers get UNSERIALIZABLE_VALUE with the path and the error as cause, never the raw error.
-  const mustThrow = [...READS, 'a proxy around a Map', 'a proxy around a Date', 'an instance whose constructor getter throws']
+  const mustThrow = [
+    ...READS,
+    'a proxy around a Map',
+    'a proxy around a Date',
+    'an instance whose constructor getter throws',
+  ]
 
   it('encode() throws UNSERIALIZABLE_VALUE with cause for getters, proxy traps, revoked proxies and throwing constructors', () => {
     expectTypedErrors((value) => codec.encode(value), mustThrow)
@@ -270,12 +321,26 @@ describe('createCodec() values that throw when read', () => {
   })
 
   it('encode() names the property whose getter threw', () => {
-    const error = thrown(() => codec.encode({ user: { get name(): string { throw new Error('boom') } } }))
-    expect(error.message).toBe('[perf:codec] value.user.name could not be read (a getter or proxy trap threw): Error: boom')
+    const error = thrown(() =>
+      codec.encode({
+        user: {
+          get name(): string {
+            throw new Error('boom')
+          },
+        },
+      }),
+    )
+    expect(error.message).toBe(
+      '[perf:codec] value.user.name could not be read (a getter or proxy trap threw): Error: boom',
+    )
   })
 
   it('encode() and clone() survive a thrown value that cannot be printed', () => {
-    const value = { get x(): never { throw Object.create(null) } }
+    const value = {
+      get x(): never {
+        throw Object.create(null)
+      },
+    }
     for (const walk of [codec.encode, codec.clone]) {
       const error = thrown(() => walk(value))
       expect(isPerfError(error, 'UNSERIALIZABLE_VALUE')).toBe(true)

@@ -12,18 +12,22 @@ export class ClassRegistry {
 
   /** Validates and adds `cls`. @throws PerfError INVALID_OPTION on a malformed entry or a duplicate name or type. */
   register(cls: CodecClass): void {
-    if (typeof cls !== 'object' || cls === null) throw invalid('classes', 'must contain objects { name, type, encode, decode }', cls)
+    if (typeof cls !== 'object' || cls === null)
+      throw invalid('classes', 'must contain objects { name, type, encode, decode }', cls)
     const { name, type } = cls
     if (typeof name !== 'string' || name === '') throw invalid('classes[].name', 'must be a non-empty string', name)
     if (typeof type !== 'function' || typeof type.prototype !== 'object' || type.prototype === null) {
       throw invalid(`classes["${name}"].type`, 'must be a class (constructor function)', type)
     }
     for (const method of ['encode', 'decode'] as const) {
-      if (typeof cls[method] !== 'function') throw invalid(`classes["${name}"].${method}`, 'must be a function', cls[method])
+      if (typeof cls[method] !== 'function')
+        throw invalid(`classes["${name}"].${method}`, 'must be a function', cls[method])
     }
-    if (cls.clone !== undefined && typeof cls.clone !== 'function') throw invalid(`classes["${name}"].clone`, 'must be a function', cls.clone)
+    if (cls.clone !== undefined && typeof cls.clone !== 'function')
+      throw invalid(`classes["${name}"].clone`, 'must be a function', cls.clone)
     if (this.byName.has(name)) throw invalid('classes', `registers the name "${name}" twice`, name)
-    if (this.byProto.has(type.prototype as object)) throw invalid('classes', `registers the class ${type.name || name} twice`, name)
+    if (this.byProto.has(type.prototype as object))
+      throw invalid('classes', `registers the class ${type.name || name} twice`, name)
     this.byProto.set(type.prototype as object, cls)
     this.byName.set(name, cls)
   }

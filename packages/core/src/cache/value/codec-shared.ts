@@ -61,7 +61,12 @@ export type Ancestors = Set<object> | null
  * the cheap pass only counts depth and asks for a RESTART past CHEAP_DEPTH; the second pass
  * tracks ancestors, refuses cycles and anything deeper than MAX_DEPTH.
  */
-export function visitGuarded<R>(value: object, depth: number, ancestors: Ancestors, visit: (value: object, depth: number, ancestors: Ancestors) => R): R {
+export function visitGuarded<R>(
+  value: object,
+  depth: number,
+  ancestors: Ancestors,
+  visit: (value: object, depth: number, ancestors: Ancestors) => R,
+): R {
   if (ancestors === null) {
     if (depth > CHEAP_DEPTH) throw RESTART
   } else {
@@ -93,14 +98,27 @@ type TypedArrayConstructor =
   | BigUint64ArrayConstructor
 
 const TYPED_ARRAYS: readonly TypedArrayConstructor[] = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ]
 
 /** Typed array constructors by prototype (exact classes only; subclasses need registering). */
-export const TYPED_ARRAY_BY_PROTO: ReadonlyMap<object, TypedArrayConstructor> = new Map(TYPED_ARRAYS.map((c) => [c.prototype, c]))
+export const TYPED_ARRAY_BY_PROTO: ReadonlyMap<object, TypedArrayConstructor> = new Map(
+  TYPED_ARRAYS.map((c) => [c.prototype, c]),
+)
 /** Typed array constructors by name, for decoding. */
-export const TYPED_ARRAY_BY_NAME: ReadonlyMap<string, TypedArrayConstructor> = new Map(TYPED_ARRAYS.map((c) => [c.name, c]))
+export const TYPED_ARRAY_BY_NAME: ReadonlyMap<string, TypedArrayConstructor> = new Map(
+  TYPED_ARRAYS.map((c) => [c.name, c]),
+)
 
 /** A value the codec cannot handle, with the path to it collected while the walk unwinds. */
 export class PathError {
@@ -139,7 +157,9 @@ export function asPathError(error: unknown): unknown {
 export function withSegment(raw: unknown, key: string | number | undefined): unknown {
   const error = asPathError(raw)
   if (error instanceof PathError && key !== undefined) {
-    error.segments.push(typeof key === 'number' ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`)
+    error.segments.push(
+      typeof key === 'number' ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`,
+    )
   }
   return error
 }
@@ -161,7 +181,8 @@ export function describeMapKey(key: unknown): string {
 /** Converts what a walk threw into the public UNSERIALIZABLE_VALUE error (with the original as `cause`). */
 export function toUnserializable(raw: unknown, component = 'codec'): never {
   const error = asPathError(raw)
-  if (!(error instanceof PathError)) throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:${component}] value could not be walked`)
+  if (!(error instanceof PathError))
+    throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:${component}] value could not be walked`)
   const path = 'value' + error.segments.reverse().join('')
   throw new PerfError('UNSERIALIZABLE_VALUE', `[perf:${component}] ${path} ${error.problem}`, {
     cause: error.cause,
@@ -176,14 +197,20 @@ export function unsupported(value: unknown): PathError {
   let name: string
   try {
     const proto: unknown = Object.getPrototypeOf(value)
-    const ctor: unknown = typeof proto === 'object' && proto !== null ? (proto as { constructor?: unknown }).constructor : undefined
+    const ctor: unknown =
+      typeof proto === 'object' && proto !== null ? (proto as { constructor?: unknown }).constructor : undefined
     const ctorName: unknown = typeof ctor === 'function' ? ctor.name : undefined
     name = typeof ctorName === 'string' && ctorName !== '' ? ctorName : 'an anonymous class'
   } catch (error) {
     // A throwing `constructor` getter or proxy trap: the value is still of a class the codec does not know.
-    return new PathError(`is an instance of a class whose constructor could not be read (${describeError(error)}), which the codec cannot encode`, error)
+    return new PathError(
+      `is an instance of a class whose constructor could not be read (${describeError(error)}), which the codec cannot encode`,
+      error,
+    )
   }
-  return new PathError(`is an instance of ${name}, which the codec cannot encode (register the class: createCodec({ classes }))`)
+  return new PathError(
+    `is an instance of ${name}, which the codec cannot encode (register the class: createCodec({ classes }))`,
+  )
 }
 
 /** The PathError for a walk nested deeper than MAX_DEPTH. */

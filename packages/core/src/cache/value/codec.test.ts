@@ -27,7 +27,17 @@ const roundTrip = (value: unknown): unknown => codec.decode(codec.encode(value))
 
 describe('createCodec', () => {
   it('encode()/decode() round-trip plain JSON values', () => {
-    const value = { s: 'héllo "✓"\n', n: 1.5e-7, big: 1e21, i: -42, t: true, f: false, z: null, list: [1, [2, [3]], { a: {} }], empty: [] }
+    const value = {
+      s: 'héllo "✓"\n',
+      n: 1.5e-7,
+      big: 1e21,
+      i: -42,
+      t: true,
+      f: false,
+      z: null,
+      list: [1, [2, [3]], { a: {} }],
+      empty: [],
+    }
     expect(roundTrip(value)).toEqual(value)
     for (const primitive of ['', 'text', 0, 7, true, null]) expect(roundTrip(primitive)).toBe(primitive)
   })
@@ -43,7 +53,11 @@ describe('createCodec', () => {
   })
 
   it('encode()/decode() round-trip Date (invalid ones too) and BigInt', () => {
-    const out = roundTrip({ at: new Date('2024-02-29T23:59:59.999Z'), bad: new Date(Number.NaN), n: -(2n ** 100n) }) as Record<string, unknown>
+    const out = roundTrip({
+      at: new Date('2024-02-29T23:59:59.999Z'),
+      bad: new Date(Number.NaN),
+      n: -(2n ** 100n),
+    }) as Record<string, unknown>
     expect(out.at).toBeInstanceOf(Date)
     expect((out.at as Date).toISOString()).toBe('2024-02-29T23:59:59.999Z')
     expect(out.bad).toBeInstanceOf(Date)
@@ -76,7 +90,11 @@ describe('createCodec', () => {
   })
 
   it('encode()/decode() round-trip Map (any keys) and Set', () => {
-    const value = new Map<unknown, unknown>([['a', 1], [2, new Set([1, 'x', { y: [new Date(0)] }])], [{ k: 1 }, new Map([[1n, 'big']])]])
+    const value = new Map<unknown, unknown>([
+      ['a', 1],
+      [2, new Set([1, 'x', { y: [new Date(0)] }])],
+      [{ k: 1 }, new Map([[1n, 'big']])],
+    ])
     const out = roundTrip(value) as Map<unknown, unknown>
     expect(out).toBeInstanceOf(Map)
     expect(out).toEqual(value)
@@ -102,13 +120,23 @@ describe('createCodec', () => {
   })
 
   it('encode()/decode() round-trip user keys and strings that look like tags', () => {
-    const value = { '~d': 5, '~~x': { '~u': 0 }, '~': '~', '~m': ['~s'], plain: '{"~d":1}', nested: new Map([['~b', { '~c': 1 }]]) }
+    const value = {
+      '~d': 5,
+      '~~x': { '~u': 0 },
+      '~': '~',
+      '~m': ['~s'],
+      plain: '{"~d":1}',
+      nested: new Map([['~b', { '~c': 1 }]]),
+    }
     expect(roundTrip(value)).toEqual(value)
     expect(Object.keys(roundTrip({ b: 1, '~a': 2, c: 3 }) as object)).toEqual(['b', '~a', 'c'])
   })
 
   it('encode()/decode() round-trip registered classes, nested, and subclasses through the base registration', () => {
-    const out = roundTrip({ price: new Money(1999n, 'EUR'), list: [new Money(1n, 'USD')] }) as { price: Money; list: Money[] }
+    const out = roundTrip({ price: new Money(1999n, 'EUR'), list: [new Money(1n, 'USD')] }) as {
+      price: Money
+      list: Money[]
+    }
     expect(out.price).toBeInstanceOf(Money)
     expect(out.price).toEqual(new Money(1999n, 'EUR'))
     expect(out.list[0]).toEqual(new Money(1n, 'USD'))
@@ -123,7 +151,9 @@ describe('createCodec', () => {
     expect(thrown(() => late.register(money)).code).toBe('INVALID_OPTION')
     expect(thrown(() => late.register({ ...money, name: 'Other' })).code).toBe('INVALID_OPTION')
     expect(thrown(() => late.register({ ...money, name: '' })).code).toBe('INVALID_OPTION')
-    expect(thrown(() => late.register({ ...money, name: 'NoEncode', encode: undefined as never })).code).toBe('INVALID_OPTION')
+    expect(thrown(() => late.register({ ...money, name: 'NoEncode', encode: undefined as never })).code).toBe(
+      'INVALID_OPTION',
+    )
     expect(thrown(() => createCodec({ classes: [{ ...money, type: {} as never }] })).code).toBe('INVALID_OPTION')
   })
 
@@ -136,7 +166,11 @@ describe('createCodec', () => {
 
   it('encode() writes a 1-byte header: wire version 1 and no flags', () => {
     expect(codec.encode({ a: 1 })[0]).toBe(0x10)
-    expect(Buffer.from(codec.encode({ a: 1 })).subarray(1).toString()).toBe('{"a":1}')
+    expect(
+      Buffer.from(codec.encode({ a: 1 }))
+        .subarray(1)
+        .toString(),
+    ).toBe('{"a":1}')
   })
 
   it('encode() compresses values of at least compressThreshold bytes when that makes them smaller, flagged in the header', () => {
@@ -162,7 +196,9 @@ describe('createCodec', () => {
     const error = thrown(() => limited.encode('x'.repeat(200)))
     expect(error.code).toBe('VALUE_TOO_LARGE')
     expect(error.message).toContain('maxBytes=100')
-    expect(createCodec({ maxBytes: 100, compressThreshold: 50 }).encode('x'.repeat(200)).byteLength).toBeLessThanOrEqual(100)
+    expect(
+      createCodec({ maxBytes: 100, compressThreshold: 50 }).encode('x'.repeat(200)).byteLength,
+    ).toBeLessThanOrEqual(100)
   })
 
   it('encode() throws UNSERIALIZABLE_VALUE naming the path of functions and symbols', () => {
@@ -170,9 +206,13 @@ describe('createCodec', () => {
     expect(fn.code).toBe('UNSERIALIZABLE_VALUE')
     expect(fn.message).toContain('value.user.callback is a function')
     expect(fn.context.path).toBe('value.user.callback')
-    expect(thrown(() => codec.encode([1, { 'odd key': Symbol('s') }])).message).toContain('value[1]["odd key"] is a symbol')
+    expect(thrown(() => codec.encode([1, { 'odd key': Symbol('s') }])).message).toContain(
+      'value[1]["odd key"] is a symbol',
+    )
     expect(thrown(() => codec.encode(() => 1)).message).toContain('value is a function')
-    expect(thrown(() => codec.encode(new Map([['k', { f: () => 1 }]]))).message).toContain('value.get("k").f is a function')
+    expect(thrown(() => codec.encode(new Map([['k', { f: () => 1 }]]))).message).toContain(
+      'value.get("k").f is a function',
+    )
     expect(thrown(() => codec.encode(new Set([1, Symbol('x')]))).message).toContain('value.values()[1] is a symbol')
   })
 
@@ -265,12 +305,21 @@ describe('createCodec', () => {
       'string' as never,
     ]
     for (const bytes of cases) expect(thrown(() => codec.decode(bytes)).code).toBe('DECODE_FAILED')
-    expect(thrown(() => codec.decode(bytesOf(0x10, '{"~c":["Unknown",1]}'))).message).toContain('class "Unknown" is not registered')
+    expect(thrown(() => codec.decode(bytesOf(0x10, '{"~c":["Unknown",1]}'))).message).toContain(
+      'class "Unknown" is not registered',
+    )
   })
 
   it('decode() reports a registered class whose decode throws as DECODE_FAILED', () => {
     const strict = createCodec({
-      classes: [{ ...money, decode: () => { throw new Error('bad money') } }],
+      classes: [
+        {
+          ...money,
+          decode: () => {
+            throw new Error('bad money')
+          },
+        },
+      ],
     })
     const error = thrown(() => strict.decode(strict.encode(new Money(1n, 'X'))))
     expect(error.code).toBe('DECODE_FAILED')
@@ -296,7 +345,8 @@ describe('createCodec().clone', () => {
     const copy = codec.clone(source) as typeof source
     expect(copy).toEqual(source)
     expect(Object.keys(copy)).toEqual(Object.keys(source))
-    for (const key of ['at', 'tags', 'map', 'set', 'bytes', 'buf', 'f32', 'money'] as const) expect(copy[key]).not.toBe(source[key])
+    for (const key of ['at', 'tags', 'map', 'set', 'bytes', 'buf', 'f32', 'money'] as const)
+      expect(copy[key]).not.toBe(source[key])
     expect(copy.tags[1]).not.toBe(source.tags[1])
     expect(Buffer.isBuffer(copy.buf)).toBe(true)
     expect(Buffer.isBuffer(copy.bytes)).toBe(false)
@@ -316,16 +366,21 @@ describe('createCodec().clone', () => {
 
   it('clone() uses a registered clone() when given, else decode(copy of encode())', () => {
     let cloned = 0
-    const withClone = createCodec({ classes: [{ ...money, clone: (m: Money) => (cloned++, new Money(m.cents, m.currency)) }] })
+    const withClone = createCodec({
+      classes: [{ ...money, clone: (m: Money) => (cloned++, new Money(m.cents, m.currency)) }],
+    })
     expect(withClone.clone([new Money(1n, 'A')])).toEqual([new Money(1n, 'A')])
     expect(cloned).toBe(1)
     const encoded = { cents: 1n, currency: 'A' }
-    const sharing = createCodec({ classes: [{ name: 'Money', type: Money, encode: () => encoded, decode: (json: typeof encoded) => json as never }] })
+    const sharing = createCodec({
+      classes: [{ name: 'Money', type: Money, encode: () => encoded, decode: (json: typeof encoded) => json as never }],
+    })
     expect(sharing.clone(new Money(1n, 'A'))).not.toBe(encoded)
   })
 
   it('clone() returns primitives as they are and keeps null-prototype objects', () => {
-    for (const value of [1, 'x', null, undefined, 10n, true, Number.NaN]) expect(Object.is(codec.clone(value), value)).toBe(true)
+    for (const value of [1, 'x', null, undefined, 10n, true, Number.NaN])
+      expect(Object.is(codec.clone(value), value)).toBe(true)
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 })
     const copy = codec.clone(bare) as Record<string, unknown>
     expect(Object.getPrototypeOf(copy)).toBeNull()
@@ -333,7 +388,9 @@ describe('createCodec().clone', () => {
   })
 
   it('clone() throws UNSERIALIZABLE_VALUE with the path for functions, symbols, cycles and unregistered classes', () => {
-    expect(thrown(() => codec.clone({ user: { callback: () => 1 } })).message).toContain('value.user.callback is a function')
+    expect(thrown(() => codec.clone({ user: { callback: () => 1 } })).message).toContain(
+      'value.user.callback is a function',
+    )
     expect(thrown(() => codec.clone(Symbol('s'))).code).toBe('UNSERIALIZABLE_VALUE')
     expect(thrown(() => codec.clone([new WeakMap()])).message).toContain('value[0] is an instance of WeakMap')
     const cyclic: Record<string, unknown> = { list: [] }

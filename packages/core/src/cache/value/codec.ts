@@ -74,15 +74,20 @@ export function createCodec(options: CodecOptions = {}): DefaultCodec {
   if (typeof options !== 'object' || options === null) {
     throw new PerfError('INVALID_OPTION', '[perf:codec] options must be an object', { context: { option: 'options' } })
   }
-  const compressThreshold = options.compressThreshold === undefined ? Infinity : assertInt(options.compressThreshold, 'compressThreshold', 0)
+  const compressThreshold =
+    options.compressThreshold === undefined ? Infinity : assertInt(options.compressThreshold, 'compressThreshold', 0)
   const maxBytes = options.maxBytes === undefined ? Infinity : assertInt(options.maxBytes, 'maxBytes', 1)
   // Capped at the longest string V8 can make: the body is decoded into one.
   const maxDecodedBytes =
-    options.maxDecodedBytes === undefined ? DEFAULT_MAX_DECODED_BYTES : assertInt(options.maxDecodedBytes, 'maxDecodedBytes', 1, buffer.MAX_STRING_LENGTH)
+    options.maxDecodedBytes === undefined
+      ? DEFAULT_MAX_DECODED_BYTES
+      : assertInt(options.maxDecodedBytes, 'maxDecodedBytes', 1, buffer.MAX_STRING_LENGTH)
   const registry = new ClassRegistry()
   if (options.classes !== undefined) {
     if (!Array.isArray(options.classes)) {
-      throw new PerfError('INVALID_OPTION', '[perf:codec] option "classes" must be an array', { context: { option: 'classes' } })
+      throw new PerfError('INVALID_OPTION', '[perf:codec] option "classes" must be an array', {
+        context: { option: 'classes' },
+      })
     }
     for (const cls of options.classes) registry.register(cls)
   }
@@ -94,9 +99,13 @@ export function createCodec(options: CodecOptions = {}): DefaultCodec {
     encode(value: unknown): Uint8Array {
       const bytes = frame(encoder.encode(value), compressThreshold, maxDecodedBytes)
       if (bytes.byteLength > maxBytes) {
-        throw new PerfError('VALUE_TOO_LARGE', `[perf:codec] encoded value is ${bytes.byteLength} bytes, more than maxBytes=${maxBytes}`, {
-          context: { bytes: bytes.byteLength, maxBytes },
-        })
+        throw new PerfError(
+          'VALUE_TOO_LARGE',
+          `[perf:codec] encoded value is ${bytes.byteLength} bytes, more than maxBytes=${maxBytes}`,
+          {
+            context: { bytes: bytes.byteLength, maxBytes },
+          },
+        )
       }
       return bytes
     },
@@ -150,12 +159,17 @@ function unframe(bytes: Uint8Array, maxDecodedBytes: number): string {
   const version = header >> 4
   const flags = header & 0x0f
   if (version !== WIRE_VERSION || (flags & ~KNOWN_FLAGS) !== 0) {
-    throw new PerfError('DECODE_FAILED', `[perf:codec] cannot decode: unknown wire version ${version} or flags 0x${flags.toString(16)} (expected version ${WIRE_VERSION})`, {
-      context: { version, flags },
-    })
+    throw new PerfError(
+      'DECODE_FAILED',
+      `[perf:codec] cannot decode: unknown wire version ${version} or flags 0x${flags.toString(16)} (expected version ${WIRE_VERSION})`,
+      {
+        context: { version, flags },
+      },
+    )
   }
   const compressed = (flags & FLAG_DEFLATE) !== 0
-  if (!compressed && bytes.byteLength - 1 > maxDecodedBytes) throw tooLarge(`is ${bytes.byteLength - 1} bytes, more`, maxDecodedBytes)
+  if (!compressed && bytes.byteLength - 1 > maxDecodedBytes)
+    throw tooLarge(`is ${bytes.byteLength - 1} bytes, more`, maxDecodedBytes)
   // A Buffer (what encode() and Redis replies give) decodes without a view allocated per call.
   if (!compressed && Buffer.isBuffer(bytes)) return bytes.toString('utf8', 1)
   const body = Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1)
@@ -165,15 +179,20 @@ function unframe(bytes: Uint8Array, maxDecodedBytes: number): string {
     // maxOutputLength stops inflating at the limit instead of after allocating the whole output.
     inflated = inflateRawSync(body, { maxOutputLength: maxDecodedBytes })
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('inflates to more', maxDecodedBytes, error)
+    if ((error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE')
+      throw tooLarge('inflates to more', maxDecodedBytes, error)
     throw new PerfError('DECODE_FAILED', '[perf:codec] cannot decode: the compressed body is corrupt', { cause: error })
   }
   return inflated.toString('utf8')
 }
 
 function tooLarge(what: string, maxDecodedBytes: number, cause?: unknown): PerfError {
-  return new PerfError('DECODE_FAILED', `[perf:codec] cannot decode: the body ${what} than maxDecodedBytes=${maxDecodedBytes} bytes`, {
-    cause,
-    context: { maxDecodedBytes },
-  })
+  return new PerfError(
+    'DECODE_FAILED',
+    `[perf:codec] cannot decode: the body ${what} than maxDecodedBytes=${maxDecodedBytes} bytes`,
+    {
+      cause,
+      context: { maxDecodedBytes },
+    },
+  )
 }

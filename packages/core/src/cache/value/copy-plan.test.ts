@@ -6,7 +6,14 @@ import { expectTypedErrors } from '../__tests__/hostile-values.js'
 const codec = createCodec()
 const planner = () => new CopyPlanner((v) => codec.clone(v))
 
-const row = (i: number) => ({ id: i, name: `u${i}`, createdAt: new Date(1_700_000_000_000 + i), tags: ['a', 'b'], meta: null, gone: undefined })
+const row = (i: number) => ({
+  id: i,
+  name: `u${i}`,
+  createdAt: new Date(1_700_000_000_000 + i),
+  tags: ['a', 'b'],
+  meta: null,
+  gone: undefined,
+})
 
 describe('CopyPlanner', () => {
   it('compile() returns undefined for primitives (nothing to copy)', () => {
@@ -19,7 +26,13 @@ describe('CopyPlanner', () => {
     const values: unknown[] = [
       row(1),
       [row(1), row(2)],
-      { user: row(3), posts: [{ id: 1, at: new Date(0) }, { id: 2, at: new Date(1), extra: { deep: [1, [2, 3]] } }] },
+      {
+        user: row(3),
+        posts: [
+          { id: 1, at: new Date(0) },
+          { id: 2, at: new Date(1), extra: { deep: [1, [2, 3]] } },
+        ],
+      },
       { map: new Map([['k', { v: 1 }]]), set: new Set([1]), buf: Buffer.from('hi'), big: 5n },
       [1, 'two', null],
       [],

@@ -12,7 +12,8 @@ const revoked = (): unknown => {
 /** @see issue #9, item 7: 'user:\uD800' and 'user:\uDBFF' are one key in Redis. */
 describe('assertKey', () => {
   it('assertKey() returns well-formed keys, astral characters included', () => {
-    for (const key of ['k', 'user:42', 'é✓', 'emoji:😀', '\uD83D\uDE00', 'x'.repeat(10)]) expect(assertKey(key, 10)).toBe(key)
+    for (const key of ['k', 'user:42', 'é✓', 'emoji:😀', '\uD83D\uDE00', 'x'.repeat(10)])
+      expect(assertKey(key, 10)).toBe(key)
   })
 
   it('assertKey() throws INVALID_KEY for non-strings and empty strings, naming what was passed', () => {
@@ -54,7 +55,12 @@ describe('assertKey', () => {
     const error = thrown(() => assertKey('x'.repeat(11), 10))
     expect(isPerfError(error, 'KEY_TOO_LONG')).toBe(true)
     expect(error.message).toBe('[perf:cache] key is 11 characters, more than maxKeyLength=10')
-    expect(isPerfError(thrown(() => assertKey('😀'.repeat(6), 11)), 'KEY_TOO_LONG')).toBe(true)
+    expect(
+      isPerfError(
+        thrown(() => assertKey('😀'.repeat(6), 11)),
+        'KEY_TOO_LONG',
+      ),
+    ).toBe(true)
   })
 })
 
@@ -66,7 +72,9 @@ describe('isWellFormed', () => {
     let seed = 7
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
     for (let i = 0; i < 5000; i++) {
-      const text = String.fromCharCode(...Array.from({ length: next() % 6 }, () => units[next() % units.length] as number))
+      const text = String.fromCharCode(
+        ...Array.from({ length: next() % 6 }, () => units[next() % units.length] as number),
+      )
       const wellFormed = native!.call(text)
       expect(loneSurrogateAt(text) === -1, JSON.stringify(text)).toBe(wellFormed)
       expect(isWellFormed(text)).toBe(wellFormed)
@@ -105,7 +113,12 @@ describe('assertKeyList', () => {
     expect(isPerfError(empty, 'INVALID_KEY')).toBe(true)
     expect(empty.message).toBe('[perf:cache] keys[1] must be a non-empty string, got an empty string')
     expect(thrown(() => assertKeyList(['a', 1], 10)).message).toContain('keys[1] must be a non-empty string, got 1')
-    expect(isPerfError(thrown(() => assertKeyList(['ok', 'user:\uD800'], 10)), 'INVALID_KEY')).toBe(true)
+    expect(
+      isPerfError(
+        thrown(() => assertKeyList(['ok', 'user:\uD800'], 10)),
+        'INVALID_KEY',
+      ),
+    ).toBe(true)
     const long = thrown(() => assertKeyList(['ok', 'x'.repeat(11)], 10))
     expect(isPerfError(long, 'KEY_TOO_LONG')).toBe(true)
     expect(long.message).toContain('keys[1] is 11 characters')
@@ -113,7 +126,16 @@ describe('assertKeyList', () => {
 
   it('assertKeyList() throws INVALID_ARGUMENT with cause when reading the array throws', () => {
     const boom = new Error('trap')
-    const error = thrown(() => assertKeyList(new Proxy(['a'], { get: () => { throw boom } }), 10))
+    const error = thrown(() =>
+      assertKeyList(
+        new Proxy(['a'], {
+          get: () => {
+            throw boom
+          },
+        }),
+        10,
+      ),
+    )
     expect(isPerfError(error, 'INVALID_ARGUMENT')).toBe(true)
     expect(error.cause).toBe(boom)
   })
@@ -134,7 +156,10 @@ describe('assertTagList', () => {
       [['a', ''], 'tags[1] must be a non-empty string, got an empty string'],
       [[3], 'tags[0] must be a non-empty string, got 3'],
       [['a', null], 'tags[1] must be a non-empty string, got null'],
-      [['team:\uDBFF'], 'tags[0] "team:\\udbff" holds a lone surrogate (\\uDBFF at index 5): UTF-8 stores turn it into U+FFFD, so different tags would collide'],
+      [
+        ['team:\uDBFF'],
+        'tags[0] "team:\\udbff" holds a lone surrogate (\\uDBFF at index 5): UTF-8 stores turn it into U+FFFD, so different tags would collide',
+      ],
       ['\uD800', 'tag "\\ud800" holds a lone surrogate'],
     ]
     for (const [bad, problem] of cases) {

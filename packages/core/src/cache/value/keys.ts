@@ -18,7 +18,9 @@ const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) 
 
 /** True when `text` has no lone surrogate, i.e. it survives a round trip through UTF-8. */
 export const isWellFormed: (text: string) => boolean =
-  typeof nativeIsWellFormed === 'function' ? (text) => nativeIsWellFormed.call(text) : (text) => loneSurrogateAt(text) === -1
+  typeof nativeIsWellFormed === 'function'
+    ? (text) => nativeIsWellFormed.call(text)
+    : (text) => loneSurrogateAt(text) === -1
 
 /**
  * Checks one cache key: a non-empty, well-formed string of at most `maxKeyLength` UTF-16 code
@@ -59,23 +61,33 @@ export function assertKeyList(keys: unknown, maxKeyLength: number): string[] {
  */
 export function assertTagList(tags: unknown): string[] {
   if (typeof tags === 'string') return [checkString(tags, 'tag', 'INVALID_ARGUMENT', 'tags')]
-  return elements(tags, 'tags', 'a tag or an array of tags').map((tag, i) => checkString(tag, `tags[${i}]`, 'INVALID_ARGUMENT', 'tags'))
+  return elements(tags, 'tags', 'a tag or an array of tags').map((tag, i) =>
+    checkString(tag, `tags[${i}]`, 'INVALID_ARGUMENT', 'tags'),
+  )
 }
 
 function checkKey(key: unknown, maxKeyLength: number, label: string): string {
   if (typeof key === 'string' && key.length > maxKeyLength) {
-    throw new PerfError('KEY_TOO_LONG', `[perf:cache] ${label} is ${key.length} characters, more than maxKeyLength=${maxKeyLength}`, {
-      context: { length: key.length, maxKeyLength },
-    })
+    throw new PerfError(
+      'KEY_TOO_LONG',
+      `[perf:cache] ${label} is ${key.length} characters, more than maxKeyLength=${maxKeyLength}`,
+      {
+        context: { length: key.length, maxKeyLength },
+      },
+    )
   }
   return checkString(key, label, 'INVALID_KEY', 'keys')
 }
 
 function checkString(value: unknown, label: string, code: PerfErrorCode, plural: 'keys' | 'tags'): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new PerfError(code, `[perf:cache] ${label} must be a non-empty string, got ${value === '' ? 'an empty string' : describeValue(value)}`, {
-      context: { [label]: value },
-    })
+    throw new PerfError(
+      code,
+      `[perf:cache] ${label} must be a non-empty string, got ${value === '' ? 'an empty string' : describeValue(value)}`,
+      {
+        context: { [label]: value },
+      },
+    )
   }
   if (!isWellFormed(value)) {
     const index = loneSurrogateAt(value)
@@ -98,11 +110,16 @@ function elements(list: unknown, name: string, expected: string): unknown[] {
     isArray = false // a revoked proxy
   }
   if (!isArray) {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] ${name} must be ${expected}, got ${describeValue(list)}`, { context: { [name]: list } })
+    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] ${name} must be ${expected}, got ${describeValue(list)}`, {
+      context: { [name]: list },
+    })
   }
   try {
     return Array.from(list as unknown[])
   } catch (error) {
-    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] ${name} could not be read (a proxy trap or getter threw)`, { cause: error, context: { [name]: list } })
+    throw new PerfError('INVALID_ARGUMENT', `[perf:cache] ${name} could not be read (a proxy trap or getter threw)`, {
+      cause: error,
+      context: { [name]: list },
+    })
   }
 }

@@ -10,7 +10,8 @@ describe('estimateSize', () => {
   })
 
   it('estimateSize() charges every primitive at least a slot', () => {
-    for (const value of [0, 1.5, true, null, undefined, 10n, Symbol('s')]) expect(estimateSize(value)).toBeGreaterThanOrEqual(8)
+    for (const value of [0, 1.5, true, null, undefined, 10n, Symbol('s')])
+      expect(estimateSize(value)).toBeGreaterThanOrEqual(8)
     expect(estimateSize(2n ** 512n)).toBeGreaterThan(estimateSize(1n))
   })
 
@@ -18,7 +19,9 @@ describe('estimateSize', () => {
     const parts = ['name', 'x'.repeat(100), 42]
     const sum = parts.reduce<number>((total, part) => total + estimateSize(part), 0)
     expect(estimateSize(parts)).toBeGreaterThan(sum)
-    expect(estimateSize({ a: 'x'.repeat(100), b: 42 })).toBeGreaterThan(estimateSize('x'.repeat(100)) + estimateSize(42))
+    expect(estimateSize({ a: 'x'.repeat(100), b: 42 })).toBeGreaterThan(
+      estimateSize('x'.repeat(100)) + estimateSize(42),
+    )
     expect(estimateSize({ nested: { deeper: { text: 'y'.repeat(500) } } })).toBeGreaterThan(1000)
   })
 

@@ -97,7 +97,12 @@ function objectSize(value: object, depth: number, walk: Walk): number {
   return propertiesSize(value as Record<string, unknown>, depth, walk, Object.keys(value))
 }
 
-function propertiesSize(value: Record<string, unknown>, depth: number, walk: Walk, ownKeys?: readonly string[]): number {
+function propertiesSize(
+  value: Record<string, unknown>,
+  depth: number,
+  walk: Walk,
+  ownKeys?: readonly string[],
+): number {
   let total = OBJECT_HEADER
   let key: string | undefined
   // Keys are usually shared through hidden classes; charging their length anyway keeps

@@ -17,7 +17,22 @@ describe('stableKey', () => {
 
   it('stableKey() keeps types apart: number, string, bigint, Date, ISO string, null, undefined', () => {
     const date = new Date('2024-01-01T00:00:00.000Z')
-    const keys = [1, '1', 1n, true, 'true', date, date.toISOString(), date.getTime(), null, undefined, 'null', 'undefined', [1], { 0: 1 }]
+    const keys = [
+      1,
+      '1',
+      1n,
+      true,
+      'true',
+      date,
+      date.toISOString(),
+      date.getTime(),
+      null,
+      undefined,
+      'null',
+      'undefined',
+      [1],
+      { 0: 1 },
+    ]
     expect(new Set(keys.map((value) => stableKey(value))).size).toBe(keys.length)
   })
 
@@ -40,7 +55,21 @@ describe('stableKey', () => {
   })
 
   it('canonicalize() sorts Map entries and Set elements and names special values', () => {
-    expect(canonicalize(new Map([[2, 'b'], [1, 'a']]))).toBe(canonicalize(new Map([[1, 'a'], [2, 'b']])))
+    expect(
+      canonicalize(
+        new Map([
+          [2, 'b'],
+          [1, 'a'],
+        ]),
+      ),
+    ).toBe(
+      canonicalize(
+        new Map([
+          [1, 'a'],
+          [2, 'b'],
+        ]),
+      ),
+    )
     expect(canonicalize(new Set([3, 1, 2]))).toBe('Set[1,2,3]')
     expect(canonicalize({ b: [2, 1], a: undefined, c: new Date(0) })).toBe('{"b":[2,1],"c":Date(0)}')
     expect(canonicalize([Number.NaN, Infinity, -Infinity, -0, 10n])).toBe('[NaN,Infinity,-Infinity,0,10n]')
@@ -53,7 +82,13 @@ describe('stableKey', () => {
   it('canonicalize() orders keys by UTF-16 code units, also beyond the small-sort size', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`)
     const object = Object.fromEntries(keys.map((key) => [key, 1]))
-    const expected = '{' + [...keys].sort().map((key) => `"${key}":1`).join(',') + '}'
+    const expected =
+      '{' +
+      [...keys]
+        .sort()
+        .map((key) => `"${key}":1`)
+        .join(',') +
+      '}'
     expect(canonicalize(object)).toBe(expected)
     expect(canonicalize({ b: 1, B: 2, a: 3, _: 4, é: 5 })).toBe('{"B":2,"_":4,"a":3,"b":1,"é":5}')
   })
@@ -94,7 +129,12 @@ describe('stableKey', () => {
   })
 
   it('stableKey() throws UNSERIALIZABLE_VALUE with cause when reading the value throws, toJSON() included', () => {
-    expectTypedErrors(stableKey, HOSTILE_VALUES.map((h) => h.name))
-    expect(thrown(() => stableKey({ user: HOSTILE_VALUES.at(-1)?.make() })).message).toContain('value.user is an instance of ThrowingToJSON whose toJSON() threw: Error: toJSON boom')
+    expectTypedErrors(
+      stableKey,
+      HOSTILE_VALUES.map((h) => h.name),
+    )
+    expect(thrown(() => stableKey({ user: HOSTILE_VALUES.at(-1)?.make() })).message).toContain(
+      'value.user is an instance of ThrowingToJSON whose toJSON() threw: Error: toJSON boom',
+    )
   })
 })

@@ -20,9 +20,10 @@ const SMALL_SORT = 16
 const IDENTITY_ONLY: readonly (abstract new (...args: never[]) => object)[] = [Promise, WeakMap, WeakSet, WeakRef]
 
 // crypto.hash (Node >= 20.12) skips the Hash object; createHash is the fallback for older 20.x.
-const sha256 = typeof crypto.hash === 'function'
-  ? (text: string): string => crypto.hash('sha256', text, 'base64url')
-  : (text: string): string => crypto.createHash('sha256').update(text).digest('base64url')
+const sha256 =
+  typeof crypto.hash === 'function'
+    ? (text: string): string => crypto.hash('sha256', text, 'base64url')
+    : (text: string): string => crypto.createHash('sha256').update(text).digest('base64url')
 
 /**
  * A short, canonical digest of query arguments: 27 base64url characters (162 bits of SHA-256)
@@ -88,7 +89,8 @@ function object(value: object, depth: number, ancestors: Ancestors): string {
 
 function dispatch(value: object, depth: number, ancestors: Ancestors): string {
   const proto = Object.getPrototypeOf(value) as object | null
-  if (proto === Object.prototype || proto === null) return '{' + properties(value as Record<string, unknown>, depth, ancestors) + '}'
+  if (proto === Object.prototype || proto === null)
+    return '{' + properties(value as Record<string, unknown>, depth, ancestors) + '}'
   if (Array.isArray(value)) return array(value, depth, ancestors)
   if (value instanceof Date) return `Date(${value.getTime()})`
   if (value instanceof Map) return map(value, depth, ancestors)
@@ -104,7 +106,8 @@ function dispatch(value: object, depth: number, ancestors: Ancestors): string {
 }
 
 function instance(value: object, proto: object, depth: number, ancestors: Ancestors): string {
-  for (const type of IDENTITY_ONLY) if (value instanceof type) throw new PathError(`is a ${type.name}, which has no stable key`)
+  for (const type of IDENTITY_ONLY)
+    if (value instanceof type) throw new PathError(`is a ${type.name}, which has no stable key`)
   const ctor = (proto as { constructor?: unknown }).constructor
   const name = typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'Object'
   const toJSON = (value as { toJSON?: unknown }).toJSON

@@ -13,7 +13,13 @@ export function basicTests(ctx: SuiteContext): void {
 
     test('set() then get() returns the entry with createdAt, staleAt, expiresAt and tags', async (store, names) => {
       const now = Date.now()
-      const written = { value: 'v', createdAt: now - 5, staleAt: now + 30_000, expiresAt: now + 90_000, tags: ['a', 'b'] }
+      const written = {
+        value: 'v',
+        createdAt: now - 5,
+        staleAt: now + 30_000,
+        expiresAt: now + 90_000,
+        tags: ['a', 'b'],
+      }
       await store.set(names.key('k'), written)
       const read = await store.get(names.key('k'))
       expect(read?.value).toBe('v')
@@ -50,13 +56,19 @@ export function basicTests(ctx: SuiteContext): void {
 
     test('set() with an expiresAt in the past stores nothing readable', async (store, names) => {
       const now = Date.now()
-      await store.set(names.key('k'), entryOf('old', { createdAt: now - 2000, staleAt: now - 1500, expiresAt: now - 1000 }))
+      await store.set(
+        names.key('k'),
+        entryOf('old', { createdAt: now - 2000, staleAt: now - 1500, expiresAt: now - 1000 }),
+      )
       expect(await store.get(names.key('k'))).toBeUndefined()
     })
 
     test('get() returns a stale entry (staleAt passed) until its expiresAt', async (store, names) => {
       const now = Date.now()
-      await store.set(names.key('k'), entryOf('stale', { createdAt: now - 2000, staleAt: now - 1000, expiresAt: now + 60_000 }))
+      await store.set(
+        names.key('k'),
+        entryOf('stale', { createdAt: now - 2000, staleAt: now - 1000, expiresAt: now + 60_000 }),
+      )
       expect((await store.get(names.key('k')))?.value).toBe('stale')
     })
 
@@ -72,14 +84,18 @@ export function basicTests(ctx: SuiteContext): void {
         array: [[1, 2], [], {}],
       }
       for (const [name, value] of Object.entries(values)) await store.set(names.key(name), entryOf(value))
-      for (const [name, value] of Object.entries(values)) expect((await store.get(names.key(name)))?.value).toEqual(value)
+      for (const [name, value] of Object.entries(values))
+        expect((await store.get(names.key(name)))?.value).toEqual(value)
     })
 
     test('set() and get() round-trip Date, BigInt, Map, Set, Buffer and Uint8Array', async (store, names) => {
       const value = {
         date: new Date('2024-02-29T12:34:56.789Z'),
         big: 2n ** 70n,
-        map: new Map<unknown, unknown>([['a', 1], [2, { b: true }]]),
+        map: new Map<unknown, unknown>([
+          ['a', 1],
+          [2, { b: true }],
+        ]),
         set: new Set(['x', 'y']),
         buffer: Buffer.from('bytes'),
         bytes: new Uint8Array([0, 1, 255]),

@@ -92,7 +92,9 @@ export function versionsTests(ctx: SuiteContext): void {
       const keys = Array.from({ length: 100 }, (_, i) => names.key(`k${i}`))
       const reads = await Promise.all(keys.map((key) => store.read(key)))
       await Promise.all(keys.map((_, i) => store.invalidateTags([names.tag(`t${i}`)])))
-      const written = await Promise.all(keys.map((key, i) => load(store, key, reads[i] as StoreRead, 'stale', [names.tag(`t${i}`)])))
+      const written = await Promise.all(
+        keys.map((key, i) => load(store, key, reads[i] as StoreRead, 'stale', [names.tag(`t${i}`)])),
+      )
       expect(written.filter(Boolean)).toHaveLength(0)
       expect((await store.getMany(keys)).filter((e) => e !== undefined)).toHaveLength(0)
     })

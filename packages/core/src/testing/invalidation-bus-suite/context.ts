@@ -67,7 +67,11 @@ export interface SuiteContext {
 }
 
 /** Builds the context shared by the groups. */
-export function createSuiteContext(runner: TestRunner, factory: InvalidationBusFactory, options: InvalidationBusSuiteOptions): SuiteContext {
+export function createSuiteContext(
+  runner: TestRunner,
+  factory: InvalidationBusFactory,
+  options: InvalidationBusSuiteOptions,
+): SuiteContext {
   const timeout = options.testTimeoutMs ?? 30_000
   const prefix = options.prefix ?? 'perf-bus-suite'
   const dispose = options.dispose ?? ((bus: InvalidationBus) => bus.close?.())

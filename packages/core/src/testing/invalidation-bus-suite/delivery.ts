@@ -25,18 +25,37 @@ export function deliveryTests(ctx: SuiteContext): void {
       const publisher = await world.bus()
       const message = deleteMessage('instance-p', ['k'])
       await publisher.publish(message)
-      await until(() => subscribers.every((s) => s.recorder.messages.length >= 1), deliveryMs, 'delivery to 3 subscribers')
+      await until(
+        () => subscribers.every((s) => s.recorder.messages.length >= 1),
+        deliveryMs,
+        'delivery to 3 subscribers',
+      )
       for (const { recorder } of subscribers) expect(recorder.messages.map(content)).toEqual([content(message)])
     })
 
     test('publish() keeps keys, tags, namespace and source intact: quotes, unicode, separators, empty strings, 1,000 keys', async (world) => {
       const { recorder } = await world.subscriber()
       const publisher = await world.bus()
-      const odd = ['', 'a"b', "it's", 'back\\slash', 'new\nline', 'tab\t', 'ünïcödé 🔑', 'a:b|c,d', '[1,"d"]', '{"x":1}', ' spaced ']
+      const odd = [
+        '',
+        'a"b',
+        "it's",
+        'back\\slash',
+        'new\nline',
+        'tab\t',
+        'ünïcödé 🔑',
+        'a:b|c,d',
+        '[1,"d"]',
+        '{"x":1}',
+        ' spaced ',
+      ]
       const sent: BusMessage[] = [
         { type: 'delete', namespace: 'ns:"q"|ü', keys: odd, at: Date.now(), source: 'src|"ü"' },
         { type: 'tags', namespace: 'ns', tags: odd, at: Date.now(), source: 's' },
-        deleteMessage('s', Array.from({ length: 1_000 }, (_, i) => `key:${i}`)),
+        deleteMessage(
+          's',
+          Array.from({ length: 1_000 }, (_, i) => `key:${i}`),
+        ),
       ]
       for (const message of sent) await publisher.publish(message)
       await until(() => recorder.messages.length >= sent.length, deliveryMs, 'delivery of 3 messages')

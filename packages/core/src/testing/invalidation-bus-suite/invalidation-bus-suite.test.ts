@@ -83,10 +83,15 @@ class HubBus implements InvalidationBus {
 }
 
 const hub = new Hub()
-invalidationBusSuite('HubBus (in-process test double)', ({ scope }) => new HubBus(hub, scope), { describe, it, expect, beforeEach, afterEach }, {
-  reconnect: (bus) => (bus as HubBus).reconnect(),
-  injectGarbage: (scope) => ['not json', 'null', '{"type":"nope"}'].forEach((junk) => hub.send(scope, junk)),
-})
+invalidationBusSuite(
+  'HubBus (in-process test double)',
+  ({ scope }) => new HubBus(hub, scope),
+  { describe, it, expect, beforeEach, afterEach },
+  {
+    reconnect: (bus) => (bus as HubBus).reconnect(),
+    injectGarbage: (scope) => ['not json', 'null', '{"type":"nope"}'].forEach((junk) => hub.send(scope, junk)),
+  },
+)
 
 interface Recorded {
   name: string
@@ -98,7 +103,9 @@ function recordingRunner(): { runner: TestRunner; tests: Recorded[]; skipped: st
   const tests: Recorded[] = []
   const skipped: string[] = []
   const groups: string[] = []
-  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), { skip: (name: string) => void skipped.push(name) })
+  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), {
+    skip: (name: string) => void skipped.push(name),
+  })
   const runner: TestRunner = {
     describe: (name, fn) => {
       groups.push(name)
@@ -113,11 +120,23 @@ function recordingRunner(): { runner: TestRunner; tests: Recorded[]; skipped: st
 describe('invalidationBusSuite', () => {
   it('invalidationBusSuite() registers every group and skips tests of missing hooks and capabilities visibly', () => {
     const rec = recordingRunner()
-    invalidationBusSuite(rec.runner, ({ scope }) => new HubBus(hub, scope), { capabilities: { connectionState: false } })
-    expect(rec.groups).toEqual(['invalidationBusSuite', 'delivery', 'order', 'unsubscribe and close', 'gaps and malformed messages'])
+    invalidationBusSuite(rec.runner, ({ scope }) => new HubBus(hub, scope), {
+      capabilities: { connectionState: false },
+    })
+    expect(rec.groups).toEqual([
+      'invalidationBusSuite',
+      'delivery',
+      'order',
+      'unsubscribe and close',
+      'gaps and malformed messages',
+    ])
     expect(rec.tests.length).toBeGreaterThanOrEqual(10)
     expect(rec.skipped).toHaveLength(3)
-    for (const reason of ['options.reconnect not provided', 'options.injectGarbage not provided', 'capabilities.connectionState is false']) {
+    for (const reason of [
+      'options.reconnect not provided',
+      'options.injectGarbage not provided',
+      'capabilities.connectionState is false',
+    ]) {
       expect(rec.skipped.some((name) => name.endsWith(`(skipped: ${reason})`))).toBe(true)
     }
   })
@@ -132,7 +151,10 @@ describe('invalidationBusSuite', () => {
   it('invalidationBusSuite() rejects a malformed runner or options with INVALID_ARGUMENT', () => {
     const factory = ({ scope }: { scope: string }) => new HubBus(hub, scope)
     const rec = recordingRunner()
-    const calls = [() => invalidationBusSuite('x', factory, {} as TestRunner), () => invalidationBusSuite(rec.runner, factory, { deliveryTimeoutMs: 0 })]
+    const calls = [
+      () => invalidationBusSuite('x', factory, {} as TestRunner),
+      () => invalidationBusSuite(rec.runner, factory, { deliveryTimeoutMs: 0 }),
+    ]
     for (const call of calls) {
       let caught: unknown
       try {

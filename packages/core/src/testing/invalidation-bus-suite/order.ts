@@ -25,7 +25,9 @@ export function orderTests(ctx: SuiteContext): void {
       await until(() => receivers.every((r) => r.recorder.messages.length >= 60), deliveryMs, 'delivery of 60 messages')
       for (const { recorder } of receivers) {
         for (const source of ['p1', 'p2']) {
-          const keys = recorder.messages.filter((m) => m.source === source).map((m) => (m.type === 'delete' ? m.keys[0] : ''))
+          const keys = recorder.messages
+            .filter((m) => m.source === source)
+            .map((m) => (m.type === 'delete' ? m.keys[0] : ''))
           expect(keys).toEqual(Array.from({ length: 30 }, (_, i) => `k:${i}`))
         }
       }

@@ -13,7 +13,11 @@ export function subscriptionTests(ctx: SuiteContext): void {
       await bus.subscribe(kept.handlers)
       const publisher = await world.bus()
       await publisher.publish(deleteMessage('p', ['first']))
-      await until(() => gone.messages.length >= 1 && kept.messages.length >= 1, deliveryMs, 'delivery of the first message')
+      await until(
+        () => gone.messages.length >= 1 && kept.messages.length >= 1,
+        deliveryMs,
+        'delivery of the first message',
+      )
       await unsubscribe()
       await unsubscribe() // idempotent
       await publisher.publish(deleteMessage('p', ['second']))
@@ -47,11 +51,16 @@ export function subscriptionTests(ctx: SuiteContext): void {
       expect(recorder.messages).toEqual([])
     })
 
-    testIf(capabilities.connectionState, 'capabilities.connectionState is false', 'isConnected is true once subscribe() resolved and false after close()', async (world) => {
-      const { bus } = await world.subscriber()
-      expect(bus.isConnected).toBe(true)
-      await bus.close?.()
-      expect(bus.isConnected).toBe(false)
-    })
+    testIf(
+      capabilities.connectionState,
+      'capabilities.connectionState is false',
+      'isConnected is true once subscribe() resolved and false after close()',
+      async (world) => {
+        const { bus } = await world.subscriber()
+        expect(bus.isConnected).toBe(true)
+        await bus.close?.()
+        expect(bus.isConnected).toBe(false)
+      },
+    )
   })
 }

@@ -6,7 +6,10 @@ import { skipWithReason, type TestRunner } from '../runner.js'
  * Builds one candidate. Candidates built with the same `name` compete for one leadership; other
  * names are independent elections. `leaseMs` is the lease length the candidate must use.
  */
-export type LeaderElectionFactory = (options: { name: string; leaseMs: number }) => LeaderElection | Promise<LeaderElection>
+export type LeaderElectionFactory = (options: {
+  name: string
+  leaseMs: number
+}) => LeaderElection | Promise<LeaderElection>
 
 /** Options for `leaderElectionSuite`. */
 export interface LeaderElectionSuiteOptions {
@@ -30,7 +33,15 @@ export interface LeaderElectionSuiteOptions {
 /** One recorded event, in the order the listeners saw them. */
 export type ElectionEvent =
   | { at: number; who: number; event: 'elected'; term: number; isLeader: boolean; reported: number | undefined }
-  | { at: number; who: number; event: 'deposed'; term: number; reason: string; isLeader: boolean; reported: number | undefined }
+  | {
+      at: number
+      who: number
+      event: 'deposed'
+      term: number
+      reason: string
+      isLeader: boolean
+      reported: number | undefined
+    }
 
 /** Candidates of one election, with their events and a 1 ms sampler of who believes it leads. */
 export interface Election {
@@ -57,11 +68,21 @@ export interface SuiteContext {
   /** Registers a test that gets a fresh election of `count` candidates (not started), disposed afterwards. */
   test(name: string, count: number, fn: (election: Election) => Promise<void>): void
   /** Registers the test, or a visible skip with `reason` when `supported` is false. */
-  testIf(supported: boolean, reason: string, name: string, count: number, fn: (election: Election) => Promise<void>): void
+  testIf(
+    supported: boolean,
+    reason: string,
+    name: string,
+    count: number,
+    fn: (election: Election) => Promise<void>,
+  ): void
 }
 
 /** Builds the context shared by the groups. */
-export function createSuiteContext(runner: TestRunner, factory: LeaderElectionFactory, options: LeaderElectionSuiteOptions): SuiteContext {
+export function createSuiteContext(
+  runner: TestRunner,
+  factory: LeaderElectionFactory,
+  options: LeaderElectionSuiteOptions,
+): SuiteContext {
   const leaseMs = options.leaseMs ?? 300
   const timeout = options.testTimeoutMs ?? 30_000
   const prefix = options.prefix ?? 'perf-leader-suite'
@@ -89,7 +110,8 @@ export function createSuiteContext(runner: TestRunner, factory: LeaderElectionFa
     candidates: options.candidates ?? 4,
     handoverMs: leaseMs * 4 + 1_000,
     test,
-    testIf: (supported, reason, name, count, fn) => (supported ? test(name, count, fn) : skipWithReason(runner, name, reason)),
+    testIf: (supported, reason, name, count, fn) =>
+      supported ? test(name, count, fn) : skipWithReason(runner, name, reason),
   }
 }
 
@@ -110,9 +132,26 @@ function newElection(factory: LeaderElectionFactory, name: string, leaseMs: numb
     async join() {
       const candidate = await factory({ name, leaseMs })
       const who = candidates.push(candidate) - 1
-      candidate.on('elected', ({ term }) => log.push({ at: Date.now(), who, event: 'elected', term, isLeader: candidate.isLeader, reported: candidate.term }))
+      candidate.on('elected', ({ term }) =>
+        log.push({
+          at: Date.now(),
+          who,
+          event: 'elected',
+          term,
+          isLeader: candidate.isLeader,
+          reported: candidate.term,
+        }),
+      )
       candidate.on('deposed', ({ term, reason }) =>
-        log.push({ at: Date.now(), who, event: 'deposed', term, reason, isLeader: candidate.isLeader, reported: candidate.term }),
+        log.push({
+          at: Date.now(),
+          who,
+          event: 'deposed',
+          term,
+          reason,
+          isLeader: candidate.isLeader,
+          reported: candidate.term,
+        }),
       )
       return candidate
     },

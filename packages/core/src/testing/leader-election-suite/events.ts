@@ -6,30 +6,43 @@ export function eventTests(ctx: SuiteContext): void {
   const { expect } = runner
 
   runner.describe('events', () => {
-    test('on("elected") fires once per term with the reported term, while isLeader is already true', 1, async (election) => {
-      const [only] = election.candidates
-      await only?.start()
-      await until(() => only?.isLeader === true, handoverMs, 'the election')
-      await delay(leaseMs * 1.5) // renewals announce nothing
-      expect(election.log).toHaveLength(1)
-      expect(election.log[0]).toMatchObject({ event: 'elected', term: only?.term, isLeader: true, reported: only?.term })
-    })
+    test(
+      'on("elected") fires once per term with the reported term, while isLeader is already true',
+      1,
+      async (election) => {
+        const [only] = election.candidates
+        await only?.start()
+        await until(() => only?.isLeader === true, handoverMs, 'the election')
+        await delay(leaseMs * 1.5) // renewals announce nothing
+        expect(election.log).toHaveLength(1)
+        expect(election.log[0]).toMatchObject({
+          event: 'elected',
+          term: only?.term,
+          isLeader: true,
+          reported: only?.term,
+        })
+      },
+    )
 
-    test('on("deposed") fires once with the ended term and reason "resigned" or "closed", after isLeader turned false', 1, async (election) => {
-      const [only] = election.candidates
-      await only?.start()
-      await until(() => only?.isLeader === true, handoverMs, 'the election')
-      const first = only?.term
-      await only?.resign()
-      await only?.start()
-      await until(() => only?.isLeader === true, handoverMs, 'the re-election')
-      const second = only?.term
-      await only?.close()
-      const deposed = election.log.filter((e) => e.event === 'deposed')
-      expect(deposed).toHaveLength(2)
-      expect(deposed[0]).toMatchObject({ term: first, reason: 'resigned', isLeader: false, reported: undefined })
-      expect(deposed[1]).toMatchObject({ term: second, reason: 'closed', isLeader: false, reported: undefined })
-    })
+    test(
+      'on("deposed") fires once with the ended term and reason "resigned" or "closed", after isLeader turned false',
+      1,
+      async (election) => {
+        const [only] = election.candidates
+        await only?.start()
+        await until(() => only?.isLeader === true, handoverMs, 'the election')
+        const first = only?.term
+        await only?.resign()
+        await only?.start()
+        await until(() => only?.isLeader === true, handoverMs, 'the re-election')
+        const second = only?.term
+        await only?.close()
+        const deposed = election.log.filter((e) => e.event === 'deposed')
+        expect(deposed).toHaveLength(2)
+        expect(deposed[0]).toMatchObject({ term: first, reason: 'resigned', isLeader: false, reported: undefined })
+        expect(deposed[1]).toMatchObject({ term: second, reason: 'closed', isLeader: false, reported: undefined })
+      },
+    )
 
     test('the function on() returns removes the listener', 1, async (election) => {
       const [only] = election.candidates

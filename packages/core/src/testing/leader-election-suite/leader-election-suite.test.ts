@@ -80,14 +80,16 @@ class TableElection implements LeaderElection {
         this.#emit('elected', { term: this.#term })
       }
     }
-    const next = this.#term === undefined ? this.leaseMs / 3 : Math.min(this.leaseMs / 3, Math.max(1, this.#until - Date.now()))
+    const next =
+      this.#term === undefined ? this.leaseMs / 3 : Math.min(this.leaseMs / 3, Math.max(1, this.#until - Date.now()))
     this.#timer = setTimeout(() => this.#tick(), next)
   }
 
   #stop(reason: 'resigned' | 'closed'): void {
     this.#running = false
     clearTimeout(this.#timer)
-    if (this.#term !== undefined && this.table.leases.get(this.name)?.holder === this.#self) this.table.leases.delete(this.name)
+    if (this.#term !== undefined && this.table.leases.get(this.name)?.holder === this.#self)
+      this.table.leases.delete(this.name)
     this.#deposed(reason)
   }
 
@@ -121,7 +123,9 @@ function recordingRunner(): { runner: TestRunner; tests: Recorded[]; skipped: st
   const tests: Recorded[] = []
   const skipped: string[] = []
   const groups: string[] = []
-  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), { skip: (name: string) => void skipped.push(name) })
+  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), {
+    skip: (name: string) => void skipped.push(name),
+  })
   const runner: TestRunner = {
     describe: (name, fn) => {
       groups.push(name)
@@ -139,7 +143,9 @@ describe('leaderElectionSuite', () => {
     leaderElectionSuite(rec.runner, ({ name, leaseMs }) => new TableElection(table, name, leaseMs))
     expect(rec.groups).toEqual(['leaderElectionSuite', 'election', 'terms', 'resign and close', 'lease loss', 'events'])
     expect(rec.tests.length).toBeGreaterThanOrEqual(11)
-    expect(rec.skipped).toEqual(['a leader that cannot renew stops believing it leads before another candidate is elected (skipped: options.cutOff not provided)'])
+    expect(rec.skipped).toEqual([
+      'a leader that cannot renew stops believing it leads before another candidate is elected (skipped: options.cutOff not provided)',
+    ])
   })
 
   it('leaderElectionSuite() catches an election whose terms restart at 1 in a new instance (@see issue 9)', async () => {
@@ -159,7 +165,10 @@ describe('leaderElectionSuite', () => {
   it('leaderElectionSuite() rejects a malformed runner or options with INVALID_ARGUMENT', () => {
     const factory = ({ name, leaseMs }: { name: string; leaseMs: number }) => new TableElection(table, name, leaseMs)
     const rec = recordingRunner()
-    for (const call of [() => leaderElectionSuite('x', factory, {} as TestRunner), () => leaderElectionSuite(rec.runner, factory, { candidates: 1 })]) {
+    for (const call of [
+      () => leaderElectionSuite('x', factory, {} as TestRunner),
+      () => leaderElectionSuite(rec.runner, factory, { candidates: 1 }),
+    ]) {
       let caught: unknown
       try {
         call()

@@ -52,7 +52,11 @@ export interface SuiteContext {
 }
 
 /** Builds the context shared by the groups. */
-export function createSuiteContext(runner: TestRunner, factory: LockerFactory, options: LockerSuiteOptions): SuiteContext {
+export function createSuiteContext(
+  runner: TestRunner,
+  factory: LockerFactory,
+  options: LockerSuiteOptions,
+): SuiteContext {
   const ttl = options.ttlMs ?? 200
   const timeout = options.testTimeoutMs ?? 30_000
   const prefix = options.prefix ?? 'perf-locker-suite'

@@ -40,7 +40,9 @@ export function fencingTests(ctx: SuiteContext): void {
       'capabilities.globalFencing is false (fences of different resources may coincide)',
       'acquire() gives concurrent holders of different resources distinct fences',
       async (locker) => {
-        const locks = await Promise.all(Array.from({ length: 10 }, (_, i) => locker.acquire(unique(`fd${i}`), ttl * 10)))
+        const locks = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => locker.acquire(unique(`fd${i}`), ttl * 10)),
+        )
         expect(new Set(locks.map((lock) => lock.fence)).size).toBe(10)
         await Promise.all(locks.map((lock) => lock.release()))
       },

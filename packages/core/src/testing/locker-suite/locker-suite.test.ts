@@ -27,7 +27,16 @@ describe('lockerSuite', () => {
     lockerSuite('Mine', () => new LocalLocker(), rec.runner, { forceExpire: () => undefined })
     expect(rec.groups[0]).toBe('lockerSuite: Mine')
     expect(rec.groups).toEqual(
-      expect.arrayContaining(['mutual exclusion', 'ttl expiry', 'fencing', 'extend and release', 'timeout', 'abort', 'using', 'multi-resource']),
+      expect.arrayContaining([
+        'mutual exclusion',
+        'ttl expiry',
+        'fencing',
+        'extend and release',
+        'timeout',
+        'abort',
+        'using',
+        'multi-resource',
+      ]),
     )
     expect(rec.skipped).toEqual([])
     expect(rec.tests.length).toBeGreaterThanOrEqual(25)
@@ -35,10 +44,14 @@ describe('lockerSuite', () => {
 
   it('lockerSuite() accepts (runner, factory, options) and skips missing capabilities visibly with the reason', () => {
     const rec = recordingRunner()
-    lockerSuite(rec.runner, () => new LocalLocker(), { capabilities: { globalFencing: false, multiResource: false, abortWait: false } })
+    lockerSuite(rec.runner, () => new LocalLocker(), {
+      capabilities: { globalFencing: false, multiResource: false, abortWait: false },
+    })
     expect(rec.groups[0]).toBe('lockerSuite')
     expect(rec.skipped).toHaveLength(2 + 3 + 3 + 1)
-    expect(rec.skipped.filter((name) => name.includes('(skipped: capabilities.multiResource is false)'))).toHaveLength(3)
+    expect(rec.skipped.filter((name) => name.includes('(skipped: capabilities.multiResource is false)'))).toHaveLength(
+      3,
+    )
     expect(rec.skipped.filter((name) => name.includes('(skipped: capabilities.abortWait is false)'))).toHaveLength(3)
     expect(rec.skipped.some((name) => name.includes('(skipped: options.forceExpire not provided)'))).toBe(true)
   })

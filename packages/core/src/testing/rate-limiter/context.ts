@@ -22,7 +22,12 @@ export interface RateLimiterSuiteContext {
 }
 
 /** Builds the shared context from the suite's inputs. */
-export function createSuiteContext(runner: TestRunner, factory: RateLimiterFactory, windowMs: number, keyPrefix: string): RateLimiterSuiteContext {
+export function createSuiteContext(
+  runner: TestRunner,
+  factory: RateLimiterFactory,
+  windowMs: number,
+  keyPrefix: string,
+): RateLimiterSuiteContext {
   const run = randomUUID().slice(0, 8)
   let counter = 0
   return {
