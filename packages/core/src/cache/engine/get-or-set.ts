@@ -2,6 +2,7 @@ import { PerfError, isPerfError } from '../../errors.js'
 import type { CoarseClock } from '../../util/coarse-clock.js'
 import type { Clock } from '../../util/clock.js'
 import { toMs } from '../../util/duration.js'
+import { LruMap } from '../../util/lru-map.js'
 import type { Lock, Locker } from '../../lock/types.js'
 import type { CacheMeta, CacheStatus, GetOrSetOptions, Loader, ReadHint, StoreEntry, WithMeta } from '../types.js'
 import type { CacheEvents } from './cache-events.js'
@@ -49,8 +50,8 @@ export interface GetOrSetParts {
  *    process's order, in shared tiers by the versions step 2 read.
  */
 export class GetOrSet {
-  /** Keys whose last load failed: until when the loader is not called again while a grace value exists. */
-  private readonly failedUntil = new Map<string, number>()
+  /** Keys whose last load failed: until when the loader is not called again while a grace value exists. Bounded. */
+  private readonly failedUntil = new LruMap<string, number>(10_000)
 
   constructor(private readonly p: GetOrSetParts) {}
 
@@ -113,7 +114,7 @@ export class GetOrSet {
       return this.served<T>(fullKey, 'stale', found, wantMeta)
     }
     const inGrace = found !== undefined && staleFor < o.grace
-    if (inGrace && (this.failedUntil.get(fullKey) ?? 0) > now) return this.served<T>(fullKey, 'grace', found, wantMeta)
+    if (inGrace && (this.failedUntil.peek(fullKey) ?? 0) > now) return this.served<T>(fullKey, 'grace', found, wantMeta)
 
     this.p.events.counters.misses++
     if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
@@ -272,12 +273,7 @@ export class GetOrSet {
 
   private loadFailed(key: string, fullKey: string, o: ResolvedOptions, error: unknown): void {
     this.p.events.counters.loadErrors++
-    if (o.failureBackoff > 0) {
-      this.failedUntil.delete(fullKey)
-      this.failedUntil.set(fullKey, this.p.clock.now() + o.failureBackoff)
-      // Bounded: the oldest throttles go first.
-      if (this.failedUntil.size > 10_000) this.failedUntil.delete(this.failedUntil.keys().next().value as string)
-    }
+    if (o.failureBackoff > 0) this.failedUntil.set(fullKey, this.p.clock.now() + o.failureBackoff)
     this.p.events.emit({ type: 'load-error', key, error, namespace: this.p.namespace })
   }
 

@@ -29,6 +29,16 @@ export class LruMap<K, V> {
     this.#map.set(key, value)
   }
 
+  /** The value for `key` without marking it used. */
+  peek(key: K): V | undefined {
+    return this.#map.get(key)
+  }
+
+  /** Removes `key`; returns whether it was there. */
+  delete(key: K): boolean {
+    return this.#map.delete(key)
+  }
+
   /** Entries currently held. */
   get size(): number {
     return this.#map.size

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LruMap } from './lru-map.js'
-import { RingBuffer } from './ring-buffer.js'
+import { RingBuffer } from '../monitor/ring-buffer.js'
 
 describe('LruMap', () => {
   it('set() evicts the least recently used entry at capacity', () => {
