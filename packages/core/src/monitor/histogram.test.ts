@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { isPerfError } from '../errors.js'
+import { seededRandom } from '../testing/chaos-corrupt.js'
 import { Histogram } from './histogram.js'
 
-/** mulberry32: a tiny seeded PRNG so the samples (and thus the test) are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function lognormal(n: number, seed: number, mu: number, sigma: number): number[] {
-  const rand = prng(seed)
+  const rand = seededRandom(seed)
   const out: number[] = []
   for (let i = 0; i < n; i++) {
     // Box-Muller; 1 - rand() keeps log() away from 0.
@@ -26,7 +15,7 @@ function lognormal(n: number, seed: number, mu: number, sigma: number): number[]
 }
 
 function pareto(n: number, seed: number, scale: number, shape: number): number[] {
-  const rand = prng(seed)
+  const rand = seededRandom(seed)
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(scale / (1 - rand()) ** (1 / shape))
   return out

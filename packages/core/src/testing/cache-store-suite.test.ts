@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryStore } from '../cache/memory/memory-store.js'
-import type { CacheStore, StoreCapabilities, StoreEntry } from '../cache/types.js'
+import type { CacheStore, StoreEntry } from '../cache/types.js'
+import { VersionedMemoryStore } from '../cache/__tests__/versioned-store.js'
 import { cacheStoreSuite } from './cache-store-suite.js'
 import type { CacheStoreSuiteOptions } from './cache-store-suite.js'
-import type { TestRunner } from './runner.js'
-
-interface Collected {
-  name: string
-  fn: () => unknown
-  skipped: boolean
-}
-
-/** A runner that records tests instead of running them, so this file can run the suite against broken stores. */
-function collect(register: (runner: TestRunner) => void, withSkip = true): Collected[] {
-  const path: string[] = []
-  const tests: Collected[] = []
-  const add = (skipped: boolean) => (name: string, fn: () => unknown) => {
-    tests.push({ name: [...path, name].join(' > '), fn, skipped })
-  }
-  const runner: TestRunner = {
-    describe: (name, fn) => {
-      path.push(name)
-      fn()
-      path.pop()
-    },
-    it: withSkip ? Object.assign(add(false), { skip: add(true) }) : add(false),
-    expect,
-  }
-  register(runner)
-  return tests
-}
+import { collect } from './__tests__/collect.js'
+import type { Collected } from './__tests__/collect.js'
 
 /** Runs the collected tests whose name contains `filter`; returns the names of those that failed. */
 async function failing(tests: Collected[], filter: string): Promise<string[]> {
@@ -46,63 +22,14 @@ async function failing(tests: Collected[], filter: string): Promise<string[]> {
   return failed
 }
 
-/**
- * A correct versioned store with tags, answering asynchronously: MemoryStore plus one counter
- * that orders deletes, tag invalidations and clears (the Redis store's design in miniature).
- */
-class TaggedStore implements CacheStore {
-  readonly name = 'tagged'
-  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false, versioned: true }
-  protected readonly inner = new MemoryStore()
-  protected readonly records = new Map<string, number>()
-  protected readonly versions = new Map<string, number>()
-  protected clock = 0
-
-  async get(key: string) {
-    return this.valid(key)
-  }
-  async read(key: string) {
-    return { entry: this.valid(key), version: String(this.clock) }
-  }
-  async getMany(keys: readonly string[]) {
-    return keys.map((key) => this.valid(key))
-  }
-  async set(key: string, entry: StoreEntry) {
-    let v: number
-    if (entry.version === undefined) {
-      v = ++this.clock
-      this.records.set(`d:${key}`, v)
-    } else {
-      v = Number(entry.version)
-      if (this.newest(key, entry.tags) > v) return false
+/** A correct versioned store with tags that answers every call asynchronously, as a networked store does. */
+class TaggedStore extends VersionedMemoryStore {
+  constructor() {
+    super()
+    for (const method of ['get', 'read', 'getMany', 'set', 'delete', 'clear', 'invalidateTags'] as const) {
+      const answer = this[method] as (...args: unknown[]) => unknown
+      Object.defineProperty(this, method, { value: async (...args: unknown[]) => answer.apply(this, args) })
     }
-    this.inner.set(key, entry)
-    this.versions.set(key, v)
-    return true
-  }
-  async delete(keys: readonly string[]) {
-    const stamp = ++this.clock
-    for (const key of keys) this.records.set(`d:${key}`, stamp)
-    return this.inner.delete(keys)
-  }
-  async clear(prefix?: string) {
-    this.records.set(`x:${prefix ?? ''}`, ++this.clock)
-    this.inner.clear(prefix)
-  }
-  async invalidateTags(tags: readonly string[]) {
-    const stamp = ++this.clock
-    for (const tag of tags) this.records.set(`t:${tag}`, stamp)
-  }
-  protected newest(key: string, tags: readonly string[] | undefined): number {
-    let max = this.records.get(`d:${key}`) ?? 0
-    for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
-    for (const [name, stamp] of this.records)
-      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
-    return max
-  }
-  private valid(key: string): StoreEntry | undefined {
-    const entry = this.inner.get(key)
-    return entry !== undefined && this.newest(key, entry.tags) <= (this.versions.get(key) ?? 0) ? entry : undefined
   }
 }
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { rejection, thrown } from '../__tests__/errors.js'
 import { MemoryStore } from '../cache/memory/memory-store.js'
-import type { CacheStore, StoreCapabilities, StoreEntry, StoreRead } from '../cache/types.js'
+import type { StoreEntry, StoreRead } from '../cache/types.js'
+import { VersionedMemoryStore } from '../cache/__tests__/versioned-store.js'
 import { cacheStoreSuite } from './cache-store-suite.js'
 import { chaosStore } from './chaos-store.js'
 
@@ -19,74 +20,11 @@ const entry = (value: unknown, now = Date.now()): StoreEntry => ({
   expiresAt: now + 120_000,
 })
 
-/**
- * A versioned store with tags (one counter orders deletes, tag invalidations, clears and direct
- * writes; a load's write at an older version is refused), answering synchronously except `read`,
- * plus one method CacheStore does not know.
- */
-class TaggedStore implements CacheStore {
-  readonly name = 'tagged'
-  readonly capabilities: StoreCapabilities = { tags: true, shared: false, serializes: false, versioned: true }
-  /** When each key (`d:`), tag (`t:`) and cleared prefix (`x:`) was last invalidated. */
-  readonly records = new Map<string, number>()
-  private readonly memory = new MemoryStore()
-  private readonly versions = new Map<string, number>()
-  private counter = 0
-
-  get(key: string): StoreEntry | undefined {
-    return this.valid(key)
-  }
-  read(key: string): Promise<StoreRead> {
-    return Promise.resolve({ entry: this.valid(key), version: String(this.counter) })
-  }
-  getMany(keys: readonly string[]): (StoreEntry | undefined)[] {
-    return keys.map((key) => this.valid(key))
-  }
-  set(key: string, entry: StoreEntry): boolean {
-    let version: number
-    if (entry.version === undefined) {
-      version = ++this.counter
-      this.records.set(`d:${key}`, version)
-    } else {
-      version = Number(entry.version)
-      if (!(this.newest(key, entry.tags) <= version)) return false
-    }
-    this.memory.set(key, entry)
-    this.versions.set(key, version)
-    return true
-  }
-  delete(keys: readonly string[]): number {
-    const stamp = ++this.counter
-    for (const key of keys) this.records.set(`d:${key}`, stamp)
-    return this.memory.delete(keys)
-  }
-  clear(prefix?: string): void {
-    this.records.set(`x:${prefix ?? ''}`, ++this.counter)
-    this.memory.clear(prefix)
-  }
-  invalidateTags(tags: readonly string[]): void {
-    const stamp = ++this.counter
-    for (const tag of tags) this.records.set(`t:${tag}`, stamp)
-  }
-  stats() {
-    return this.memory.stats()
-  }
-  close(): void {
-    this.memory.close()
-  }
+/** The versioned test store with tags, answering synchronously except `read`, plus one method CacheStore does not know. */
+class TaggedStore extends VersionedMemoryStore {
+  override readonly name = 'tagged'
   ping(word: string): string {
     return `pong ${word}`
-  }
-  private newest(key: string, tags: readonly string[] | undefined): number {
-    let max = this.records.get(`d:${key}`) ?? 0
-    for (const tag of tags ?? []) max = Math.max(max, this.records.get(`t:${tag}`) ?? 0)
-    for (const [name, stamp] of this.records)
-      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
-    return max
-  }
-  private valid(key: string): StoreEntry | undefined {
-    const entry = this.memory.get(key)
-    return entry !== undefined && this.newest(key, entry.tags) <= (this.versions.get(key) ?? 0) ? entry : undefined
   }
 }
 

@@ -1,5 +1,5 @@
 import type { BusHandlers, BusMessage, CacheStore, InvalidationBus, StoreEntry, StoreRead } from '../types.js'
-import { MemoryStore } from '../memory/memory-store.js'
+import { VersionedMemoryStore } from './versioned-store.js'
 
 /** A promise with its resolve/reject exposed, for loaders that finish when the test says so. */
 export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
@@ -13,19 +13,16 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
 }
 
 /**
- * A second tier for engine tests: a MemoryStore that pretends to be shared and serializing
- * (values round-trip through JSON), counts calls, and can be made to fail or hang. With
- * `tags: true` it is also versioned like the Redis store: a counter orders deletes, tag
- * invalidations and clears, reads return it, and a load's write is refused when something it
- * depends on was invalidated after the version its read saw.
+ * A second tier for engine tests: a store that pretends to be shared and serializing (values
+ * round-trip through JSON), counts calls, and can be made to fail or hang. With `tags: true` it is
+ * also versioned like the Redis store (see {@link VersionedMemoryStore}, which holds its entries):
+ * reads return a version, and a load's write is refused when something it depends on was
+ * invalidated after the version its read saw. Without, tag invalidations have no effect on it.
  */
 export class ScriptedStore implements CacheStore {
   readonly name: string
   readonly capabilities: { tags: boolean; shared: boolean; serializes: boolean; versioned: boolean }
-  readonly inner = new MemoryStore({ maxEntries: 10_000 })
-  /** Version records: key tombstones, tags, cleared prefixes. */
-  readonly records = new Map<string, number>()
-  clock = 0
+  readonly inner = new VersionedMemoryStore({ maxEntries: 10_000 })
   calls = { get: 0, set: 0, delete: 0, getMany: 0 }
   mode: 'ok' | 'fail' | 'hang' = 'ok'
 
@@ -35,10 +32,14 @@ export class ScriptedStore implements CacheStore {
     this.capabilities = { tags, shared: true, serializes: true, versioned: tags }
   }
 
+  /** Version records: key tombstones and direct writes, tags, cleared prefixes. */
+  get records(): ReadonlyMap<string, number> {
+    return this.inner.records
+  }
+
   invalidateTags(tags: readonly string[]): Promise<void> {
     return this.act(() => {
-      const stamp = ++this.clock
-      for (const t of tags) this.records.set(`t:${t}`, stamp)
+      if (this.capabilities.versioned) this.inner.invalidateTags(tags)
     })
   }
 
@@ -49,70 +50,39 @@ export class ScriptedStore implements CacheStore {
     return fn()
   }
 
-  private version(entry: StoreEntry & { v?: number }): number {
-    return entry.v ?? 0
-  }
-
-  /** Newest record that covers `key` with `tags`. */
-  private newest(key: string, tags: readonly string[] | undefined): number {
-    let max = this.records.get(`d:${key}`) ?? 0
-    for (const t of tags ?? []) max = Math.max(max, this.records.get(`t:${t}`) ?? 0)
-    for (const [name, stamp] of this.records)
-      if (name.startsWith('x:') && key.startsWith(name.slice(2))) max = Math.max(max, stamp)
-    return max
-  }
-
-  private readEntry(key: string): StoreEntry | undefined {
-    const e = this.inner.get(key) as (StoreEntry & { v?: number }) | undefined
-    if (e === undefined) return undefined
-    if (this.capabilities.versioned && this.newest(key, e.tags) > this.version(e)) return undefined
-    const { v: _v, ...copy } = { ...e, value: JSON.parse(JSON.stringify(e.value)) as unknown }
-    return copy
+  /** A JSON copy of `entry`, without the version it was written at. */
+  private copy(entry: StoreEntry | undefined): StoreEntry | undefined {
+    if (entry === undefined) return undefined
+    const { version: _version, ...rest } = entry
+    return { ...rest, value: JSON.parse(JSON.stringify(entry.value)) as unknown }
   }
 
   get(key: string): Promise<StoreEntry | undefined> {
     this.calls.get++
-    return this.act(() => this.readEntry(key))
+    return this.act(() => this.copy(this.inner.get(key)))
   }
   read(key: string): Promise<StoreRead> {
     this.calls.get++
-    return this.act(() => ({ entry: this.readEntry(key), version: String(this.clock) }))
+    return this.act(() => ({ entry: this.copy(this.inner.get(key)), version: String(this.inner.clock) }))
   }
   getMany(keys: readonly string[]): Promise<(StoreEntry | undefined)[]> {
     this.calls.getMany++
-    return this.act(() => keys.map((k) => this.readEntry(k)))
+    return this.act(() => this.inner.getMany(keys).map((entry) => this.copy(entry)))
   }
   set(key: string, entry: StoreEntry): Promise<boolean> {
     this.calls.set++
     return this.act(() => {
-      let v = 0
-      if (this.capabilities.versioned) {
-        if (entry.version === undefined) {
-          v = ++this.clock
-          this.records.set(`d:${key}`, v)
-        } else {
-          v = Number(entry.version)
-          if (this.newest(key, entry.tags) > v) return false
-        }
-      }
-      const { version: _version, ...rest } = entry
-      this.inner.set(key, { ...rest, value: JSON.parse(JSON.stringify(entry.value)) as unknown, v } as StoreEntry)
-      return true
+      const copy = this.copy(entry) as StoreEntry
+      // Unversioned, every write is a direct one.
+      return this.inner.set(key, this.capabilities.versioned ? { ...copy, version: entry.version } : copy)
     })
   }
   delete(keys: readonly string[]): Promise<number> {
     this.calls.delete++
-    return this.act(() => {
-      const stamp = ++this.clock
-      for (const k of keys) this.records.set(`d:${k}`, stamp)
-      return this.inner.delete(keys) as number
-    })
+    return this.act(() => this.inner.delete(keys))
   }
   clear(prefix?: string): Promise<void> {
-    return this.act(() => {
-      this.records.set(`x:${prefix ?? ''}`, ++this.clock)
-      this.inner.clear(prefix)
-    })
+    return this.act(() => this.inner.clear(prefix))
   }
 }
 

@@ -104,6 +104,16 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
   { name: 'an instance whose toJSON throws', make: () => new ThrowingToJSON(), raw: /toJSON boom/ },
 ]
 
+/** The hostile values that throw while any walker reads them (getters, proxy traps, revoked proxies). */
+export const READS = [
+  'a throwing getter',
+  'a proxy whose get trap throws',
+  'a proxy whose ownKeys trap throws',
+  'a proxy whose getPrototypeOf trap throws',
+  'a revoked proxy',
+  'a plain object whose constructor getter throws',
+]
+
 /**
  * Runs `walk` on `{ user: value }` for every hostile value. Whatever happens, the raw error never
  * escapes: `walk` returns or throws UNSERIALIZABLE_VALUE naming `value.user`. The values named

@@ -1,8 +1,9 @@
 import { deflateRawSync, constants as zlib } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { thrown } from '../../__tests__/errors.js'
-import { expectTypedErrors } from '../__tests__/hostile-values.js'
+import { expectTypedErrors, READS } from '../__tests__/hostile-values.js'
 import { isPerfError } from '../../errors.js'
+import { seededRandom } from '../../testing/chaos-corrupt.js'
 import { type CodecClass, createCodec } from './codec.js'
 import { MAX_BIGINT_DIGITS, MAX_DEPTH } from './codec-shared.js'
 
@@ -193,18 +194,6 @@ describe('createCodec() BigInt bound', () => {
   })
 })
 
-/** mulberry32: a tiny seeded PRNG, so a failing input can be reproduced from the seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const SAMPLES: unknown[] = [
   { id: 1, name: 'Ada ~ Lovelace', at: new Date(0), tags: ['~d', 'x'], '~k': null },
   [1, -0, NaN, Infinity, undefined, 12345678901234567890n, 'é✓'],
@@ -225,7 +214,7 @@ const SAMPLES: unknown[] = [
 
 describe('createCodec().decode fuzz', () => {
   it('decode() of random and mutated bytes returns a value clone() copies, or throws DECODE_FAILED', () => {
-    const random = prng(0x9e3779b9)
+    const random = seededRandom(0x9e3779b9)
     const int = (n: number): number => Math.floor(random() * n)
     const compressing = createCodec({ classes: [box], compressThreshold: 1 })
     const corpus = SAMPLES.flatMap((value) => [
@@ -348,12 +337,3 @@ describe('createCodec() values that throw when read', () => {
     }
   })
 })
-
-const READS = [
-  'a throwing getter',
-  'a proxy whose get trap throws',
-  'a proxy whose ownKeys trap throws',
-  'a proxy whose getPrototypeOf trap throws',
-  'a revoked proxy',
-  'a plain object whose constructor getter throws',
-]

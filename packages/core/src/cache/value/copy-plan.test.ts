@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCodec } from './codec.js'
 import { CopyPlanner } from './copy-plan.js'
-import { expectTypedErrors } from '../__tests__/hostile-values.js'
+import { expectTypedErrors, READS } from '../__tests__/hostile-values.js'
 
 const codec = createCodec()
 const planner = () => new CopyPlanner((v) => codec.clone(v))
@@ -84,12 +84,3 @@ describe('CopyPlanner', () => {
     expectTypedErrors((value) => planner().compile(value), READS)
   })
 })
-
-const READS = [
-  'a throwing getter',
-  'a proxy whose get trap throws',
-  'a proxy whose ownKeys trap throws',
-  'a proxy whose getPrototypeOf trap throws',
-  'a revoked proxy',
-  'a plain object whose constructor getter throws',
-]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expectTypedErrors } from '../__tests__/hostile-values.js'
+import { expectTypedErrors, READS } from '../__tests__/hostile-values.js'
 import { estimateSize } from './size.js'
 
 describe('estimateSize', () => {
@@ -53,12 +53,3 @@ describe('estimateSize', () => {
     expectTypedErrors(estimateSize, [...READS, 'a proxy around a Map'])
   })
 })
-
-const READS = [
-  'a throwing getter',
-  'a proxy whose get trap throws',
-  'a proxy whose ownKeys trap throws',
-  'a proxy whose getPrototypeOf trap throws',
-  'a revoked proxy',
-  'a plain object whose constructor getter throws',
-]

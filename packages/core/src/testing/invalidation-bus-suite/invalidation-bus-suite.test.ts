@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BusHandlers, BusMessage, InvalidationBus } from '../../cache/types.js'
+import { thrown } from '../../__tests__/errors.js'
 import { isPerfError } from '../../errors.js'
 import { invalidationBusSuite } from '../invalidation-bus-suite.js'
 import type { TestRunner } from '../runner.js'
+import { recordingRunner } from '../__tests__/collect.js'
 
 /** An in-process transport of string payloads per scope, delivered asynchronously in order. */
 class Hub {
@@ -93,30 +95,6 @@ invalidationBusSuite(
   },
 )
 
-interface Recorded {
-  name: string
-  fn: () => unknown
-}
-
-/** A runner that records what the suite registers instead of running it. */
-function recordingRunner(): { runner: TestRunner; tests: Recorded[]; skipped: string[]; groups: string[] } {
-  const tests: Recorded[] = []
-  const skipped: string[] = []
-  const groups: string[] = []
-  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), {
-    skip: (name: string) => void skipped.push(name),
-  })
-  const runner: TestRunner = {
-    describe: (name, fn) => {
-      groups.push(name)
-      fn()
-    },
-    it: record,
-    expect,
-  }
-  return { runner, tests, skipped, groups }
-}
-
 describe('invalidationBusSuite', () => {
   it('invalidationBusSuite() registers every group and skips tests of missing hooks and capabilities visibly', () => {
     const rec = recordingRunner()
@@ -144,7 +122,7 @@ describe('invalidationBusSuite', () => {
   it('invalidationBusSuite() catches a bus that loses the source on the way', async () => {
     const rec = recordingRunner()
     invalidationBusSuite('broken', ({ scope }) => new HubBus(hub, scope, true), rec.runner)
-    const test = rec.tests.find((t) => t.name.startsWith('publish() delivers delete, tags and clear'))
+    const test = rec.tests.find((t) => t.title.startsWith('publish() delivers delete, tags and clear'))
     await expect(Promise.resolve().then(() => test?.fn())).rejects.toThrow(/to deeply equal/)
   })
 
@@ -156,12 +134,7 @@ describe('invalidationBusSuite', () => {
       () => invalidationBusSuite(rec.runner, factory, { deliveryTimeoutMs: 0 }),
     ]
     for (const call of calls) {
-      let caught: unknown
-      try {
-        call()
-      } catch (error) {
-        caught = error
-      }
+      const caught = thrown<unknown>(call)
       expect(isPerfError(caught, 'INVALID_ARGUMENT')).toBe(true)
     }
   })

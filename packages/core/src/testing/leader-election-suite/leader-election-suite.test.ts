@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { thrown } from '../../__tests__/errors.js'
 import { isPerfError } from '../../errors.js'
 import type { LeaderElection, LeaderElectionEvents } from '../../resilience/types.js'
 import { leaderElectionSuite } from '../leader-election-suite.js'
 import type { TestRunner } from '../runner.js'
+import { recordingRunner } from '../__tests__/collect.js'
 
 type Listener = (payload: never) => void
 
@@ -113,30 +115,6 @@ leaderElectionSuite(
   { cutOff: (election) => (election as TableElection).cutOff() },
 )
 
-interface Recorded {
-  name: string
-  fn: () => unknown
-}
-
-/** A runner that records what the suite registers instead of running it. */
-function recordingRunner(): { runner: TestRunner; tests: Recorded[]; skipped: string[]; groups: string[] } {
-  const tests: Recorded[] = []
-  const skipped: string[] = []
-  const groups: string[] = []
-  const record = Object.assign((name: string, fn: () => unknown) => void tests.push({ name, fn }), {
-    skip: (name: string) => void skipped.push(name),
-  })
-  const runner: TestRunner = {
-    describe: (name, fn) => {
-      groups.push(name)
-      fn()
-    },
-    it: record,
-    expect,
-  }
-  return { runner, tests, skipped, groups }
-}
-
 describe('leaderElectionSuite', () => {
   it('leaderElectionSuite() registers every group and skips the lease-loss test visibly without cutOff', () => {
     const rec = recordingRunner()
@@ -152,7 +130,7 @@ describe('leaderElectionSuite', () => {
     const rec = recordingRunner()
     const broken = new LeaseTable(true)
     leaderElectionSuite('broken', ({ name, leaseMs }) => new TableElection(broken, name, leaseMs), rec.runner)
-    const test = rec.tests.find((t) => t.name.startsWith('a new instance (a restarted process)'))
+    const test = rec.tests.find((t) => t.title.startsWith('a new instance (a restarted process)'))
     let failure: unknown
     try {
       await test?.fn()
@@ -169,12 +147,7 @@ describe('leaderElectionSuite', () => {
       () => leaderElectionSuite('x', factory, {} as TestRunner),
       () => leaderElectionSuite(rec.runner, factory, { candidates: 1 }),
     ]) {
-      let caught: unknown
-      try {
-        call()
-      } catch (error) {
-        caught = error
-      }
+      const caught = thrown<unknown>(call)
       expect(isPerfError(caught, 'INVALID_ARGUMENT')).toBe(true)
     }
   })

@@ -3,23 +3,7 @@ import { isPerfError } from '../../errors.js'
 import { LocalLocker } from '../../lock/local-locker.js'
 import { lockerSuite } from '../locker-suite.js'
 import type { TestRunner } from '../runner.js'
-
-/** A runner that records what the suite registers instead of running it. */
-function recordingRunner(): { runner: TestRunner; tests: string[]; skipped: string[]; groups: string[] } {
-  const tests: string[] = []
-  const skipped: string[] = []
-  const groups: string[] = []
-  const it = Object.assign((name: string) => void tests.push(name), { skip: (name: string) => void skipped.push(name) })
-  const runner: TestRunner = {
-    describe: (name, fn) => {
-      groups.push(name)
-      fn()
-    },
-    it,
-    expect,
-  }
-  return { runner, tests, skipped, groups }
-}
+import { recordingRunner } from '../__tests__/collect.js'
 
 describe('lockerSuite', () => {
   it('lockerSuite() accepts (name, factory, runner, options) and names the outer group', () => {
