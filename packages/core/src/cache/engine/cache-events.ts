@@ -5,17 +5,12 @@ import type { TierGuard } from './tier-guard.js'
 
 const channel = diagnosticsChannel.channel(CHANNELS.cache)
 
-/** Counters behind `cache.stats()`. */
-export interface Counters {
-  /** Fresh hits by tier index. */
+/** Counters behind `cache.stats()`: the plain counts as reported, hits by tier index, errors by tier name. */
+export type Counters = Pick<
+  CacheStats,
+  'misses' | 'staleHits' | 'graceHits' | 'loads' | 'loadErrors' | 'sets' | 'deletes'
+> & {
   hits: number[]
-  misses: number
-  staleHits: number
-  graceHits: number
-  loads: number
-  loadErrors: number
-  sets: number
-  deletes: number
   tierErrors: Map<string, number>
 }
 
