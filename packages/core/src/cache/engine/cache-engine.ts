@@ -28,7 +28,7 @@ import { LocalOrder } from './local-order.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { SKIPPED, type TierGuard } from './tier-guard.js'
 import { TierStack, isEntry, malformed } from './tier-stack.js'
-import { assertTagList } from '../value/keys.js'
+import { assertTagList, isWellFormed } from '../value/keys.js'
 
 /**
  * The {@link Cache} behind `createCache`: the public methods, each a few lines over the parts
@@ -52,12 +52,14 @@ export class CacheEngine implements Cache {
   private readonly bus: BusSync
   private readonly getOrSetter: GetOrSet
   private maxLifetime: number
+  private readonly maxKeyLength: number
   private closed = false
 
   constructor(options: CacheOptions = {}) {
     const s = cacheSettings(options)
     this.settings = s
     this.namespace = s.namespace
+    this.maxKeyLength = s.maxKeyLength
     this.prefix = `${s.namespace}:`
     const clock = options.clock ?? systemClock
     this.clock = clock
@@ -336,6 +338,9 @@ export class CacheEngine implements Cache {
 
   /** Validates a user key and returns it with the namespace. @throws PerfError INVALID_KEY, KEY_TOO_LONG, CACHE_CLOSED */
   private fullKey(key: string): string {
+    // The common case first (this runs on every hit); anything else gets the full checks and their typed errors.
+    const ok = typeof key === 'string' && key.length !== 0 && key.length <= this.maxKeyLength && isWellFormed(key)
+    if (ok && !this.closed) return this.prefix + key
     this.assertOpen()
     return this.prefix + this.settings.assertKey(key)
   }

@@ -34,6 +34,7 @@ export function cacheSettings(options: CacheOptions) {
   const maxKeyLength = assertInt(options.maxKeyLength ?? 1024, 'maxKeyLength', 1)
   return {
     namespace,
+    maxKeyLength,
     defaults,
     base: baseOptions(defaults),
     maxTags: assertInt(options.maxTags ?? 100_000, 'maxTags', 1),

@@ -52,8 +52,20 @@ export interface GetOrSetParts {
 export class GetOrSet {
   /** Keys whose last load failed: until when the loader is not called again while a grace value exists. Bounded. */
   private readonly failedUntil = new LruMap<string, number>(10_000)
+  // The hit path's collaborators as own fields: one load each instead of a chain through `p`.
+  private readonly l1: TierGuard
+  private readonly order: LocalOrder
+  private readonly coarseClock: CoarseClock
+  private readonly events: CacheEvents
+  private readonly isolation: Isolation
 
-  constructor(private readonly p: GetOrSetParts) {}
+  constructor(private readonly p: GetOrSetParts) {
+    this.l1 = p.tiers.l1
+    this.order = p.order
+    this.coarseClock = p.coarseClock
+    this.events = p.events
+    this.isolation = p.isolation
+  }
 
   run<T>(key: string, loader: Loader<T>, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
     let fullKey: string
@@ -78,7 +90,7 @@ export class GetOrSet {
    * awaits. Undefined when L1 is asynchronous, misses, or holds something stale or invalidated.
    */
   freshL1(fullKey: string): StoreEntry | undefined {
-    const l1 = this.p.tiers.l1
+    const l1 = this.l1
     if (!l1.direct) return undefined
     let entry: StoreEntry | undefined
     try {
@@ -88,7 +100,7 @@ export class GetOrSet {
       return undefined
     }
     if (entry === undefined || typeof (entry as unknown as Promise<unknown>).then === 'function') return undefined
-    return entry.staleAt > this.p.coarseClock.now() && this.p.order.isValid(entry) ? entry : undefined
+    return entry.staleAt > this.coarseClock.now() && this.order.isValid(entry) ? entry : undefined
   }
 
   private async slow<T>(
@@ -141,15 +153,21 @@ export class GetOrSet {
     wantMeta: boolean,
     error?: unknown,
   ): T | WithMeta<T> {
-    const c = this.p.events.counters
+    const events = this.events
+    const c = events.counters
     if (status === 'hit') c.hits[found.tier] = (c.hits[found.tier] ?? 0) + 1
     else if (status === 'stale') c.staleHits++
     else c.graceHits++
-    const tier = (this.p.tiers.guards[found.tier] as TierGuard).name
-    if (this.p.events.observed)
-      this.p.events.emit({ type: status, key: fullKey.slice(this.p.prefix.length), tier, namespace: this.p.namespace })
-    const value = this.p.isolation.output<T>(found.entry.value)
-    return wantMeta ? { value, meta: this.meta(status, tier, fullKey, found.entry, error) } : value
+    if (events.observed) {
+      const key = fullKey.slice(this.p.prefix.length)
+      events.emit({ type: status, key, tier: this.tierName(found.tier), namespace: this.p.namespace })
+    }
+    const value = this.isolation.output<T>(found.entry.value)
+    return wantMeta ? { value, meta: this.meta(status, this.tierName(found.tier), fullKey, found.entry, error) } : value
+  }
+
+  private tierName(index: number): string {
+    return (this.p.tiers.guards[index] as TierGuard).name
   }
 
   meta(status: CacheStatus, tier: string, key: string, entry: StoreEntry | undefined, error?: unknown): CacheMeta {

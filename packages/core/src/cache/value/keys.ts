@@ -19,7 +19,7 @@ const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) 
 /** True when `text` has no lone surrogate, i.e. it survives a round trip through UTF-8. */
 export const isWellFormed: (text: string) => boolean =
   typeof nativeIsWellFormed === 'function'
-    ? (text) => nativeIsWellFormed.call(text)
+    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
     : (text) => loneSurrogateAt(text) === -1
 
 /**
