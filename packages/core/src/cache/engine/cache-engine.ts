@@ -116,6 +116,10 @@ export class CacheEngine implements Cache {
       base: s.base,
       lock: options.lock === undefined ? undefined : { locker: options.lock, waitMs: s.lockWaitMs, ttlMs: s.lockTtlMs },
       fullKey: (key) => this.fullKey(key),
+      hitKey: (key) =>
+        typeof key === 'string' && key.length !== 0 && key.length <= this.maxKeyLength && !this.closed
+          ? this.prefix + key
+          : undefined,
       scope: (tags) => this.scope(tags),
       sawLifetime: (ms) => {
         if (ms > this.maxLifetime) this.maxLifetime = ms

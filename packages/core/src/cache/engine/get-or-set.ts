@@ -30,6 +30,8 @@ export interface GetOrSetParts {
   lock: { locker: Locker; waitMs: number; ttlMs: number } | undefined
   /** Validates a user key and returns it with the namespace. @throws PerfError */
   fullKey(key: string): string
+  /** The key with the namespace when it is a plain string of an allowed length and the cache is open (well-formedness unchecked); else undefined. */
+  hitKey(key: string): string | undefined
   /** Tags as tiers and the bus see them (namespace-scoped). */
   scope(tags: readonly string[]): string[]
   /** Notes an entry's lifetime (pending invalidations live as long as the longest). */
@@ -70,7 +72,9 @@ export class GetOrSet {
   run<T>(key: string, loader: Loader<T>, options: GetOrSetOptions | undefined): Promise<T | WithMeta<T>> {
     let fullKey: string
     try {
-      fullKey = this.p.fullKey(key)
+      // A key is checked in full only on its way to the tiers: one that is not well-formed can
+      // never be in L1 (every write checks it), so the hit path skips that one check.
+      fullKey = this.p.hitKey(key) ?? this.p.fullKey(key)
       checkOptions(options)
       if (typeof loader !== 'function')
         throw new PerfError('INVALID_ARGUMENT', '[perf:cache] getOrSet() needs a loader function')
@@ -82,7 +86,14 @@ export class GetOrSet {
       if (entry !== undefined)
         return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
     }
-    return this.slow(key, fullKey, loader, resolveOptions(options, this.p.defaults, this.p.base), options)
+    let resolved: ResolvedOptions
+    try {
+      this.p.fullKey(key)
+      resolved = resolveOptions(options, this.p.defaults, this.p.base)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.slow(key, fullKey, loader, resolved, options)
   }
 
   /**
