@@ -66,7 +66,8 @@ export function checkOptions(opts: GetOrSetOptions | undefined): void {
     if (value === undefined || (typeof value === 'number' && value >= 0 && value < Number.POSITIVE_INFINITY)) continue
     toMs(value, name)
   }
-  if (opts.tags !== undefined) validateTags(opts.tags)
+  // Well-formedness is checked when the tags are used (resolveOptions, on the way to a write).
+  if (opts.tags !== undefined) validateTags(opts.tags, false)
 }
 
 /** The options used when a call passes none. */
@@ -83,14 +84,14 @@ export function baseOptions(d: OptionDefaults): ResolvedOptions {
   }
 }
 
-function validateTags(tags: readonly string[]): void {
+function validateTags(tags: readonly string[], wellFormed = true): void {
   if (!Array.isArray(tags)) {
     throw new PerfError('INVALID_ARGUMENT', `[perf:cache] tags must be an array of strings, got ${typeof tags}`, {
       context: { tags },
     })
   }
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0 || !isWellFormed(tag)) {
+    if (typeof tag !== 'string' || tag.length === 0 || (wellFormed && !isWellFormed(tag))) {
       if (typeof tag === 'string' && tag.length > 0) assertTagList(tag)
       throw new PerfError(
         'INVALID_ARGUMENT',

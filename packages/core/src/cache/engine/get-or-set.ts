@@ -86,14 +86,7 @@ export class GetOrSet {
       if (entry !== undefined)
         return Promise.resolve(this.served<T>(fullKey, 'hit', { entry, tier: 0 }, options?.meta === true))
     }
-    let resolved: ResolvedOptions
-    try {
-      this.p.fullKey(key)
-      resolved = resolveOptions(options, this.p.defaults, this.p.base)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.slow(key, fullKey, loader, resolved, options)
+    return this.slow(key, fullKey, loader, options)
   }
 
   /**
@@ -118,9 +111,11 @@ export class GetOrSet {
     key: string,
     fullKey: string,
     loader: Loader<T>,
-    o: ResolvedOptions,
     options: GetOrSetOptions | undefined,
   ): Promise<T | WithMeta<T>> {
+    // Full checks (the hit path skipped well-formedness) before anything reaches a tier; async, so they reject.
+    this.p.fullKey(key)
+    const o = resolveOptions(options, this.p.defaults, this.p.base)
     const wantMeta = options?.meta === true
     // The load "begins" before any tier is read: an invalidation issued after this call can never
     // be undone by what this call loads.
