@@ -33,7 +33,12 @@ export interface RedisStoreOptions {
    * @default 5000
    */
   tombstoneMs?: Duration
-  /** Deadline of each Redis call in ms, so a default-configured client cannot hang a read. 0 disables. @default 250 */
+  /**
+   * Deadline of each Redis call in ms (TIER_TIMEOUT). Under `createCache` leave it at 0: the
+   * engine's `tierTimeout` already bounds every tier call, and one deadline per read is cheaper
+   * than two racing timers. Set it when you call the store directly. 0 disables.
+   * @default 0
+   */
   commandTimeoutMs?: Duration
   /**
    * Hash-tag buckets entries are spread over on a Cluster (an entry and its tag records share a slot,
@@ -101,7 +106,7 @@ export class RedisStore implements CacheStore {
     )
     this.#tombstoneMs = toMs(options.tombstoneMs ?? 5_000, 'tombstoneMs', 'INVALID_OPTION')
     this.#windowUs = this.#tombstoneMs * 500
-    this.#timeoutMs = toMs(options.commandTimeoutMs ?? 250, 'commandTimeoutMs', 'INVALID_OPTION')
+    this.#timeoutMs = toMs(options.commandTimeoutMs ?? 0, 'commandTimeoutMs', 'INVALID_OPTION')
     this.name = options.name ?? 'redis'
     this.#clock = options.clock ?? systemClock
     this.#clientPrefix = clientKeyPrefix(this.#client)

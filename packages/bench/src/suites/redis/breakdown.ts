@@ -14,7 +14,7 @@ export const BREAKDOWN_RAW = 'ioredis GET + JSON.parse (as above)'
 
 /**
  * Where the time of an L2 hit goes, layer by layer, each measured on its own in one table:
- * the round trip (GET), the store's MGET sent raw, RedisStore.get (batching + deadline + decode),
+ * the round trip (GET), the store's MGET sent raw, RedisStore.get (batching + decode),
  * then the cache engine (get, getOrSet). Then the
  * synchronous client costs (decode, clone) and the server's own time per command.
  */
@@ -40,9 +40,10 @@ export async function breakdownCases(
 
   const read: Record<string, (i: number) => Promise<unknown>> = {
     [BREAKDOWN_RAW]: async (i) => check(JSON.parse((await plain.get(rawKeys[i] as string)) as string) as UserRow, i),
-    'ioredis MGET of the entry string (one key, Buffer reply, no decode)': (i) =>
-      plain.mgetBuffer([entryKeys[i] as string]),
-    'RedisStore.get() (MGET batch + deadline + decode)': async (i) =>
+    // What the store sends for one read: the bucket's clock and clears record, then the entry.
+    "ioredis MGET of the entry with its bucket's clock and clears (Buffer reply, no decode)": (i) =>
+      plain.mgetBuffer([`${prefix}c`, `${prefix}x`, entryKeys[i] as string]),
+    'RedisStore.get() (MGET batch + decode)': async (i) =>
       check((await store.get(fullKeys[i] as string))?.value as UserRow, i),
     'cache.get() (engine + store)': async (i) => check(await cache.get<UserRow>(keys[i] as string), i),
     'cache.getOrSet() (engine + store)': async (i) =>
