@@ -26,9 +26,16 @@ import { GetOrSet, makeEntry } from './get-or-set.js'
 import { Isolation } from './isolation.js'
 import { LocalOrder } from './local-order.js'
 import { PendingInvalidations } from './pending-invalidations.js'
-import { SKIPPED, type TierGuard } from './tier-guard.js'
-import { TierStack, isEntry, malformed } from './tier-stack.js'
+import { SKIPPED, isThenable, type TierGuard } from './tier-guard.js'
+import { TierStack, isEntry } from './tier-stack.js'
 import { assertTagList, isWellFormed } from '../value/keys.js'
+
+/** A bus message without what every message of this instance carries. */
+type MessageBody = BusMessage extends infer M
+  ? M extends BusMessage
+    ? Omit<M, 'namespace' | 'at' | 'source'>
+    : never
+  : never
 
 /**
  * The {@link Cache} behind `createCache`: the public methods, each a few lines over the parts
@@ -72,14 +79,9 @@ export class CacheEngine implements Cache {
     const report = (tier: string, operation: string, error: unknown): void => events?.tierFailed(tier, operation, error)
     this.pending = new PendingInvalidations(
       {
-        deleteKeys: (keys) => this.tiers.forShared('delete', (st) => st.delete(keys)),
-        invalidateTags: (tags) =>
-          this.tiers.forShared(
-            'invalidateTags',
-            (st) => st.invalidateTags?.(tags),
-            (t) => t.supportsTags,
-          ),
-        clear: () => this.tiers.forShared('clear', (st) => st.clear(this.prefix)),
+        deleteKeys: (keys) => this.tiers.delete(keys, true),
+        invalidateTags: (tags) => this.tiers.invalidateTags(tags, true),
+        clear: () => this.tiers.clear(this.prefix, true),
         publish: (message) => this.bus.publish(message),
       },
       clock,
@@ -116,10 +118,7 @@ export class CacheEngine implements Cache {
       base: s.base,
       lock: options.lock === undefined ? undefined : { locker: options.lock, waitMs: s.lockWaitMs, ttlMs: s.lockTtlMs },
       fullKey: (key) => this.fullKey(key),
-      hitKey: (key) =>
-        typeof key === 'string' && key.length !== 0 && key.length <= this.maxKeyLength && !this.closed
-          ? this.prefix + key
-          : undefined,
+      hitKey: this.hitKey,
       scope: (tags) => this.scope(tags),
       sawLifetime: (ms) => {
         if (ms > this.maxLifetime) this.maxLifetime = ms
@@ -179,33 +178,10 @@ export class CacheEngine implements Cache {
         const entry = entries[j]
         const now = this.clock.now()
         if (entry === undefined) continue
-        if (!isEntry(entry)) {
-          tier.report('getMany', malformed(tier.name))
-          continue
-        }
-        if (entry.expiresAt <= now || (entry.staleAt <= now && options?.allowStale !== true)) continue
-        if (
-          tier.shared
-            ? this.pending.blocks(fullKey, entry.tags) || (!tier.versioned && !this.order.isValid(entry))
-            : !this.order.isValid(entry)
-        )
-          continue
-        if (t > 0) {
-          try {
-            this.isolation.adopt(entry.value)
-          } catch (error) {
-            tier.report('getMany', error)
-            continue
-          }
-          if (this.order.mayWrite(fullKey, startedAt, entry.tags))
-            await this.tiers.write(fullKey, { ...entry, createdAt: startedAt }, undefined, t)
-        }
-        out[i] = this.getOrSetter.served<T>(
-          fullKey,
-          entry.staleAt > now ? 'hit' : 'stale',
-          { entry, tier: t },
-          false,
-        ) as T
+        if (isEntry(entry) && entry.staleAt <= now && options?.allowStale !== true) continue
+        if (!(await this.tiers.accept(t, 'getMany', fullKey, entry, startedAt, undefined))) continue
+        const found = { entry: entry as StoreEntry, tier: t }
+        out[i] = this.getOrSetter.served<T>(fullKey, found.entry.staleAt > now ? 'hit' : 'stale', found, false) as T
         served.add(i)
       }
       pending = pending.filter((i) => !served.has(i))
@@ -225,24 +201,10 @@ export class CacheEngine implements Cache {
     const { failed } = await this.tiers.write(fullKey, entry, 'direct')
     // A shared tier that missed the write still holds the old value, which the bus message below
     // would send other instances to read: delete it there, or keep retrying until it is gone.
-    if (
-      failed.length > 0 &&
-      !(await this.tiers.forShared(
-        'delete',
-        (s) => s.delete([fullKey]),
-        (t) => failed.includes(t),
-      ))
-    )
-      this.pending.addKeys([fullKey])
+    if (failed.length > 0 && !(await this.tiers.delete([fullKey], true))) this.pending.addKeys([fullKey])
     this.events.counters.sets++
     if (this.events.observed) this.events.emit({ type: 'set', key, namespace: this.namespace })
-    await this.publish({
-      type: 'delete',
-      namespace: this.namespace,
-      keys: [fullKey],
-      at: Date.now(),
-      source: this.instanceId,
-    })
+    await this.publish({ type: 'delete', keys: [fullKey] })
   }
 
   async delete(keys: string | readonly string[]): Promise<void> {
@@ -256,13 +218,7 @@ export class CacheEngine implements Cache {
     if (this.events.observed)
       for (const k of fullKeys)
         this.events.emit({ type: 'delete', key: k.slice(this.prefix.length), namespace: this.namespace })
-    await this.publish({
-      type: 'delete',
-      namespace: this.namespace,
-      keys: fullKeys,
-      at: Date.now(),
-      source: this.instanceId,
-    })
+    await this.publish({ type: 'delete', keys: fullKeys })
   }
 
   async invalidateTags(tags: string | readonly string[]): Promise<void> {
@@ -274,13 +230,7 @@ export class CacheEngine implements Cache {
     this.flights.invalidateTags(scoped)
     if (!(await this.tiers.invalidateTags(scoped))) this.pending.addTags(scoped)
     this.events.emit({ type: 'invalidate-tags', tags: list, namespace: this.namespace })
-    await this.publish({
-      type: 'tags',
-      namespace: this.namespace,
-      tags: scoped,
-      at: Date.now(),
-      source: this.instanceId,
-    })
+    await this.publish({ type: 'tags', tags: scoped })
   }
 
   async clear(): Promise<void> {
@@ -289,7 +239,7 @@ export class CacheEngine implements Cache {
     this.flights.invalidateAll()
     if (!(await this.tiers.clear(this.prefix))) this.pending.addClear()
     this.events.emit({ type: 'clear', namespace: this.namespace })
-    await this.publish({ type: 'clear', namespace: this.namespace, at: Date.now(), source: this.instanceId })
+    await this.publish({ type: 'clear' })
   }
 
   async warm(
@@ -343,11 +293,17 @@ export class CacheEngine implements Cache {
   /** Validates a user key and returns it with the namespace. @throws PerfError INVALID_KEY, KEY_TOO_LONG, CACHE_CLOSED */
   private fullKey(key: string): string {
     // The common case first (this runs on every hit); anything else gets the full checks and their typed errors.
-    const ok = typeof key === 'string' && key.length !== 0 && key.length <= this.maxKeyLength && isWellFormed(key)
-    if (ok && !this.closed) return this.prefix + key
+    const plain = this.hitKey(key)
+    if (plain !== undefined && isWellFormed(key)) return plain
     this.assertOpen()
     return this.prefix + this.settings.assertKey(key)
   }
+
+  /** The namespaced key of a plain key of an allowed length while open, well-formedness unchecked; else undefined. */
+  private readonly hitKey = (key: string): string | undefined =>
+    typeof key === 'string' && key.length !== 0 && key.length <= this.maxKeyLength && !this.closed
+      ? this.prefix + key
+      : undefined
 
   private assertOpen(): void {
     if (this.closed) throw new PerfError('CACHE_CLOSED', `[perf:cache] cache "${this.namespace}" is closed`)
@@ -358,12 +314,12 @@ export class CacheEngine implements Cache {
     return tags.map((tag) => this.prefix + tag)
   }
 
-  /** Publishes; a message the bus did not take is retried (other instances' local copies depend on it). */
-  private async publish(message: BusMessage): Promise<void> {
+  /**
+   * Publishes from this instance (the time is informational: receivers order by their own clock);
+   * a message the bus did not take is retried (other instances' local copies depend on it).
+   */
+  private async publish(body: MessageBody): Promise<void> {
+    const message = { ...body, namespace: this.namespace, at: Date.now(), source: this.instanceId } as BusMessage
     if (!(await this.bus.publish(message))) this.pending.addMessage(message)
   }
-}
-
-function isThenable(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function'
 }

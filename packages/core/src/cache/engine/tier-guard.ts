@@ -33,7 +33,7 @@ function isCallerError(error: unknown): boolean {
   )
 }
 
-function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+export function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 

@@ -6,7 +6,7 @@ import type { CacheStore, MaybePromise, ReadHint, StoreEntry, StoreRead } from '
 import type { Isolation } from './isolation.js'
 import type { LocalOrder } from './local-order.js'
 import type { PendingInvalidations } from './pending-invalidations.js'
-import { SKIPPED, TierGuard, type TierGuardOptions } from './tier-guard.js'
+import { SKIPPED, TierGuard, isThenable, type TierGuardOptions } from './tier-guard.js'
 
 /** An entry found in a tier, and which tier answered. */
 export interface Found {
@@ -49,9 +49,6 @@ export function malformed(tier: string): PerfError {
     { context: { tier } },
   )
 }
-
-const isThenable = (value: unknown): value is Promise<unknown> =>
-  typeof (value as Promise<unknown> | null)?.then === 'function'
 
 /**
  * The tiers, fastest first, each behind a {@link TierGuard}: reads fall through and refill the
@@ -106,13 +103,11 @@ export class TierStack {
   }
 
   /**
-   * Reads tiers in order from `from`. Skips entries that are expired, invalidated in this process
-   * (local tiers) or covered by a pending invalidation (shared tiers), and values that cannot be
-   * copied. Refills faster tiers with what a slower one had; local copies count as taken at
-   * `startedAt`, when this read began.
+   * Reads tiers in order from `from` and returns the first entry {@link accept} takes, with the
+   * version each versioned tier had at the read.
    */
   async read(fullKey: string, hint: ReadHint | undefined, startedAt: number, from = 0): Promise<Lookup> {
-    const { order, pending } = this.deps
+    const { pending } = this.deps
     let versions: (string | undefined)[] | undefined
     for (let i = from; i < this.guards.length; i++) {
       const tier = this.guards[i] as TierGuard
@@ -137,27 +132,47 @@ export class TierStack {
         if (result === SKIPPED) continue
         entry = result
       }
-      if (entry === undefined) continue
-      if (!isEntry(entry)) {
-        tier.report('get', malformed(tier.name))
-        continue
-      }
-      if (entry.expiresAt <= this.deps.clock.now()) continue
-      if (tier.shared ? pending.blocks(fullKey, entry.tags) : !order.isValid(entry)) continue
-      if (!tier.versioned && tier.shared && !order.isValid(entry)) continue
-      if (i > 0) {
-        try {
-          this.deps.isolation.adopt(entry.value)
-        } catch (error) {
-          tier.report('get', error)
-          continue
-        }
-        const local = { ...entry, createdAt: startedAt }
-        if (order.mayWrite(fullKey, startedAt, entry.tags)) await this.write(fullKey, local, versions, i)
-      }
+      if (entry === undefined || !(await this.accept(i, 'get', fullKey, entry, startedAt, versions))) continue
       return { found: { entry, tier: i }, versions }
     }
     return { found: undefined, versions }
+  }
+
+  /**
+   * Whether `entry`, as tier `index` answered it, may be served: it has the shape of an entry, has
+   * not expired, is not invalidated in this process (local tiers; shared tiers that do not order
+   * themselves) nor covered by a pending invalidation (shared tiers), and its value can be copied.
+   * An entry from a slower tier is then copied into the faster ones (local copies count as taken at
+   * `startedAt`). Anything unusable is reported and read as a miss.
+   */
+  async accept(
+    index: number,
+    operation: string,
+    fullKey: string,
+    entry: unknown,
+    startedAt: number,
+    versions: WriteOrder,
+  ): Promise<boolean> {
+    const { order, pending } = this.deps
+    const tier = this.guards[index] as TierGuard
+    if (!isEntry(entry)) {
+      tier.report(operation, malformed(tier.name))
+      return false
+    }
+    if (entry.expiresAt <= this.deps.clock.now()) return false
+    if (tier.shared && pending.blocks(fullKey, entry.tags)) return false
+    // This process's order vouches for local tiers and for shared tiers that do not order themselves.
+    if (!(tier.shared && tier.versioned) && !order.isValid(entry)) return false
+    if (index === 0) return true
+    try {
+      this.deps.isolation.adopt(entry.value)
+    } catch (error) {
+      tier.report(operation, error)
+      return false
+    }
+    if (order.mayWrite(fullKey, startedAt, entry.tags))
+      await this.write(fullKey, { ...entry, createdAt: startedAt }, versions, index)
+    return true
   }
 
   /**
@@ -199,23 +214,24 @@ export class TierStack {
     return { failed, refused }
   }
 
-  /** Deletes keys everywhere; resolves whether every shared tier took it. */
-  async delete(fullKeys: readonly string[]): Promise<boolean> {
-    return this.each('delete', (s) => s.delete(fullKeys))
+  /** Deletes keys everywhere (or in shared tiers only); resolves whether every shared tier took it. */
+  async delete(fullKeys: readonly string[], sharedOnly = false): Promise<boolean> {
+    return this.each('delete', (s) => s.delete(fullKeys), sharedOnly)
   }
 
   /** Records tag invalidations in the tiers that keep them; resolves whether every shared one took it. */
-  async invalidateTags(scopedTags: readonly string[]): Promise<boolean> {
+  async invalidateTags(scopedTags: readonly string[], sharedOnly = false): Promise<boolean> {
     return this.each(
       'invalidateTags',
       (s) => s.invalidateTags?.(scopedTags),
+      sharedOnly,
       (t) => t.supportsTags,
     )
   }
 
-  /** Clears a prefix everywhere; resolves whether every shared tier took it. */
-  async clear(prefix: string): Promise<boolean> {
-    return this.each('clear', (s) => s.clear(prefix))
+  /** Clears a prefix everywhere (or in shared tiers only); resolves whether every shared tier took it. */
+  async clear(prefix: string, sharedOnly = false): Promise<boolean> {
+    return this.each('clear', (s) => s.clear(prefix), sharedOnly)
   }
 
   /** Local tiers only (what a bus message or gap asks of this process). */
@@ -223,23 +239,14 @@ export class TierStack {
     for (const t of this.guards) if (!t.shared) void t.call(operation, fn as never)
   }
 
-  /** Shared tiers only (the retry of a pending invalidation). */
-  async forShared(
-    operation: string,
-    fn: (store: CacheStore) => unknown,
-    filter: (t: TierGuard) => boolean = () => true,
-  ): Promise<boolean> {
-    return this.each(operation, fn, (t) => t.shared && filter(t))
-  }
-
   private async each(
     operation: string,
     fn: (store: CacheStore) => unknown,
+    sharedOnly: boolean,
     filter: (t: TierGuard) => boolean = () => true,
   ): Promise<boolean> {
-    const results = await Promise.all(
-      this.guards.filter(filter).map(async (t) => ({ t, r: await t.call(operation, fn as never) })),
-    )
+    const tiers = this.guards.filter((t) => (t.shared || !sharedOnly) && filter(t))
+    const results = await Promise.all(tiers.map(async (t) => ({ t, r: await t.call(operation, fn as never) })))
     return results.every(({ t, r }) => !t.shared || r !== SKIPPED)
   }
 
