@@ -141,6 +141,25 @@ export type {
   TopOptions,
 } from './monitor/index.js'
 
+// SQL-level adapter kit (for adapters of ORMs and query builders that speak SQL)
+export {
+  ALL_TABLES_TAG,
+  TABLE_TAG_PREFIX,
+  tableTag,
+  tableTags,
+  sqlResultKey,
+  TransactionInvalidations,
+} from './sql/index.js'
+export type {
+  CommittedInvalidations,
+  SqlDialect,
+  SqlTable,
+  SqlTablesOptions,
+  SqlTouches,
+  SqlWrite,
+  SqlWriteKind,
+} from './sql/index.js'
+
 // resilience
 export { CircuitBreaker, withTimeout, SlidingWindowLimiter } from './resilience/index.js'
 export type {
