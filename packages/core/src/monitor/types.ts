@@ -23,6 +23,10 @@ export interface QueryEvent {
   error?: unknown
   /** Cache outcome when a cache was consulted. */
   cache?: 'hit' | 'stale' | 'miss' | 'grace' | 'bypass'
+  /** Tables the statement reads or writes, when the adapter knows them (`sqlTables` names, unqualified). */
+  tables?: readonly string[]
+  /** Whether it ran inside a transaction. */
+  inTransaction?: boolean
   /** Where in application code it was issued (file:line), when captured. */
   callSite?: string
 }
