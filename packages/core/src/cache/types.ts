@@ -254,8 +254,7 @@ export interface LookupOptions {
  * a value the codec cannot hold (those are counted and reported as for getOrSet).
  */
 export type CacheLookup<T> =
-  | { hit: true; value: T; meta: CacheMeta }
-  | { hit: false; fill(value: T, options?: EntryOptions): Promise<boolean> }
+  { hit: true; value: T; meta: CacheMeta } | { hit: false; fill(value: T, options?: EntryOptions): Promise<boolean> }
 
 /** Options for `get` and `getMany`. */
 export interface GetOptions {
