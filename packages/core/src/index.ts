@@ -148,6 +148,7 @@ export {
   tableTag,
   tableTags,
   sqlResultKey,
+  sqlTables,
   TransactionInvalidations,
 } from './sql/index.js'
 export type {
