@@ -429,6 +429,53 @@ describe('sqlTables() unknown', () => {
 })
 
 describe('sqlTables() lexing edge cases (ported from rawSqlEffect)', () => {
+  it('holds every statement of the rawSqlEffect tests (names now keep their schema)', () => {
+    const w = (...names: string[]): SqlTouches => ({ kind: 'write', reads: [], writes: writes(...names) })
+    const cases: [string, SqlTouches][] = [
+      ['INSERT INTO "User" ("email") VALUES ($1)', w('User')],
+      ['update public."Post" set title = $1 where id = $2', w('public.Post')],
+      ['DELETE FROM ONLY comments WHERE id = 1', w('comments')],
+      ['MERGE INTO "Tag" t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE', { ...w('Tag'), reads: reads('src') }],
+      [
+        'WITH moved AS (DELETE FROM "Post" WHERE id = 1 RETURNING *) INSERT INTO archive SELECT * FROM moved',
+        w('Post', 'archive'),
+      ],
+      ['SELECT * FROM "User" WHERE id = $1 FOR UPDATE', read('User')],
+      ['INSERT INTO "Tag" (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name', w('Tag')],
+      [`SELECT 'DELETE FROM "User"' AS s -- UPDATE "Post"\n/* INSERT INTO x */`, read()],
+      ['SELECT $tag$ UPDATE "User" SET x = 1 $tag$, $$DELETE FROM y$$', read()],
+      ['SET search_path TO x', read()],
+      ['CREATE INDEX ON "User" (email)', read()],
+      ['TRUNCATE "User" CASCADE', w('User:truncate-cascade')],
+      ['truncate table only "public"."User" restart identity cascade', w('public.User:truncate-cascade')],
+      [
+        'TRUNCATE TABLE "Post", ONLY public."Tag" * RESTART IDENTITY CASCADE',
+        w('Post:truncate-cascade', 'public.Tag:truncate-cascade'),
+      ],
+      ['TRUNCATE a, b', w('a:truncate', 'b:truncate')],
+      ['TRUNCATE "User" CONTINUE IDENTITY RESTRICT; DELETE FROM "Post"', w('User:truncate', 'Post')],
+      ['TRUNCATE "User" /* CASCADE */ -- CASCADE', w('User:truncate')],
+      ['GRANT TRUNCATE ON "User" TO app', read()],
+      ['CREATE TRIGGER t BEFORE TRUNCATE ON "User" EXECUTE FUNCTION f()', read()],
+      [
+        `WITH x AS (SELECT E'it\\'s -- not a comment'), d AS (DELETE FROM "Post" RETURNING 1) SELECT * FROM x, d`,
+        w('Post'),
+      ],
+      ['WITH x AS (SELECT 1 -- why\r), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1', w('Post')],
+      ['SELECT 1 -- why\r\nDELETE FROM "Tag"', w('Tag')],
+      ['SELECT $q1$ DELETE FROM "Tag" $q1$ AS s', read()],
+      ['WITH s AS (SELECT $$ DELETE FROM "Tag" $$), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1', w('Post')],
+      [`WITH x AS (SELECT 'C:\\'"p"), d AS (DELETE FROM "Post" RETURNING 1) SELECT 1`, w('Post')],
+      ['SELECT 1 /* a /* DELETE FROM x */ UPDATE y SET z = 1 */', read()],
+      ['UPDATE "we""ird" SET a = 1', w('we"ird')],
+      ['DELETE FROM `my``table`', w('my`table')],
+    ]
+    for (const [sql, expected] of cases) expect(pg(sql), sql).toEqual(expected)
+    for (const sql of ['CALL refresh_everything()', 'DO $$ BEGIN UPDATE x SET y = 1; END $$', 'SELECT 1; CALL p()']) {
+      expect(pg(sql).kind, sql).toBe('unknown')
+    }
+  })
+
   it('finds a writable CTE DELETE after an E-string with an escaped quote', () => {
     const sql = `WITH x AS (SELECT E'it\\'s -- not a comment'), d AS (DELETE FROM "Post" RETURNING 1) SELECT * FROM x, d`
     expect(pg(sql)).toEqual({ kind: 'write', reads: [], writes: writes('Post') })
@@ -473,6 +520,30 @@ describe('sqlTables() lexing edge cases (ported from rawSqlEffect)', () => {
     // A backslash escapes the quote, so the string goes on.
     expect(my("SELECT 'a\\'; DELETE FROM x; '")).toEqual(read())
     expect(my('SELECT "a\\"; DELETE FROM x; "')).toEqual(read())
+  })
+})
+
+describe('sqlTables() documentation', () => {
+  it('returns what the JSDoc example says', () => {
+    expect(
+      sqlTables(
+        'WITH d AS (DELETE FROM app.carts WHERE id = $1 RETURNING *) INSERT INTO "Log" SELECT * FROM d JOIN users u ON u.id = d.user_id',
+      ),
+    ).toEqual({
+      kind: 'write',
+      reads: [{ schema: undefined, name: 'users' }],
+      writes: [
+        { table: { schema: 'app', name: 'carts' }, kind: 'rows' },
+        { table: { schema: undefined, name: 'Log' }, kind: 'rows' },
+      ],
+    })
+  })
+
+  it('does not read DUAL (MySQL) or ROWS FROM as tables, and does not see CASCADE drops of other objects as reads', () => {
+    expect(my('SELECT 1 FROM DUAL')).toEqual(read())
+    expect(pg('SELECT * FROM ROWS FROM (f(), g()) AS x(a, b), users')).toEqual(read('users'))
+    expect(pg('DROP TYPE mood CASCADE').kind).toBe('unknown')
+    expect(pg('DROP INDEX i')).toEqual(read())
   })
 })
 

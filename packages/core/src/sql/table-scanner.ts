@@ -57,6 +57,9 @@ const CREATE_OBJECTS = new Set([
   ...['EXTENSION', 'ROLE', 'USER', 'DOMAIN', 'EVENT', 'AGGREGATE', 'OPERATOR', 'PUBLICATION', 'SUBSCRIPTION'],
   ...['SERVER', 'CAST', 'COLLATION', 'CONVERSION', 'LANGUAGE', 'TABLESPACE', 'STATISTICS', 'TEXT', 'ACCESS'],
 ])
+/** Length of the longest keyword above (STRAIGHT_JOIN, HIGH_PRIORITY, SUBSCRIPTION). */
+const MAX_KEYWORD = 13
+
 /** More objects of ALTER and DROP without rows: ALTER SYSTEM, ALTER DEFAULT PRIVILEGES, DROP UNIQUE INDEX, ... */
 const ALTER_OBJECTS = new Set(['SYSTEM', 'DEFAULT', 'LARGE', 'UNIQUE', 'TABLESPACE', 'LOGFILE', 'INSTANCE', 'RESOURCE'])
 
@@ -72,7 +75,7 @@ class TableScanner {
   readonly #sql: string
   readonly #mysql: boolean
   /** Tokens without comments. */
-  readonly #toks: Token[] = []
+  readonly #toks: Token[]
   /** Upper-case text of each word that may be a keyword; '' for other tokens and for `x.word`. */
   readonly #kw: string[] = []
   /** CTE names of the current statement, folded like table names. */
@@ -85,15 +88,24 @@ class TableScanner {
     this.#sql = sql
     this.#mysql = dialect === 'mysql'
     const all = tokenize(sql, this.#mysql ? { mysql: true } : { postgres: true })
+    let comments = 0
     for (const t of all) {
-      if (t.kind === Tok.comment) {
-        // MySQL executes `/*! ... */` (and `/*!50001 ... */`): its content is SQL we do not read.
-        if (this.#mysql && sql.charCodeAt(t.start + 2) === 33) this.unknown = true
-        continue
-      }
-      const prev = this.#toks[this.#toks.length - 1]
-      this.#kw.push(t.kind === Tok.word && prev?.kind !== Tok.dot ? sql.slice(t.start, t.end).toUpperCase() : '')
-      this.#toks.push(t)
+      if (t.kind !== Tok.comment) continue
+      comments++
+      // MySQL executes `/*! ... */` (and `/*!50001 ... */`): its content is SQL we do not read.
+      if (this.#mysql && sql.charCodeAt(t.start + 2) === 33) this.unknown = true
+    }
+    const toks = comments === 0 ? all : all.filter((t) => t.kind !== Tok.comment)
+    this.#toks = toks
+    const kw = this.#kw
+    for (let k = 0; k < toks.length; k++) {
+      const t = toks[k]!
+      // No keyword we act on is longer than MAX_KEYWORD: longer words are names, never upper-cased.
+      kw.push(
+        t.kind === Tok.word && t.end - t.start <= MAX_KEYWORD && toks[k - 1]?.kind !== Tok.dot
+          ? sql.slice(t.start, t.end).toUpperCase()
+          : '',
+      )
     }
   }
 
@@ -147,7 +159,7 @@ class TableScanner {
       case 'ALTER':
         return this.#alter(start, end)
       case 'DROP':
-        return this.#drop(start)
+        return this.#drop(start, end)
       case 'RENAME':
         return this.#rename(start, end)
       case 'REFRESH':
@@ -186,10 +198,12 @@ class TableScanner {
           expect = role
           continue
         }
-        if (kw === 'LATERAL' || kw === 'ONLY') {
+        // `ROWS FROM (f(), g())` is a function list; MySQL's DUAL is no table.
+        if (kw === 'LATERAL' || kw === 'ONLY' || (kw === 'ROWS' && kws[k + 1] === 'FROM')) {
           expect = role
           continue
         }
+        if (kw === 'DUAL' && this.#mysql) continue
         const named = this.#name(k)
         if (named !== undefined) {
           // `name(` is a set-returning function (unnest, generate_series, json_table): not a table.
@@ -417,7 +431,7 @@ class TableScanner {
   }
 
   /** DROP TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE [IF EXISTS] a, b: `ddl`; DROP SCHEMA / DATABASE / OWNED: unknown. */
-  #drop(start: number): void {
+  #drop(start: number, end: number): void {
     const kw = this.#kw[start + 1]
     if (kw === 'SCHEMA' || kw === 'DATABASE' || kw === 'OWNED') {
       this.unknown = true
@@ -425,7 +439,11 @@ class TableScanner {
     }
     const object = this.#skip(start + 1, new Set(['TEMPORARY']))
     const j = this.#tableObject(object)
-    if (j === -1) return this.#otherObject(object)
+    if (j === -1) {
+      // DROP TYPE | DOMAIN | EXTENSION ... CASCADE drops the columns or tables that use them.
+      if (this.#findAtLevel(object, end, 'CASCADE') !== -1) this.unknown = true
+      return this.#otherObject(object)
+    }
     const tables: SqlTable[] = []
     this.#nameList(this.#skip(j, new Set(['IF', 'EXISTS'])), tables)
     if (tables.length === 0) this.unknown = true
