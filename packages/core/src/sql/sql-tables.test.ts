@@ -58,6 +58,7 @@ describe('sqlTables() SELECT', () => {
       pg('SELECT id FROM a UNION ALL SELECT id FROM b INTERSECT SELECT id FROM c EXCEPT SELECT id FROM d'),
     ).toEqual(read('a', 'b', 'c', 'd'))
     expect(pg('(SELECT id FROM a) UNION (SELECT id FROM b)')).toEqual(read('a', 'b'))
+    expect(pg('SELECT * FROM a UNION ALL TABLE b')).toEqual(read('a', 'b'))
     expect(pg('SELECT coalesce((SELECT max(x) FROM a), 0)')).toEqual(read('a'))
   })
 
@@ -188,17 +189,54 @@ describe('sqlTables() INSERT, UPDATE, DELETE, MERGE', () => {
     })
   })
 
-  it('writes every table of a MySQL multi-table UPDATE, conservatively', () => {
+  it('writes the tables a MySQL multi-table UPDATE sets, and reads the others', () => {
     expect(my('UPDATE a JOIN b ON a.id = b.a SET a.x = b.y WHERE b.z IN (SELECT z FROM c)')).toEqual({
       kind: 'write',
-      reads: reads('c'),
-      writes: writes('a', 'b'),
+      reads: reads('c', 'b'),
+      writes: writes('a'),
     })
-    expect(my('UPDATE LOW_PRIORITY IGNORE a, b SET a.x = b.y')).toEqual({
+    expect(my('UPDATE LOW_PRIORITY IGNORE a, b SET a.x = b.y, b.n = b.n + 1')).toEqual({
       kind: 'write',
       reads: [],
       writes: writes('a', 'b'),
     })
+    expect(my('UPDATE `db`.`t` AS x JOIN u ON u.id = x.u SET x.v = CONCAT(u.a, u.b) ORDER BY x.id LIMIT 5')).toEqual({
+      kind: 'write',
+      reads: reads('u'),
+      writes: writes('db.t'),
+    })
+    expect(my('UPDATE t a JOIN t b ON a.parent = b.id SET a.depth = b.depth + 1')).toEqual({
+      kind: 'write',
+      reads: reads('t'),
+      writes: writes('t'),
+    })
+    expect(my('UPDATE a JOIN db.b ON true SET db.b.x = 1')).toEqual({
+      kind: 'write',
+      reads: reads('a'),
+      writes: writes('db.b'),
+    })
+    expect(my('WITH x AS (SELECT * FROM s) UPDATE t JOIN x ON t.id = x.id SET t.v = x.v')).toEqual({
+      kind: 'write',
+      reads: reads('s'),
+      writes: writes('t'),
+    })
+  })
+
+  it('writes every table of a MySQL multi-table UPDATE when SET does not say which', () => {
+    // An unqualified column could belong to either table.
+    expect(my('UPDATE a JOIN b ON a.id = b.a SET x = 1')).toEqual({
+      kind: 'write',
+      reads: [],
+      writes: writes('a', 'b'),
+    })
+    // CASE ... WHEN inside an assignment does not end the SET list.
+    expect(my('UPDATE a JOIN b ON true SET a.x = CASE WHEN b.y THEN 1 END, b.z = 2')).toEqual({
+      kind: 'write',
+      reads: [],
+      writes: writes('a', 'b'),
+    })
+    expect(my('UPDATE a JOIN b ON true SET zz.x = 1')).toEqual({ kind: 'write', reads: [], writes: writes('a', 'b') })
+    expect(my('UPDATE a JOIN b ON true')).toEqual({ kind: 'write', reads: [], writes: writes('a', 'b') })
   })
 
   it('writes the DELETE target and reads DELETE ... USING', () => {
@@ -227,6 +265,18 @@ describe('sqlTables() INSERT, UPDATE, DELETE, MERGE', () => {
       reads: [],
       writes: writes('a', 'b'),
     })
+    expect(my('DELETE t1 FROM t1 LEFT JOIN t2 ON t1.id = t2.id WHERE t2.id IS NULL')).toEqual({
+      kind: 'write',
+      reads: reads('t2'),
+      writes: writes('t1'),
+    })
+    expect(my('DELETE x.* FROM db.t1 AS x JOIN t2 y ON x.id = y.id')).toEqual({
+      kind: 'write',
+      reads: reads('t2'),
+      writes: writes('db.t1'),
+    })
+    // A target naming no listed table or alias: every table, conservatively.
+    expect(my('DELETE zz FROM a JOIN b ON true')).toEqual({ kind: 'write', reads: [], writes: writes('a', 'b') })
     expect(my('DELETE LOW_PRIORITY QUICK IGNORE FROM t WHERE a = 1')).toEqual({
       kind: 'write',
       reads: [],

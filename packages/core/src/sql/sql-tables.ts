@@ -25,10 +25,12 @@ const UNKNOWN: SqlTouches = freeze({ kind: 'unknown', reads: [], writes: [] })
  *   in subqueries anywhere, CTE bodies, UPDATE ... FROM, DELETE ... USING, MERGE ... USING,
  *   INSERT ... SELECT, `TABLE t`, `COPY t TO`, `CREATE TABLE | VIEW x AS <query>`. CTE names,
  *   functions in FROM (`unnest(...)`, `generate_series(...)`) and `(VALUES ...)` are not tables.
- * - Writes, kind `rows`: INSERT (IGNORE, ON CONFLICT, ON DUPLICATE KEY UPDATE), REPLACE, UPDATE
- *   (MySQL's multi-table `UPDATE a JOIN b`: every listed table, conservatively), DELETE (MySQL's
- *   `DELETE a FROM a JOIN b`: every table of the FROM list, conservatively), MERGE INTO, COPY
- *   ... FROM, LOAD DATA | XML, data-modifying CTEs. `truncate` / `truncate-cascade`: TRUNCATE.
+ * - Writes, kind `rows`: INSERT (IGNORE, ON CONFLICT, ON DUPLICATE KEY UPDATE), REPLACE, UPDATE,
+ *   DELETE, MERGE INTO, COPY ... FROM, LOAD DATA | XML, data-modifying CTEs. MySQL's multi-table
+ *   `UPDATE a JOIN b ... SET a.x = ...` writes the tables (or aliases) SET qualifies and reads
+ *   the rest, and `DELETE a FROM a JOIN b` writes the targets before FROM and reads the rest;
+ *   when that is unclear (`SET x = 1`, an unknown target) every listed table is written.
+ *   `truncate` / `truncate-cascade`: TRUNCATE.
  *   `ddl`: ALTER and DROP of TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE (a new name from
  *   RENAME TO or SET SCHEMA too), MySQL's RENAME TABLE (both names), REFRESH MATERIALIZED VIEW.
  * - Read with no writes: SELECT (FOR UPDATE too), SHOW, SET, transaction control, GRANT,

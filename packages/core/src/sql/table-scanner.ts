@@ -5,7 +5,9 @@ import type { SqlDialect, SqlTable, SqlTouches, SqlWrite, SqlWriteKind } from '.
 const NONE = 0
 const READ = 1
 const WRITE = 2
-type Role = typeof NONE | typeof READ | typeof WRITE
+/** A table of a MySQL multi-table UPDATE or DELETE: written or read, decided at the end of the statement. */
+const PENDING = 3
+type Role = typeof NONE | typeof READ | typeof WRITE | typeof PENDING
 
 /** One parenthesised level of the statement (the statement itself is the outermost). */
 interface Frame {
@@ -13,7 +15,7 @@ interface Frame {
   query: boolean
   /** Inside a FROM / USING / UPDATE table list: a `,` or JOIN starts another reference with this role. */
   list: Role
-  /** What FROM starts: READ, or WRITE in MySQL's `DELETE a, b FROM a JOIN b`. */
+  /** What FROM starts: READ, or PENDING in MySQL's `DELETE a, b FROM a JOIN b`. */
   fromRole: Role
   /** USING starts a read list (DELETE ... USING, MERGE ... USING), not JOIN's `USING (cols)`. */
   usingList: boolean
@@ -27,6 +29,8 @@ interface Frame {
 const KIND_RANK: Record<SqlWriteKind, number> = { truncate: 0, rows: 1, ddl: 2, 'truncate-cascade': 3 }
 
 const QUERY_START = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'REPLACE'])
+/** Words before PostgreSQL's `TABLE t` inside a query. */
+const SET_OPERATION = new Set(['UNION', 'INTERSECT', 'EXCEPT', 'ALL', 'DISTINCT'])
 /** Words that end a FROM / USING / UPDATE table list at their level. */
 const LIST_END = new Set([
   ...['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'FOR', 'UNION', 'INTERSECT'],
@@ -64,6 +68,32 @@ const MAX_KEYWORD = 13
 const ALTER_OBJECTS = new Set(['SYSTEM', 'DEFAULT', 'LARGE', 'UNIQUE', 'TABLESPACE', 'LOGFILE', 'INSTANCE', 'RESOURCE'])
 
 /**
+ * A MySQL multi-table UPDATE or DELETE: its tables are written only if the statement names them
+ * as targets (DELETE's list before FROM, UPDATE's `SET alias.col =`), else read.
+ */
+interface MultiTable {
+  /** Tables of the UPDATE list or the DELETE's FROM list, in order. */
+  tables: SqlTable[]
+  /** Alias or table name → table, from the list. */
+  aliases: Map<string, SqlTable>
+  /** DELETE: the targets before FROM. UPDATE: the qualifiers of SET assignments. */
+  targets: SqlTable[]
+  /** UPDATE: an assignment without a qualifier (`SET x = 1`), so any table may be written. */
+  ambiguous: boolean
+  /** UPDATE (the SET list decides) or DELETE (the names before FROM do). */
+  isUpdate: boolean
+  /** UPDATE: the frame whose SET list is being read, until WHERE, ORDER BY or LIMIT. */
+  setFrame: Frame | undefined
+}
+
+function newMulti(isUpdate: boolean): MultiTable {
+  return { tables: [], aliases: new Map(), targets: [], ambiguous: false, isUpdate, setFrame: undefined }
+}
+
+/** Words after a table name that are not its alias (MySQL index hints and partitions, PostgreSQL sampling). */
+const NOT_ALIAS = new Set(['USE', 'FORCE', 'PARTITION', 'TABLESAMPLE', 'STRAIGHT_JOIN'])
+
+/**
  * Walks the tokens of a statement or script once, collecting the tables read and written. Not
  * a parser: it tracks parenthesis levels, FROM / JOIN / USING lists, CTE names and the targets
  * of data-changing verbs, and reports `unknown` whenever a verb's target cannot be found.
@@ -83,6 +113,7 @@ class TableScanner {
   /** Table writes recorded so far (duplicates included): tells whether a DML statement found its target. */
   #writeHits = 0
   #stmtStart = 0
+  #multi: MultiTable | undefined
 
   constructor(sql: string, dialect: SqlDialect) {
     this.#sql = sql
@@ -179,6 +210,7 @@ class TableScanner {
     const frames: Frame[] = [newFrame(true)]
     let expect: Role = NONE
     let expectCte = false
+    this.#multi = undefined
     for (let k = start; k < end; k++) {
       const kind = toks[k]!.kind
       const kw = kws[k]!
@@ -207,7 +239,10 @@ class TableScanner {
         const named = this.#name(k)
         if (named !== undefined) {
           // `name(` is a set-returning function (unnest, generate_series, json_table): not a table.
-          if (toks[named[1]]?.kind !== Tok.open) this.#touch(named[0], role)
+          if (toks[named[1]]?.kind !== Tok.open) {
+            if (role === PENDING) this.#pending(named[0], named[1])
+            else this.#touch(named[0], role)
+          }
           k = named[1] - 1
           continue
         }
@@ -226,7 +261,8 @@ class TableScanner {
         continue
       }
       if (kind === Tok.comma) {
-        if (f.list !== NONE) expect = f.list
+        if (this.#multi?.setFrame === f) this.#assignment(k + 1)
+        else if (f.list !== NONE) expect = f.list
         else if (f.inWith) expectCte = true
         continue
       }
@@ -273,8 +309,9 @@ class TableScanner {
             f.inWith = false
             if (!this.#isTable(j)) this.unknown = true
             else {
-              // PostgreSQL's one target, or MySQL's `UPDATE a JOIN b ... SET`: every listed table, conservatively.
-              expect = f.list = WRITE
+              // PostgreSQL has one target; MySQL's `UPDATE a JOIN b ... SET a.x = ...` writes the tables SET names.
+              expect = f.list = this.#mysql ? PENDING : WRITE
+              if (this.#mysql) this.#multi = newMulti(true)
               k = j - 1
             }
           }
@@ -282,7 +319,25 @@ class TableScanner {
         case 'DELETE':
           if (this.#isDml(k)) k = this.#delete(k, end, f, (role) => (expect = role))
           break
+        case 'TABLE':
+          // `UNION TABLE t`, `(TABLE t)`: PostgreSQL's short SELECT * FROM t.
+          f.list = NONE
+          f.inWith = false
+          f.fromRole = READ
+          if (f.query && (k === start || SET_OPERATION.has(kws[k - 1]!) || toks[k - 1]!.kind === Tok.open))
+            expect = READ
+          break
+        case 'SET':
+          f.list = NONE
+          if (this.#multi?.isUpdate === true && this.#multi.setFrame === undefined) {
+            this.#multi.setFrame = f
+            this.#assignment(k + 1)
+          }
+          break
         default:
+          // Only these end MySQL's SET list: `CASE WHEN` and function names sit inside assignments.
+          if (this.#multi?.setFrame === f && (kw === 'WHERE' || kw === 'ORDER' || kw === 'LIMIT'))
+            this.#multi.setFrame = undefined
           if (LIST_END.has(kw)) {
             f.list = NONE
             if (kw === 'SELECT' || kw === 'VALUES' || kw === 'TABLE') {
@@ -292,6 +347,47 @@ class TableScanner {
           }
       }
     }
+    if (this.#multi !== undefined) this.#resolveMulti(this.#multi)
+  }
+
+  /** MySQL multi-table UPDATE / DELETE: writes the targets, reads the other tables; all written when unsure. */
+  #resolveMulti(multi: MultiTable): void {
+    this.#multi = undefined
+    const written = new Set<SqlTable>()
+    let sure = !multi.ambiguous && multi.targets.length > 0
+    for (const target of multi.targets) {
+      const table = target.schema === undefined ? multi.aliases.get(target.name) : undefined
+      if (table !== undefined) written.add(table)
+      else {
+        const qualified = multi.tables.find((t) => t.name === target.name && t.schema === target.schema)
+        if (qualified === undefined) sure = false
+        else written.add(qualified)
+      }
+    }
+    for (const table of multi.tables) this.#touch(table, !sure || written.has(table) ? WRITE : READ)
+  }
+
+  /** A table of a MySQL multi-table list, and its alias (`t AS x`, `t x`) at `j`. */
+  #pending(table: SqlTable, j: number): void {
+    // A CTE joined into the statement is no table.
+    if (table.schema === undefined && this.#ctes.has(table.name)) return
+    const multi = this.#multi
+    if (multi === undefined) return this.#touch(table, WRITE)
+    multi.tables.push(table)
+    if (!multi.aliases.has(table.name)) multi.aliases.set(table.name, table)
+    if (this.#kw[j] === 'AS') j++
+    if (this.#isName(j) && !NOT_ALIAS.has(this.#kw[j]!)) multi.aliases.set(this.#ident(j), table)
+  }
+
+  /** One `SET qualifier.col = ...` assignment of a MySQL multi-table UPDATE, at `j`. */
+  #assignment(j: number): void {
+    const multi = this.#multi!
+    const named = this.#name(j)
+    // `a.col` names table (or alias) a; `db.a.col` names db.a; a bare `col` could be any table's.
+    const parts = named === undefined ? 0 : named[1] - j
+    if (parts === 3) multi.targets.push({ schema: undefined, name: this.#ident(j) })
+    else if (parts === 5) multi.targets.push({ schema: this.#ident(j), name: this.#ident(j + 2) })
+    else multi.ambiguous = true
   }
 
   /** `DELETE [mods] FROM t [, ...] [USING ...]` or MySQL's `DELETE a, b FROM a JOIN b`; returns the index to resume before. */
@@ -309,10 +405,24 @@ class TableScanner {
       setExpect(WRITE)
       return j - 1
     }
-    // Multi-table form: the names before FROM may be aliases, so every table of the FROM list is written.
-    if (this.#findAtLevel(j, end, 'FROM') === -1) this.unknown = true
-    else f.fromRole = WRITE
-    return k
+    // MySQL's multi-table form: `DELETE a, b.* FROM ...` names targets (tables or aliases) before FROM.
+    const multi = newMulti(false)
+    for (;;) {
+      const named = this.#name(j)
+      if (named === undefined) break
+      multi.targets.push(named[0])
+      j = named[1]
+      if (this.#toks[j]?.kind === Tok.dot && this.#toks[j + 1]?.kind === Tok.op) j += 2
+      if (this.#toks[j]?.kind !== Tok.comma) break
+      j++
+    }
+    if (multi.targets.length === 0 || this.#kw[j] !== 'FROM') {
+      this.unknown = true
+      return k
+    }
+    this.#multi = multi
+    f.fromRole = PENDING
+    return j - 1
   }
 
   /** INSERT / REPLACE / MERGE INTO target at `k`: records it and returns the index after it, or undefined when `k` is not a statement. */
