@@ -671,6 +671,14 @@ describe('sqlTables() robustness', () => {
     expect(pg('SELECT * FROM "x"')).toEqual(read('x'))
   })
 
+  it('does not remember texts over 8 KB', () => {
+    const sql = `SELECT * FROM big_t WHERE a IN (${'1, '.repeat(3000)}1)`
+    const first = pg(sql)
+    expect(first).toEqual(read('big_t'))
+    expect(pg(sql)).not.toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+
   it('returns unknown for a non-string', () => {
     expect(sqlTables(undefined as unknown as string).kind).toBe('unknown')
   })
