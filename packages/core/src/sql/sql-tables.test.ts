@@ -72,6 +72,9 @@ describe('sqlTables() SELECT', () => {
       ),
     ).toEqual(read('nodes'))
     expect(pg('WITH "X" AS MATERIALIZED (SELECT 1) SELECT * FROM "X", x')).toEqual(read('x'))
+    // A CTE name is in scope only inside the parentheses that define it.
+    expect(pg('SELECT * FROM (WITH t AS (SELECT 1) SELECT * FROM t) s JOIN t ON true')).toEqual(read('t'))
+    expect(pg('SELECT (WITH t AS (SELECT 1) SELECT * FROM t), (SELECT * FROM t)')).toEqual(read('t'))
     // A CTE name shadows only the unqualified name.
     expect(pg('WITH users AS (SELECT 1) SELECT * FROM users, app.users')).toEqual(read('app.users'))
   })
@@ -562,6 +565,11 @@ describe('sqlTables() lexing edge cases (ported from rawSqlEffect)', () => {
     expect(pg('DELETE FROM `my``table`')).toMatchObject({ writes: writes('my`table') })
   })
 
+  it('reads a MySQL "..." where a table name must be as an identifier (ANSI_QUOTES)', () => {
+    expect(my('SELECT "a" FROM "users" JOIN "db"."posts" ON true')).toEqual(read('users', 'db.posts'))
+    expect(my('INSERT INTO "t" VALUES (1)')).toEqual({ kind: 'write', reads: [], writes: writes('t') })
+  })
+
   it('reads MySQL text as MySQL does', () => {
     // MySQL block comments do not nest: the DELETE runs.
     expect(my('SELECT 1 /* a /* */; DELETE FROM x')).toMatchObject({ kind: 'write', writes: writes('x') })
@@ -667,8 +675,8 @@ describe('sqlTables() robustness', () => {
     }).toThrow()
     expect(pg(sql).reads).toEqual(reads('memo_a', 'memo_b'))
     // Dialects are remembered apart.
-    expect(my('SELECT * FROM "x"')).toEqual(read())
-    expect(pg('SELECT * FROM "x"')).toEqual(read('x'))
+    expect(my('SELECT * FROM MemoUsers')).toEqual(read('MemoUsers'))
+    expect(pg('SELECT * FROM MemoUsers')).toEqual(read('memousers'))
   })
 
   it('does not remember texts over 8 KB', () => {

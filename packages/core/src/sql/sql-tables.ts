@@ -40,11 +40,12 @@ const UNKNOWN: SqlTouches = freeze({ kind: 'unknown', reads: [], writes: [] })
  *   with another word, a data-changing verb whose target is missing, MySQL `/*! ... *\/`
  *   comments (MySQL runs their content). A script is `unknown` if any statement is.
  * - Not seen: side effects of functions (`SELECT nextval('s')`, `SELECT my_func()` are reads),
- *   triggers, rules and foreign-key actions; adapters that know better mark such statements.
+ *   triggers, rules and foreign-key actions, and tables read inside functions or behind views
+ *   (a view is read by its own name); adapters that know better mark such statements.
  *
  * Names follow {@link SqlTable}: unquoted names fold to lower case with `dialect: 'postgres'`
- * and stay as written with `'mysql'`, where `"..."` is a string, `#` starts a comment and
- * backslashes escape. Reads and writes are deduplicated by (schema, name); a table both read
+ * and stay as written with `'mysql'`, where `"..."` is a string (an identifier where only a
+ * table name can stand, as under ANSI_QUOTES), `#` starts a comment and backslashes escape. Reads and writes are deduplicated by (schema, name); a table both read
  * and written is in both lists. Results are memoised by text (1000 per dialect, texts up to
  * 8 KB) and frozen: copy them before changing them.
  *

@@ -23,6 +23,8 @@ interface Frame {
   inWith: boolean
   /** No token seen yet at this level. */
   first: boolean
+  /** Length of the CTE name stack when this level opened: its CTE names go out of scope when it closes. */
+  cteMark: number
 }
 
 /** Writes a later duplicate may not weaken: a table both truncated and updated keeps `rows`. */
@@ -109,7 +111,7 @@ class TableScanner {
   /** Upper-case text of each word that may be a keyword; '' for other tokens and for `x.word`. */
   readonly #kw: string[] = []
   /** CTE names of the current statement, folded like table names. */
-  readonly #ctes = new Set<string>()
+  readonly #ctes: string[] = []
   /** Table writes recorded so far (duplicates included): tells whether a DML statement found its target. */
   #writeHits = 0
   #stmtStart = 0
@@ -153,7 +155,7 @@ class TableScanner {
 
   #statement(start: number, end: number): void {
     if (start >= end) return
-    this.#ctes.clear()
+    this.#ctes.length = 0
     this.#stmtStart = start
     const kw = this.#kw[start]!
     if (this.#toks[start]!.kind === Tok.open) return this.#scan(start, end)
@@ -226,6 +228,7 @@ class TableScanner {
           // `FROM (SELECT ...) s`, `FROM (a JOIN b ON ...)`: a query level that may start with a table.
           const inner = newFrame(true)
           inner.list = role
+          inner.cteMark = this.#ctes.length
           frames.push(inner)
           expect = role
           continue
@@ -249,15 +252,17 @@ class TableScanner {
       }
       if (expectCte && (kind === Tok.quotedIdent || (kind === Tok.word && kw !== 'RECURSIVE'))) {
         expectCte = false
-        this.#ctes.add(this.#ident(k))
+        this.#ctes.push(this.#ident(k))
         continue
       }
       if (kind === Tok.open) {
-        frames.push(newFrame(false))
+        const inner = newFrame(false)
+        inner.cteMark = this.#ctes.length
+        frames.push(inner)
         continue
       }
       if (kind === Tok.close) {
-        if (frames.length > 1) frames.pop()
+        if (frames.length > 1) this.#ctes.length = frames.pop()!.cteMark
         continue
       }
       if (kind === Tok.comma) {
@@ -370,7 +375,7 @@ class TableScanner {
   /** A table of a MySQL multi-table list, and its alias (`t AS x`, `t x`) at `j`. */
   #pending(table: SqlTable, j: number): void {
     // A CTE joined into the statement is no table.
-    if (table.schema === undefined && this.#ctes.has(table.name)) return
+    if (table.schema === undefined && this.#ctes.includes(table.name)) return
     const multi = this.#multi
     if (multi === undefined) return this.#touch(table, WRITE)
     multi.tables.push(table)
@@ -679,7 +684,18 @@ class TableScanner {
 
   #isName(j: number): boolean {
     const t = this.#toks[j]
-    return t !== undefined && (t.kind === Tok.quotedIdent || (t.kind === Tok.word && !NOT_NAME.has(this.#kw[j]!)))
+    return (
+      t !== undefined &&
+      (t.kind === Tok.quotedIdent || (t.kind === Tok.word && !NOT_NAME.has(this.#kw[j]!)) || this.#isAnsiQuoted(t))
+    )
+  }
+
+  /**
+   * A MySQL `"..."` where a name must be: a string there is a syntax error, so the server runs
+   * with ANSI_QUOTES and it is an identifier. Missing it would miss a read.
+   */
+  #isAnsiQuoted(t: Token): boolean {
+    return this.#mysql && t.kind === Tok.string && this.#sql.charCodeAt(t.start) === 34
   }
 
   /** A possibly qualified name at `j` (`t`, `s.t`, `db.s.t`) and the index after it. */
@@ -690,7 +706,8 @@ class TableScanner {
     j++
     while (this.#toks[j]?.kind === Tok.dot) {
       const part = this.#toks[j + 1]
-      if (part === undefined || (part.kind !== Tok.word && part.kind !== Tok.quotedIdent)) break
+      if (part === undefined || (part.kind !== Tok.word && part.kind !== Tok.quotedIdent && !this.#isAnsiQuoted(part)))
+        break
       schema = name
       name = this.#ident(j + 1)
       j += 2
@@ -702,7 +719,7 @@ class TableScanner {
   #ident(j: number): string {
     const t = this.#toks[j]!
     const text = this.#sql.slice(t.start, t.end)
-    if (t.kind !== Tok.quotedIdent) return this.#mysql ? text : text.toLowerCase()
+    if (t.kind === Tok.word) return this.#mysql ? text : text.toLowerCase()
     const quote = text[0]!
     const closed = text.length > 1 && text.endsWith(quote)
     return text.slice(1, closed ? -1 : undefined).replaceAll(quote + quote, quote)
@@ -710,7 +727,7 @@ class TableScanner {
 
   #touch(table: SqlTable, role: Role): void {
     if (role === WRITE) this.#write(table, 'rows')
-    else if (role === READ && !(table.schema === undefined && this.#ctes.has(table.name))) {
+    else if (role === READ && !(table.schema === undefined && this.#ctes.includes(table.name))) {
       const key = `${table.schema ?? ''}\u0000${table.name}`
       if (!this.reads.has(key)) this.reads.set(key, table)
     }
@@ -726,7 +743,7 @@ class TableScanner {
 }
 
 function newFrame(query: boolean): Frame {
-  return { query, list: NONE, fromRole: READ, usingList: false, inWith: false, first: !query }
+  return { query, list: NONE, fromRole: READ, usingList: false, inWith: false, first: !query, cteMark: 0 }
 }
 
 /** {@link sqlTables} without the memo and the safety net: exported for tests. */
