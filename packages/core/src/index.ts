@@ -150,6 +150,7 @@ export {
   tableTag,
   tableTags,
   sqlResultKey,
+  sqlTables,
   TransactionInvalidations,
 } from './sql/index.js'
 export type {
