@@ -31,8 +31,22 @@ const INERT = new Set([undefined, '', 'NO ACTION', 'RESTRICT'])
 
 interface Edge {
   table: string
-  /** An ON DELETE / ON UPDATE action changes the referencing rows. */
-  acts: boolean
+  /** An ON DELETE action changes the referencing rows. */
+  onDelete: boolean
+  /** An ON UPDATE action changes the referencing rows. */
+  onUpdate: boolean
+}
+
+/** Which referential actions a row write can fire. */
+type Fires = 'none' | 'update' | 'delete' | 'both'
+
+/** Only the statement's verb tells INSERT from UPDATE/DELETE; anything unclear fires both. */
+function firesOf(sql: string): Fires {
+  const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase()
+  if (verb === 'INSERT') return /\bON\s+(?:CONFLICT|DUPLICATE\s+KEY)\b/i.test(sql) ? 'update' : 'none'
+  if (verb === 'UPDATE') return 'update'
+  if (verb === 'DELETE') return 'delete'
+  return 'both'
 }
 
 /**
@@ -52,7 +66,8 @@ export class TableGraph {
         const edges = this.#referencedBy.get(referenced) ?? []
         edges.push({
           table: fk.entityMetadata.tableName.toLowerCase(),
-          acts: !INERT.has(fk.onDelete?.toUpperCase()) || !INERT.has(fk.onUpdate?.toUpperCase()),
+          onDelete: !INERT.has(fk.onDelete?.toUpperCase()),
+          onUpdate: !INERT.has(fk.onUpdate?.toUpperCase()),
         })
         this.#referencedBy.set(referenced, edges)
       }
@@ -68,26 +83,37 @@ export class TableGraph {
    * The tags a statement invalidates: each written table, the tables its referential actions
    * reach (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT, transitively), for TRUNCATE ... CASCADE
    * every table with a foreign-key path to it, and everything for a statement the parser cannot read.
+   * An INSERT fires no action, an UPDATE only ON UPDATE ones (whether it changed a key is not
+   * known, so it is assumed), a DELETE only ON DELETE ones.
    */
-  writeTags(touches: SqlTouches): WriteTags {
+  writeTags(touches: SqlTouches, sql: string): WriteTags {
     if (touches.kind === 'read') return NONE
     if (touches.kind === 'unknown') return EVERYTHING
     const tables = new Set<string>()
+    const fires = firesOf(sql)
     for (const write of touches.writes) {
       const name = write.table.name.toLowerCase()
-      if (write.kind === 'rows') this.#reach(name, tables, true)
-      else if (write.kind === 'truncate-cascade') this.#reach(name, tables, false)
+      if (write.kind === 'rows') this.#reach(name, tables, fires)
+      else if (write.kind === 'truncate-cascade') this.#reach(name, tables, 'all')
       else tables.add(name)
     }
     return { tags: [...tables].map((t) => tableTag(t)), everything: false }
   }
 
-  #reach(start: string, into: Set<string>, actingOnly: boolean): void {
+  /** Adds `start` and the tables its writes reach through foreign keys (`all`: every referencing table). */
+  #reach(start: string, into: Set<string>, fires: Fires | 'all'): void {
     const queue = [start]
     for (let table = queue.pop(); table !== undefined; table = queue.pop()) {
       if (into.has(table)) continue
       into.add(table)
-      for (const edge of this.#referencedBy.get(table) ?? []) if (edge.acts || !actingOnly) queue.push(edge.table)
+      if (fires === 'none') continue
+      for (const edge of this.#referencedBy.get(table) ?? []) {
+        const follows =
+          fires === 'all' ||
+          (edge.onDelete && (fires === 'delete' || fires === 'both')) ||
+          (edge.onUpdate && (fires === 'update' || fires === 'both'))
+        if (follows) queue.push(edge.table)
+      }
     }
   }
 }

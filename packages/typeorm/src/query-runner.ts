@@ -50,7 +50,7 @@ export class RunnerInstrumentation {
     const main = touches.writes[0]?.table.name ?? touches.reads[0]?.name
     analysis = {
       touches,
-      write: this.graph.writeTags(touches),
+      write: this.graph.writeTags(touches, sql),
       tables,
       model: main === undefined ? undefined : this.graph.modelOf(main),
     }
