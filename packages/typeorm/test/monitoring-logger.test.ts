@@ -1,0 +1,88 @@
+import { createMonitor } from '@perf/core'
+import type * as typeorm1 from 'typeorm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { instrument, PerfLogger } from '../src/index.js'
+import { instEntities } from './fixtures/inst-entities.js'
+import { MATRIX } from './fixtures/inst-harness.js'
+
+for (const { label, typeorm, up, create } of MATRIX) {
+  describe.skipIf(!up)(`PerfLogger — ${label}`, () => {
+    const monitor = createMonitor({ eventLoopDelay: false })
+    const seen: string[] = []
+    const next = {
+      logQuery: (q: string) => void seen.push(`query ${q}`),
+      logQueryError: () => void seen.push('error'),
+      logQuerySlow: (t: number) => void seen.push(`slow ${t >= 0}`),
+      logSchemaBuild: () => void seen.push('schema'),
+      logMigration: () => void seen.push('migration'),
+      log: (level: string) => void seen.push(`log ${level}`),
+    }
+    let db: Awaited<ReturnType<(typeof MATRIX)[number]['create']>>
+    let ds: typeorm1.DataSource
+    const entities = instEntities(typeorm)
+
+    beforeAll(async () => {
+      db = await create()
+      ds = new typeorm.DataSource({
+        ...db.options,
+        entities: entities.all,
+        synchronize: true,
+        // Every statement is "slow": the only way the Logger API hands out a duration.
+        maxQueryExecutionTime: 0.000_001,
+        logger: new PerfLogger(monitor, { logger: next, dialect: label.includes('MariaDB') ? 'mysql' : 'postgres' }),
+      } as unknown as typeorm1.DataSourceOptions)
+      await ds.initialize()
+    })
+    afterAll(async () => {
+      await ds?.destroy()
+      monitor.close()
+      await db?.drop()
+    })
+
+    it('feeds the monitor from logQuery, logQuerySlow and logQueryError, and passes every call on', async () => {
+      monitor.reset()
+      seen.length = 0
+      await ds.getRepository(entities.Author).findOneBy({ id: 1 })
+      await expect(ds.query('SELECT * FROM no_such_table')).rejects.toThrow()
+      const totals = monitor.totals()
+      // findOneBy: logQuery + logQuerySlow; the failure: logQuery + logQueryError (MySQL's runner
+      // also calls logQuerySlow for a failed statement).
+      expect(totals.calls).toBe(label.includes('MariaDB') ? 5 : 4)
+      expect(totals.errors).toBe(1)
+      expect(totals.totalMs).toBeGreaterThan(0)
+      expect(seen.filter((s) => s.startsWith('query'))).toHaveLength(2)
+      expect(seen).toContain('error')
+      expect(seen).toContain('slow true')
+      const [top] = monitor.fingerprints()
+      expect(top?.source).toBe('typeorm')
+    })
+
+    it('detects N+1 inside monitor.scope() without instrument()', async () => {
+      monitor.reset()
+      await monitor.scope(async () => {
+        for (let id = 1; id <= 6; id++) await ds.getRepository(entities.Author).findOneBy({ id })
+      })
+      expect(monitor.nPlusOne()).toHaveLength(1)
+    })
+
+    it('skips statements of runners instrument() wraps, so using both counts once', async () => {
+      const perf = instrument(ds, { monitor })
+      try {
+        monitor.reset()
+        await ds.getRepository(entities.Author).findOneBy({ id: 1 })
+        expect(monitor.totals().calls).toBe(1)
+      } finally {
+        perf.uninstrument()
+      }
+    })
+
+    it('passes schema, migration and log messages on', () => {
+      const logger = new PerfLogger(monitor, { logger: next })
+      seen.length = 0
+      logger.logSchemaBuild('s')
+      logger.logMigration('m')
+      logger.log('warn', 'w')
+      expect(seen).toEqual(['schema', 'migration', 'log warn'])
+    })
+  })
+}
