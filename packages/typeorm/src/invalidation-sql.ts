@@ -11,7 +11,8 @@ const WRITE_PATTERNS: [RegExp, SqlWrite['kind']][] = [
   [new RegExp(String.raw`^\s*TRUNCATE\s+(?:TABLE\s+)?${NAME}[^;]*\bCASCADE\b`, 'i'), 'truncate-cascade'],
   [new RegExp(String.raw`^\s*TRUNCATE\s+(?:TABLE\s+)?${NAME}`, 'i'), 'truncate'],
 ]
-const READ_ONLY = /^\s*(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|WITH\s+\w+\s+AS\s*\(\s*SELECT)\b/i
+const READ_ONLY =
+  /^\s*(?:SELECT|SHOW|SET|BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|WITH\s+\w+\s+AS\s*\(\s*SELECT)\b/i
 const FROM = new RegExp(String.raw`\b(?:FROM|JOIN|INTO|UPDATE)\s+${NAME}`, 'gi')
 
 function table(raw: string): SqlTable {

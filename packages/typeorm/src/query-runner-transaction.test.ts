@@ -16,7 +16,7 @@ describe('transactionControl()', () => {
   it('returns undefined for everything else', () => {
     expect(transactionControl('SELECT 1')).toBeUndefined()
     expect(transactionControl('UPDATE beginnings SET x = 1')).toBeUndefined()
-    expect(transactionControl('COMMIT PREPARED \'x\'')).toBeUndefined()
+    expect(transactionControl("COMMIT PREPARED 'x'")).toBeUndefined()
   })
 })
 

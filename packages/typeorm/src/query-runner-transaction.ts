@@ -13,7 +13,10 @@ export type TransactionControl =
 const IDENT = String.raw`("[^"]+"|\x60[^\x60]+\x60|[A-Za-z_][\w$]*)`
 const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i
 const COMMIT = /^\s*(?:COMMIT|END)\b(?!\s+PREPARED)/i
-const ROLLBACK_TO = new RegExp(String.raw`^\s*ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO\s+(?:SAVEPOINT\s+)?${IDENT}`, 'i')
+const ROLLBACK_TO = new RegExp(
+  String.raw`^\s*ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO\s+(?:SAVEPOINT\s+)?${IDENT}`,
+  'i',
+)
 const ROLLBACK = /^\s*(?:ROLLBACK|ABORT)\b(?!\s+PREPARED)/i
 const SAVEPOINT = new RegExp(String.raw`^\s*SAVEPOINT\s+${IDENT}`, 'i')
 const RELEASE = new RegExp(String.raw`^\s*RELEASE\s+(?:SAVEPOINT\s+)?${IDENT}`, 'i')

@@ -135,8 +135,6 @@ export class RunnerInstrumentation {
   }
 }
 
-
-
 /** Rows returned or affected, from what the driver's query runner returned. */
 function rowsOf(result: unknown, isWrite: boolean): number | undefined {
   if (Array.isArray(result)) {

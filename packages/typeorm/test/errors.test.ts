@@ -36,7 +36,8 @@ for (const { label, typeorm, up, create } of MATRIX) {
         { defaults: { ttl: 1000 } },
         { cache: blog.cache, entities: { Author: 'yes' } },
       ]
-      for (const options of bad) expect(code(() => instrument(blog.ds, options as InstrumentOptions))).toBe('INVALID_OPTION')
+      for (const options of bad)
+        expect(code(() => instrument(blog.ds, options as InstrumentOptions))).toBe('INVALID_OPTION')
     })
 
     it('rejects an unknown entity name with UNKNOWN_MODEL and a bad ttl with INVALID_TTL', () => {

@@ -30,15 +30,22 @@ for (const { label, typeorm, up, create } of MATRIX) {
       return gone
     }
 
-
     it('repository save() of a new entity invalidates its table only', async () => {
-      expect(await dropped(() => blog.ds.getRepository(blog.entities.Author).save({ name: 'ann' }))).toEqual(['authors'])
+      expect(await dropped(() => blog.ds.getRepository(blog.entities.Author).save({ name: 'ann' }))).toEqual([
+        'authors',
+      ])
     })
 
     it('repository insert(), update() and delete() invalidate their table', async () => {
-      expect(await dropped(() => blog.ds.getRepository(blog.entities.Widget).insert({ name: 'w1' }))).toEqual(['widgets'])
-      expect(await dropped(() => blog.ds.getRepository(blog.entities.Widget).update({ name: 'w1' }, { name: 'w2' }))).toEqual(['widgets'])
-      expect(await dropped(() => blog.ds.getRepository(blog.entities.Widget).delete({ name: 'w2' }))).toEqual(['widgets'])
+      expect(await dropped(() => blog.ds.getRepository(blog.entities.Widget).insert({ name: 'w1' }))).toEqual([
+        'widgets',
+      ])
+      expect(
+        await dropped(() => blog.ds.getRepository(blog.entities.Widget).update({ name: 'w1' }, { name: 'w2' })),
+      ).toEqual(['widgets'])
+      expect(await dropped(() => blog.ds.getRepository(blog.entities.Widget).delete({ name: 'w2' }))).toEqual([
+        'widgets',
+      ])
     })
 
     it('EntityManager save() of a changed entity and remove() invalidate its table', async () => {
@@ -68,9 +75,9 @@ for (const { label, typeorm, up, create } of MATRIX) {
 
     it('QueryBuilder insert, update and delete invalidate their table', async () => {
       const qb = () => blog.ds.createQueryBuilder()
-      expect(
-        await dropped(() => qb().insert().into(blog.entities.Widget).values({ name: 'q1' }).execute()),
-      ).toEqual(['widgets'])
+      expect(await dropped(() => qb().insert().into(blog.entities.Widget).values({ name: 'q1' }).execute())).toEqual([
+        'widgets',
+      ])
       expect(
         await dropped(() =>
           qb().update(blog.entities.Widget).set({ name: 'q2' }).where('name = :n', { n: 'q1' }).execute(),
@@ -91,7 +98,9 @@ for (const { label, typeorm, up, create } of MATRIX) {
     })
 
     it('a cascade insert invalidates the cascaded table', async () => {
-      const gone = await dropped(() => blog.ds.getRepository(blog.entities.Post).save({ title: 'with comments', comments: [{ body: 'c1' } as never] }))
+      const gone = await dropped(() =>
+        blog.ds.getRepository(blog.entities.Post).save({ title: 'with comments', comments: [{ body: 'c1' } as never] }),
+      )
       expect(gone).toEqual(expect.arrayContaining(['posts', 'comments']))
       expect(gone).not.toContain('widgets')
     })
@@ -112,7 +121,11 @@ for (const { label, typeorm, up, create } of MATRIX) {
     })
 
     it('reads invalidate nothing', async () => {
-      expect(await dropped(() => blog.ds.getRepository(blog.entities.Post).find({ relations: { tags: true, author: true } }))).toEqual([])
+      expect(
+        await dropped(() =>
+          blog.ds.getRepository(blog.entities.Post).find({ relations: { tags: true, author: true } }),
+        ),
+      ).toEqual([])
     })
 
     it('a statement the parser cannot read invalidates everything', async () => {
