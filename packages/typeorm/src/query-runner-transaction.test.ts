@@ -78,4 +78,14 @@ describe('RunnerTransaction', () => {
     expect(tx.active).toBe(false)
     expect(tx.apply(t('COMMIT'), true)).toBeUndefined()
   })
+
+  it('implicitCommit() returns the open transaction and leaves none open', () => {
+    const tx = new RunnerTransaction('mysql')
+    tx.apply(t('START TRANSACTION'), true)
+    tx.add(['table:a'], false)
+    expect(tx.implicitCommit()).toEqual({ tags: ['table:a'], everything: false })
+    expect(tx.active).toBe(false)
+    expect(tx.add(['table:b'], false)).toBe(false)
+    expect(tx.apply(t('COMMIT'), true)).toBeUndefined()
+  })
 })

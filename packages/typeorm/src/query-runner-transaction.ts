@@ -105,6 +105,15 @@ export class RunnerTransaction {
     }
   }
 
+  /**
+   * A statement that ends the transaction by itself ran (MySQL commits implicitly before DDL and
+   * TRUNCATE): returns what it committed, and later writes count as outside a transaction (the
+   * driver's own COMMIT or ROLLBACK that follows changes nothing then).
+   */
+  implicitCommit(): CommittedInvalidations | undefined {
+    return this.#levels.active ? this.#commitAll(false) : undefined
+  }
+
   /** Forgets everything (released mid-transaction, or a ROLLBACK). */
   reset(): void {
     this.#levels.reset()

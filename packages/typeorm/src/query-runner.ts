@@ -131,6 +131,12 @@ export class RunnerInstrumentation {
     // A failed write still invalidates: a statement can fail after changing rows (non-transactional engines).
     const { tags, everything } = analysis.write
     if (tags.length === 0) return
+    if (this.dialect === 'mysql' && tx.active && analysis.touches.writes.some((w) => w.kind !== 'rows')) {
+      // MySQL commits the open transaction before DDL and TRUNCATE, and the statement is not undone by a ROLLBACK.
+      const committed = tx.implicitCommit()
+      const pending = committed === undefined ? [] : committed.everything ? [ALL_TABLES_TAG] : committed.tags
+      return invalidator.invalidate([...new Set([...pending, ...tags])], sql)
+    }
     if (!tx.add(tags, everything)) return invalidator.invalidate(tags, sql)
   }
 }

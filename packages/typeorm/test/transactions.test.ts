@@ -137,6 +137,25 @@ for (const { label, typeorm, up, create } of MATRIX) {
       }
     })
 
+    it.skipIf(label.includes('PostgreSQL'))(
+      'MySQL: DDL or TRUNCATE inside a transaction commits it implicitly, and its invalidations with it',
+      async () => {
+        const authors = await cachedFrom(blog.cache, 'authors')
+        const qr = blog.ds.createQueryRunner()
+        try {
+          await qr.startTransaction()
+          await qr.query(insertAuthor('implicitly committed'))
+          expect(await has(blog.cache, authors)).toBe(true)
+          await qr.query('TRUNCATE TABLE widgets')
+          expect(await has(blog.cache, authors)).toBe(false)
+          await qr.rollbackTransaction()
+        } finally {
+          await qr.release()
+        }
+        expect(await blog.ds.getRepository(blog.entities.Author).countBy({ name: 'implicitly committed' })).toBe(1)
+      },
+    )
+
     it('release() mid-transaction forgets the buffered invalidations', async () => {
       const widgets = await cachedFrom(blog.cache, 'widgets')
       const qr = blog.ds.createQueryRunner()
