@@ -58,6 +58,14 @@ const DIALECTS: Record<string, SqlDialect> = {
  *
  * Call it after `dataSource.initialize()`.
  *
+ * Transactions are followed by the control statements each runner sends — TypeORM's own
+ * (START TRANSACTION, SAVEPOINT typeorm_N, RELEASE, ROLLBACK TO) and the same statements sent by
+ * hand through `queryRunner.query()`. A runner released mid-transaction drops its buffer; a
+ * failed COMMIT still invalidates; MySQL's implicit commit before DDL and TRUNCATE applies the
+ * buffer at once. Limits: `queryRunner.stream()` (reads only) is not recorded; runners created
+ * before instrument() are not wrapped; writes done by triggers or database functions are seen
+ * only when the parser reports the statement as `unknown` (then everything is invalidated).
+ *
  * @throws PerfError INVALID_ARGUMENT for a DataSource that is not initialized, already
  * instrumented, or of a type other than postgres/mysql/mariadb (and their aurora/cockroach
  * variants); INVALID_OPTION, UNKNOWN_MODEL, INVALID_TTL for bad options

@@ -72,7 +72,8 @@ export class RunnerInstrumentation {
       return inst.#run(this, tx, query, sql, rest)
     }
     runner.release = function (this: R): Promise<void> {
-      // Released mid-transaction: the database rolls back (or the connection is discarded).
+      // Released mid-transaction: nothing was committed through this runner. (TypeORM's release()
+      // does not roll back; a connection returned to the pool inside a transaction is a bug of the caller.)
       tx.reset()
       return release.call(this)
     }
