@@ -97,6 +97,25 @@ for (const { label, typeorm, up, create } of MATRIX) {
       expect(gone).not.toContain('authors')
     })
 
+    it('RelationQueryBuilder add() and remove() invalidate the join table', async () => {
+      const tag = await blog.ds.getRepository(blog.entities.Tag).save({ name: `rel-${label}` })
+      const post = await blog.ds.getRepository(blog.entities.Post).save({ title: 'relation' })
+      const relation = () => blog.ds.createQueryBuilder().relation(blog.entities.Post, 'tags').of(post)
+      expect(await dropped(() => relation().add(tag))).toEqual(['post_tags'])
+      expect(await dropped(() => relation().remove(tag))).toEqual(['post_tags'])
+    })
+
+    it('restore(), increment() and clear() invalidate their table', async () => {
+      const posts = blog.ds.getRepository(blog.entities.Post)
+      const post = await posts.save({ title: 'restore me' })
+      await posts.softDelete({ id: post.id })
+      expect(await dropped(() => posts.restore({ id: post.id }))).toContain('posts')
+      const widgets = blog.ds.getRepository(blog.entities.Widget)
+      await widgets.save({ name: 'inc' })
+      expect(await dropped(() => widgets.increment({ name: 'inc' }, 'id', 0))).toEqual(['widgets'])
+      expect(await dropped(() => widgets.clear())).toEqual(['widgets'])
+    })
+
     it('a cascade insert invalidates the cascaded table', async () => {
       const gone = await dropped(() =>
         blog.ds.getRepository(blog.entities.Post).save({ title: 'with comments', comments: [{ body: 'c1' } as never] }),
