@@ -35,7 +35,7 @@ interface DataSourceLike {
   isInitialized: boolean
   options: { type: string }
   driver: DriverLike
-  entityMetadatas: readonly (EntityMetadataLike & { targetName?: string })[]
+  entityMetadatas: readonly EntityMetadataLike[]
   [INSTRUMENTED]?: true
 }
 
@@ -94,12 +94,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
       '[perf:typeorm] instrument(): this DataSource is already instrumented; call uninstrument() on the first one first',
     )
   }
-  const names = new Set<string>()
-  for (const m of ds.entityMetadatas) {
-    if (m.isJunction) continue
-    names.add(m.name)
-    if (m.targetName) names.add(m.targetName)
-  }
+  const names = new Set(ds.entityMetadatas.filter((m) => !m.isJunction).map((m) => m.name))
   const o = resolveOptions(options, names)
   const invalidator = o.invalidate && o.cache !== undefined ? new Invalidator(o.cache, o.onError) : undefined
   const runners = new RunnerInstrumentation(dialect, new TableGraph(ds.entityMetadatas), o.monitor, invalidator)

@@ -90,8 +90,7 @@ export function resolveOptions(options: unknown, entityNames: ReadonlySet<string
           { context: { option: 'entities', entity: name } },
         )
       }
-      if (typeof entry !== 'boolean' && !isObject(entry))
-        throw invalid(`entities.${name}`, 'a boolean or an options object', entry)
+      if (!isObject(entry)) throw invalid(`entities.${name}`, 'an options object ({ ttl })', entry)
       checkTtl(entry, `entities.${name}`)
     }
   }

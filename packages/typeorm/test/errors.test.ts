@@ -41,13 +41,13 @@ for (const { label, typeorm, up, create } of MATRIX) {
     })
 
     it('rejects an unknown entity name with UNKNOWN_MODEL and a bad ttl with INVALID_TTL', () => {
-      expect(code(() => instrument(blog.ds, { cache: blog.cache, entities: { Nope: true } }))).toBe('UNKNOWN_MODEL')
+      expect(code(() => instrument(blog.ds, { cache: blog.cache, entities: { Nope: {} } }))).toBe('UNKNOWN_MODEL')
       expect(code(() => instrument(blog.ds, { cache: blog.cache, defaults: { ttl: -1 } }))).toBe('INVALID_TTL')
       expect(code(() => instrument(blog.ds, { cache: blog.cache, entities: { Author: { ttl: 'soon' } } }))).toBe(
         'INVALID_TTL',
       )
       // Nothing was left installed by the failed calls.
-      const perf = instrument(blog.ds, { cache: blog.cache, entities: { Author: { ttl: '1m' }, Widget: true } })
+      const perf = instrument(blog.ds, { cache: blog.cache, entities: { Author: { ttl: '1m' }, Widget: {} } })
       perf.uninstrument()
     })
 

@@ -1,7 +1,13 @@
 import type { Cache, Duration, Monitor } from '@perf/core'
 
 // PLACEHOLDER owned by the caching work (src/cache/**): a no-op with the agreed signature so that
-// instrument() can call it before the real implementation lands. Replace wholesale.
+// instrument() can call it before the real implementation lands. Take the caching branch's file wholesale.
+
+/** Caching of one entity's finds. */
+export interface CachedFindsEntityOptions {
+  /** Ttl (ms or a duration string like `'30s'`) of this entity's finds. */
+  ttl?: Duration
+}
 
 /** Options of {@link installCachedFinds}. */
 export interface CachedFindsOptions {
@@ -9,10 +15,10 @@ export interface CachedFindsOptions {
   cache: Cache
   /** Records cache outcomes. */
   monitor?: Monitor
-  /** Entry options of every cached find. */
-  defaults?: { ttl?: Duration } & Record<string, unknown>
-  /** Per-entity settings, by entity name. */
-  entities?: Record<string, ({ ttl?: Duration } & Record<string, unknown>) | boolean>
+  /** Ttl of option-less finds of every entity. */
+  defaults?: CachedFindsEntityOptions
+  /** Per-entity settings by entity name. */
+  entities?: Record<string, CachedFindsEntityOptions>
 }
 
 /** Serves finds of `dataSource` from `options.cache`; returns a function that undoes it. */
