@@ -1,9 +1,8 @@
-import type { SqlDialect } from '@perf/core'
 import { PerfError } from '@perf/core'
 import type { DataSource } from 'typeorm'
 import { installCachedFinds } from './cache/cached-finds.js'
 import { type EntityMetadataLike, Invalidator, TableGraph } from './invalidation.js'
-import { resolveOptions, type InstrumentOptions } from './options.js'
+import { dialectOf, resolveOptions, type InstrumentOptions } from './options.js'
 import { type QueryRunnerLike, RunnerInstrumentation } from './query-runner.js'
 
 /** What {@link instrument} returns. */
@@ -41,15 +40,6 @@ interface DataSourceLike {
 
 const INSTRUMENTED = Symbol.for('@perf/typeorm.instrumented')
 
-const DIALECTS: Record<string, SqlDialect> = {
-  postgres: 'postgres',
-  'aurora-postgres': 'postgres',
-  cockroachdb: 'postgres',
-  mysql: 'mysql',
-  mariadb: 'mysql',
-  'aurora-mysql': 'mysql',
-}
-
 /**
  * Instruments a TypeORM DataSource: every statement any of its QueryRunners runs (repository and
  * EntityManager writes, QueryBuilder, relation and cascade writes, raw `query()`) is recorded on
@@ -80,7 +70,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
     throw new PerfError('INVALID_ARGUMENT', '[perf:typeorm] instrument(dataSource): expected a TypeORM DataSource')
   if (!ds.isInitialized)
     throw new PerfError('INVALID_ARGUMENT', '[perf:typeorm] instrument(): call it after dataSource.initialize()')
-  const dialect = DIALECTS[ds.options.type]
+  const dialect = dialectOf(ds.options.type)
   if (dialect === undefined) {
     throw new PerfError(
       'INVALID_ARGUMENT',

@@ -1,4 +1,4 @@
-import type { Cache, Monitor } from '@perf/core'
+import type { Cache, Monitor, SqlDialect } from '@perf/core'
 import { PerfError, toMs } from '@perf/core'
 import type { CachedFindsOptions } from './cache/cached-finds.js'
 import type { InvalidationErrorContext } from './invalidation.js'
@@ -102,4 +102,18 @@ export function resolveOptions(options: unknown, entityNames: ReadonlySet<string
     defaults: defaults as InstrumentOptions['defaults'],
     entities: entities as InstrumentOptions['entities'],
   }
+}
+
+const DIALECTS: Record<string, SqlDialect> = {
+  postgres: 'postgres',
+  'aurora-postgres': 'postgres',
+  cockroachdb: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  'aurora-mysql': 'mysql',
+}
+
+/** How statements of a DataSource of `type` (its `options.type`) are read; undefined when unsupported. */
+export function dialectOf(type: string): SqlDialect | undefined {
+  return Object.prototype.hasOwnProperty.call(DIALECTS, type) ? DIALECTS[type] : undefined
 }

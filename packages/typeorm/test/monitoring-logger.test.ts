@@ -30,7 +30,7 @@ for (const { label, typeorm, up, create } of MATRIX) {
         synchronize: true,
         // Every statement is "slow": the only way the Logger API hands out a duration.
         maxQueryExecutionTime: 0.000_001,
-        logger: new PerfLogger(monitor, { logger: next, dialect: label.includes('MariaDB') ? 'mysql' : 'postgres' }),
+        logger: new PerfLogger(monitor, { logger: next }),
       } as unknown as typeorm1.DataSourceOptions)
       await ds.initialize()
     })
@@ -68,6 +68,8 @@ for (const { label, typeorm, up, create } of MATRIX) {
         for (let id = 1; id <= 6; id++) await ds.getRepository(entities.Author).findOneBy({ id })
       })
       expect(monitor.nPlusOne()).toHaveLength(1)
+      // The dialect and the entity come from the runner's DataSource.
+      expect(monitor.nPlusOne()[0]).toMatchObject({ model: 'Author', source: 'typeorm' })
     })
 
     it('skips statements of runners instrument() wraps, so using both counts once', async () => {
