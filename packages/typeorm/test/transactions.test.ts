@@ -83,6 +83,32 @@ for (const { label, typeorm, up, create } of MATRIX) {
       }
     })
 
+    it('concurrent transactions keep their own buffers: one commits, the other rolls back', async () => {
+      const widgets = await cachedFrom(blog.cache, 'widgets')
+      const authors = await cachedFrom(blog.cache, 'authors')
+      let wrote!: () => void
+      const bothWrote = new Promise<void>((resolve) => (wrote = resolve))
+      let count = 0
+      const written = () => (++count === 2 ? wrote() : undefined)
+      await Promise.all([
+        blog.ds.transaction(async (m) => {
+          await m.query(insertWidget('concurrent commit'))
+          written()
+          await bothWrote
+        }),
+        blog.ds
+          .transaction(async (m) => {
+            await m.query(insertAuthor('concurrent rollback'))
+            written()
+            await bothWrote
+            throw new Error('roll back')
+          })
+          .catch(() => undefined),
+      ])
+      expect(await has(blog.cache, widgets)).toBe(false)
+      expect(await has(blog.cache, authors)).toBe(true)
+    })
+
     it('QueryRunner manual transactions: commit invalidates, rollback does not', async () => {
       const widgets = await cachedFrom(blog.cache, 'widgets')
       const qr = blog.ds.createQueryRunner()
