@@ -31,6 +31,7 @@ export type {
   BusHandlers,
   BusMessage,
   CacheEvent,
+  CacheLookup,
   CacheMeta,
   CacheOptions,
   CacheStats,
@@ -43,6 +44,7 @@ export type {
   InvalidationBus,
   Loader,
   LoaderContext,
+  LookupOptions,
   MaybePromise,
   ReadHint,
   StoreCapabilities,
@@ -148,6 +150,7 @@ export {
   tableTag,
   tableTags,
   sqlResultKey,
+  sqlTables,
   TransactionInvalidations,
 } from './sql/index.js'
 export type {

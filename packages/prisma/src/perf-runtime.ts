@@ -211,6 +211,14 @@ export class PerfRuntime {
       }
       return this.failOpen(error, model, operation, loaded, () => run(args), started, info)
     }
+    if (result.meta.error !== undefined && result.meta.status === 'miss') {
+      // Core served the loaded value uncached (the codec cannot hold it): report it, no second run.
+      this.counters.failOpen++
+      this.reportError(result.meta.error)
+      info?.(uncachedInfo('none'))
+      this.recorder.record({ model, operation, started, value: result.value, cache: 'bypass', sql: loaded?.sql })
+      return result.value
+    }
     const status: CacheStatus = result.meta.status
     if (status === 'miss') {
       this.counters.cacheMisses++

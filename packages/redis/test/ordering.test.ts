@@ -101,6 +101,35 @@ describeIf(binary, 'redis-server binary not available')('cross-instance ordering
     },
   )
 
+  it('lookup() then fill(): a reader that looked up before another instance invalidated cannot cache its row, with both frozen in the same millisecond', async () => {
+    const scope = randomUUID()
+    const ms = Date.now()
+    const frozen = { now: () => ms }
+    const [a, b] = [instance(scope, frozen), instance(scope, frozen)]
+    await Promise.all([a.ready(), b.ready()])
+    for (let i = 0; i < 300; i++) await b.getOrSet(`warm${i}`, () => i)
+    let stale = 0
+    for (let i = 0; i < 100; i++) {
+      const key = `lk${i}`
+      const found = await b.lookup<string>(key, { tags: ['table:users'] })
+      if (found.hit) throw new Error('expected a miss')
+      await a.invalidateTags('table:users') // the writer committed after B read the old row
+      const stored = await found.fill('pre-commit row', { ttl: '1h', tags: ['table:users'] })
+      if (stored) stale++
+      const seenA = await a.lookup<string>(key, { tags: ['table:users'] })
+      const seenB = await b.get(key)
+      if (seenA.hit || seenB !== undefined) stale++
+    }
+    expect(stale).toBe(0)
+    // Without an invalidation in between, a fill lands in Redis and the other instance hits it.
+    const found = await b.lookup<string>('lk-ok', { tags: ['table:users'] })
+    if (found.hit) throw new Error('expected a miss')
+    expect(await found.fill('row', { ttl: '1h', tags: ['table:users'] })).toBe(true)
+    const seen = await a.lookup<string>('lk-ok', { tags: ['table:users'] })
+    expect(seen.hit && seen.value).toBe('row')
+    expect(seen.hit && seen.meta.tier).toBe('redis')
+  })
+
   it('an entry loaded before another instance invalidateTags() in the same millisecond is invalidated by it', async () => {
     const scope = randomUUID()
     const ms = Date.now()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isPerfError, type PerfErrorCode } from '../errors.js'
 import { createCache } from './cache.js'
+import type { CacheEvent } from './types.js'
 
 async function code(p: Promise<unknown>): Promise<PerfErrorCode | 'none'> {
   try {
@@ -34,8 +35,40 @@ describe('Cache bad input', () => {
     expect(await code(cache.set('f', { fn: () => 1 }))).toBe('UNSERIALIZABLE_VALUE')
     expect(await code(cache.set('s', Symbol('x')))).toBe('UNSERIALIZABLE_VALUE')
     expect(await code(cache.set('c', cyclic))).toBe('UNSERIALIZABLE_VALUE')
-    expect(await code(cache.getOrSet('g', () => ({ fn: () => 1 })))).toBe('UNSERIALIZABLE_VALUE')
-    expect(await cache.getMany(['f', 's', 'c', 'g'])).toEqual([undefined, undefined, undefined, undefined])
+    expect(await cache.getMany(['f', 's', 'c'])).toEqual([undefined, undefined, undefined])
+  })
+
+  it('getOrSet fails open once: an unstorable loaded value is served as loaded, uncached, counted and reported', async () => {
+    const events: CacheEvent[] = []
+    const cache = createCache({ onEvent: (e) => events.push(e) })
+    let calls = 0
+    const fn = () => 1
+    const loader = () => {
+      calls++
+      return { fn }
+    }
+    // Three concurrent callers share one load; none of them re-runs it.
+    const [a, b, c] = await Promise.all([
+      cache.getOrSet('g', loader),
+      cache.getOrSet('g', loader),
+      cache.getOrSet('g', loader),
+    ])
+    expect(calls).toBe(1)
+    expect(a).toEqual({ fn })
+    expect(a.fn).toBe(fn)
+    expect(b).toBe(a)
+    expect(c).toBe(a)
+    expect(cache.stats().unstorable).toBe(1)
+    const reported = events.filter((e) => e.type === 'unstorable')
+    expect(reported).toHaveLength(1)
+    expect(reported[0]).toMatchObject({ key: 'g', namespace: 'perf' })
+    expect(isPerfError((reported[0] as { error: unknown }).error, 'UNSERIALIZABLE_VALUE')).toBe(true)
+    // Nothing was stored: the next call loads again.
+    expect(await cache.get('g')).toBeUndefined()
+    const withMeta = await cache.getOrSet('g', loader, { meta: true })
+    expect(calls).toBe(2)
+    expect(withMeta.meta.status).toBe('miss')
+    expect(isPerfError(withMeta.meta.error, 'UNSERIALIZABLE_VALUE')).toBe(true)
   })
 
   it('validates construction options with INVALID_OPTION', () => {

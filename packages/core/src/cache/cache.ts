@@ -1,11 +1,13 @@
 import { CacheEngine } from './engine/cache-engine.js'
 import type {
+  CacheLookup,
   CacheOptions,
   CacheStats,
   EntryOptions,
   GetOptions,
   GetOrSetOptions,
   Loader,
+  LookupOptions,
   WarmEntry,
   WithMeta,
 } from './types.js'
@@ -34,6 +36,19 @@ export interface Cache {
    */
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions & { meta: true }): Promise<WithMeta<T>>
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T>
+
+  /**
+   * The two halves of getOrSet for callers whose read and load are separate calls (an ORM's
+   * cache-provider `get`, then its `store` after it ran the query): a fresh hit, or a miss whose
+   * `fill(value, { ttl, tags })` stores what the caller then loaded, unless an invalidation of the
+   * key or tags landed after this lookup began. No single-flight: concurrent misses each load.
+   * @example
+   * const found = await cache.lookup<Row[]>(key, { tags: ['table:users'] })
+   * if (found.hit) return found.value
+   * const rows = await runQuery()
+   * await found.fill(rows, { ttl: '30s', tags: ['table:users'] })
+   */
+  lookup<T>(key: string, options?: LookupOptions): Promise<CacheLookup<T>>
   /**
    * Reads `key` from the tiers without loading. Returns undefined when absent, invalidated or
    * stale (unless `allowStale`).

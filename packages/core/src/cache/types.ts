@@ -239,6 +239,23 @@ export interface GetOrSetOptions extends EntryOptions {
   meta?: boolean
 }
 
+/** Options for `lookup`: the tags the value will carry let a shared tier read their records in the same round trip. */
+export interface LookupOptions {
+  /** Tags the filled value will carry (more may be given to `fill`). */
+  tags?: readonly string[]
+}
+
+/**
+ * The answer of `cache.lookup`: a fresh hit, or a miss with `fill`, which stores the value the
+ * caller loaded after the lookup. `fill` writes only if nothing invalidated the key or the value's
+ * tags since the lookup began (in this process, and in shared tiers by their versions), so a
+ * caller that read a row before a concurrent write committed cannot cache it after the
+ * invalidation. It resolves whether the value was stored; it never rejects for a tier failure or
+ * a value the codec cannot hold (those are counted and reported as for getOrSet).
+ */
+export type CacheLookup<T> =
+  { hit: true; value: T; meta: CacheMeta } | { hit: false; fill(value: T, options?: EntryOptions): Promise<boolean> }
+
 /** Options for `get` and `getMany`. */
 export interface GetOptions {
   /** Also return a stale value (past ttl, still kept for swr/grace) instead of undefined. @default false */
@@ -265,6 +282,11 @@ export type CacheEvent =
   | { type: 'hit' | 'stale' | 'grace' | 'miss'; key: string; tier: string; namespace: string }
   | { type: 'load'; key: string; durationMs: number; namespace: string }
   | { type: 'load-error'; key: string; error: unknown; namespace: string }
+  /**
+   * A loaded value the cache cannot hold (the codec cannot encode or copy it, or it is larger than
+   * the codec allows): the caller got the value, uncached. `error` is the codec's PerfError.
+   */
+  | { type: 'unstorable'; key: string; error: unknown; namespace: string }
   | { type: 'set' | 'delete'; key: string; namespace: string }
   | { type: 'invalidate-tags'; tags: readonly string[]; namespace: string }
   | { type: 'clear'; namespace: string }
@@ -332,6 +354,8 @@ export interface CacheStats {
   graceHits: number
   loads: number
   loadErrors: number
+  /** Loaded values served to their caller but not cached because the codec could not hold them (see the `unstorable` event). */
+  unstorable: number
   sets: number
   deletes: number
   evictions: number

@@ -116,4 +116,23 @@ describe('tokenize()', () => {
     ])
     expect(lex("SELECT 'a''b' x")).toEqual(['word:SELECT', "string:'a''b'", 'word:x'])
   })
+
+  it('with mysql: true, reads strings, comments and $ as MySQL does', () => {
+    const mysql = { mysql: true }
+    expect(lex('SELECT "a\\"b", \'c\\\'d\' FROM t', mysql)).toEqual([
+      'word:SELECT',
+      'string:"a\\"b"',
+      'comma:,',
+      "string:'c\\'d'",
+      'word:FROM',
+      'word:t',
+    ])
+    expect(words('SELECT 1 # DELETE FROM x\nFROM t', mysql)).toEqual(['SELECT', 'FROM', 't'])
+    expect(words('SELECT 1--1 FROM t', mysql)).toEqual(['SELECT', 'FROM', 't'])
+    expect(words('SELECT 1 -- x\nFROM t', mysql)).toEqual(['SELECT', 'FROM', 't'])
+    expect(words('SELECT 1 /* a /* */ FROM t', mysql)).toEqual(['SELECT', 'FROM', 't'])
+    expect(words('SELECT $$ FROM t $$', mysql)).toEqual(['SELECT', '$$', 'FROM', 't', '$$'])
+    // postgres wins when both are set.
+    expect(lex('"a"', { postgres: true, mysql: true })).toEqual(['quotedIdent:"a"'])
+  })
 })

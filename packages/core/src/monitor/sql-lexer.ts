@@ -47,6 +47,14 @@ export interface SqlLexerOptions {
    * `'O\'Brien'` or a `"ann@example.com"` string value.
    */
   postgres?: boolean
+  /**
+   * Lex exactly as MySQL does in its default sql_mode (ignored when `postgres` is set): `"..."`
+   * is a string, a backslash escapes the next character in both string quotes, `#` starts a line
+   * comment, `--` starts one only before whitespace (`1--1` is arithmetic), block comments do not
+   * nest, and `$` is an identifier character, not a dollar quote.
+   * @default false
+   */
+  mysql?: boolean
 }
 
 const CH_QUOTE = 39 // '
@@ -91,7 +99,8 @@ function isIdentPart(c: number): boolean {
  */
 export function tokenize(sql: string, options?: SqlLexerOptions): Token[] {
   const postgres = options?.postgres === true
-  const plainEscapes: Escapes = postgres ? NO_ESCAPES : GUESS_ESCAPED_QUOTE
+  const mysql = !postgres && options?.mysql === true
+  const plainEscapes: Escapes = postgres ? NO_ESCAPES : mysql ? BACKSLASH_ESCAPES : GUESS_ESCAPED_QUOTE
   const tokens: Token[] = []
   const n = sql.length
   let lf = -1 // the next LF at or after the last `--` (n: none), so indexOf scans each character once
@@ -104,18 +113,29 @@ export function tokenize(sql: string, options?: SqlLexerOptions): Token[] {
     }
     const start = i
     let kind: TokKind
-    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+    if (c === 45 && sql.charCodeAt(i + 1) === 45 && (!mysql || i + 2 >= n || isSpace(sql.charCodeAt(i + 2)))) {
       // A `--` comment ends before a CR or LF (PostgreSQL, MySQL and SQLite agree).
       if (lf < i) lf = indexOrEnd(sql, '\n', i)
       i += 2
       while (i < lf && sql.charCodeAt(i) !== 13) i++
       kind = Tok.comment
+    } else if (mysql && c === 35) {
+      // MySQL's `#` comment, ended like `--` by CR or LF.
+      i++
+      while (i < n && sql.charCodeAt(i) !== 10 && sql.charCodeAt(i) !== 13) i++
+      kind = Tok.comment
     } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
-      i = skipBlockComment(sql, i)
+      i = skipBlockComment(sql, i, !mysql)
       kind = Tok.comment
     } else if (c === CH_QUOTE) {
       i = skipQuoted(sql, i, CH_QUOTE, plainEscapes)
       kind = Tok.string
+    } else if (c === CH_DQUOTE && mysql) {
+      i = skipQuoted(sql, i, CH_DQUOTE, BACKSLASH_ESCAPES)
+      kind = Tok.string
+    } else if (c === CH_DOLLAR && mysql) {
+      i = skipIdent(sql, i + 1)
+      kind = Tok.word
     } else if (c === CH_DQUOTE) {
       i = skipQuoted(sql, i, CH_DQUOTE, NO_ESCAPES)
       kind = !postgres && looksLikeValue(sql, start + 1, i - 1) ? Tok.string : Tok.quotedIdent
@@ -189,8 +209,12 @@ function indexOrEnd(sql: string, search: string, from: number): number {
   return at === -1 ? sql.length : at
 }
 
-function skipBlockComment(sql: string, i: number): number {
-  // PostgreSQL nests block comments; MySQL does not, but nested markers are rare there.
+function skipBlockComment(sql: string, i: number, nested = true): number {
+  // PostgreSQL nests block comments; MySQL does not (`/* /* */` ends the comment there).
+  if (!nested) {
+    const close = sql.indexOf('*/', i + 2)
+    return close === -1 ? sql.length : close + 2
+  }
   let depth = 0
   const n = sql.length
   while (i < n) {

@@ -1,5 +1,6 @@
 export { ALL_TABLES_TAG, TABLE_TAG_PREFIX, tableTag, tableTags } from './table-tags.js'
 export { sqlResultKey } from './result-key.js'
+export { sqlTables } from './sql-tables.js'
 export { TransactionInvalidations } from './transaction-invalidations.js'
 export type { CommittedInvalidations } from './transaction-invalidations.js'
 export type { SqlDialect, SqlTable, SqlTablesOptions, SqlTouches, SqlWrite, SqlWriteKind } from './types.js'

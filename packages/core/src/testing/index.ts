@@ -31,6 +31,17 @@ export { leaderElectionSuite } from './leader-election-suite.js'
 export type { LeaderElectionFactory, LeaderElectionSuiteOptions } from './leader-election-suite.js'
 export { rateLimiterSuite } from './rate-limiter-suite.js'
 export type { RateLimiterFactory, RateLimiterSuiteOptions } from './rate-limiter-suite.js'
+export { ormAdapterSuite, ormSuiteSchema } from './orm-adapter-suite.js'
+export type {
+  OrmAdapterContext,
+  OrmAdapterFactory,
+  OrmAdapterHarness,
+  OrmAdapterSuiteOptions,
+  OrmSuiteRead,
+  OrmSuiteTransaction,
+  OrmSuiteWrite,
+  OrmSuiteWriteArgs,
+} from './orm-adapter-suite.js'
 export { chaosStore } from './chaos-store.js'
 export type { ChaosStore, ChaosStoreOptions } from './chaos-store.js'
 export type {

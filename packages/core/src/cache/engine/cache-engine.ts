@@ -7,12 +7,14 @@ import { createCodec } from '../value/codec.js'
 import type { Cache } from '../cache.js'
 import type {
   BusMessage,
+  CacheLookup,
   CacheOptions,
   CacheStats,
   EntryOptions,
   GetOptions,
   GetOrSetOptions,
   Loader,
+  LookupOptions,
   StoreEntry,
   WarmEntry,
   WithMeta,
@@ -135,6 +137,10 @@ export class CacheEngine implements Cache {
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T>
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | WithMeta<T>> {
     return this.getOrSetter.run(key, loader, options)
+  }
+
+  lookup<T>(key: string, options?: LookupOptions): Promise<CacheLookup<T>> {
+    return this.getOrSetter.lookup<T>(key, options)
   }
 
   get<T>(key: string, options: GetOptions & { meta: true }): Promise<WithMeta<T> | undefined>

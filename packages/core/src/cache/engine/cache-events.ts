@@ -8,7 +8,7 @@ const channel = diagnosticsChannel.channel(CHANNELS.cache)
 /** Counters behind `cache.stats()`: the plain counts as reported, hits by tier index, errors by tier name. */
 export type Counters = Pick<
   CacheStats,
-  'misses' | 'staleHits' | 'graceHits' | 'loads' | 'loadErrors' | 'sets' | 'deletes'
+  'misses' | 'staleHits' | 'graceHits' | 'loads' | 'loadErrors' | 'unstorable' | 'sets' | 'deletes'
 > & {
   hits: number[]
   tierErrors: Map<string, number>
@@ -30,6 +30,7 @@ export class CacheEvents {
       graceHits: 0,
       loads: 0,
       loadErrors: 0,
+      unstorable: 0,
       sets: 0,
       deletes: 0,
       tierErrors: new Map(),
@@ -75,6 +76,7 @@ export class CacheEvents {
       graceHits: c.graceHits,
       loads: c.loads,
       loadErrors: c.loadErrors,
+      unstorable: c.unstorable,
       sets: c.sets,
       deletes: c.deletes,
       evictions: l1?.evictions ?? 0,

@@ -4,7 +4,18 @@ import type { Clock } from '../../util/clock.js'
 import { toMs } from '../../util/duration.js'
 import { LruMap } from '../../util/lru-map.js'
 import type { Lock, Locker } from '../../lock/types.js'
-import type { CacheMeta, CacheStatus, GetOrSetOptions, Loader, ReadHint, StoreEntry, WithMeta } from '../types.js'
+import type {
+  CacheLookup,
+  CacheMeta,
+  CacheStatus,
+  EntryOptions,
+  GetOrSetOptions,
+  Loader,
+  LookupOptions,
+  ReadHint,
+  StoreEntry,
+  WithMeta,
+} from '../types.js'
 import type { CacheEvents } from './cache-events.js'
 import { checkOptions, resolveOptions, type OptionDefaults, type ResolvedOptions } from './entry-options.js'
 import { Flights, type Flight } from './flights.js'
@@ -143,12 +154,59 @@ export class GetOrSet {
       const soft = servable && o.timeout !== undefined ? o.timeout : undefined
       const value = await this.p.flights.wait(flight, soft, options?.signal)
       if (value === Flights.SOFT_TIMEOUT) return this.served<T>(fullKey, 'stale', found as Found, wantMeta)
+      if (value instanceof Unstorable) {
+        // Served as loaded (the codec cannot copy it either); every caller of this flight shares it.
+        const out = value.value as T
+        return wantMeta ? { value: out, meta: this.meta('miss', 'loader', fullKey, undefined, value.error) } : out
+      }
       const out = this.p.isolation.output<T>(value)
       return wantMeta ? { value: out, meta: this.meta('miss', 'loader', fullKey, undefined) } : out
     } catch (error) {
       if (inGrace && !isAbort(error, options?.signal)) return this.served<T>(fullKey, 'grace', found, wantMeta, error)
       throw error
     }
+  }
+
+  /** getOrSet split in two: read now, store later only if nothing was invalidated in between. */
+  async lookup<T>(key: string, options: LookupOptions | undefined): Promise<CacheLookup<T>> {
+    const fullKey = this.p.fullKey(key)
+    checkOptions(options)
+    const fresh = this.freshL1(fullKey)
+    if (fresh !== undefined) return this.hitOf<T>(fullKey, { entry: fresh, tier: 0 })
+    const startedAt = this.p.order.stamp()
+    const lookup = await this.p.tiers.read(fullKey, this.readHint(options?.tags), startedAt, 0)
+    const found = lookup.found
+    if (found !== undefined && found.entry.staleAt > this.p.clock.now()) return this.hitOf<T>(fullKey, found)
+    this.p.events.counters.misses++
+    if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
+    const versions = lookup.versions
+    const fill = async (value: T, entryOptions?: EntryOptions): Promise<boolean> => {
+      // Same validation as getOrSet: a bad ttl or tag is the caller's bug, not a cache failure.
+      this.p.fullKey(key)
+      checkOptions(entryOptions)
+      const o = resolveOptions(entryOptions, this.p.defaults, this.p.base)
+      let stored: unknown
+      try {
+        stored = this.p.isolation.input(value)
+      } catch (error) {
+        if (!isUnstorable(error)) throw error
+        this.unstorable(key, value, error)
+        return false
+      }
+      this.p.events.counters.loads++
+      const tags = o.tags === undefined ? undefined : this.p.scope(o.tags)
+      const entry = makeEntry(stored, startedAt, o, o.ttl, tags)
+      this.p.sawLifetime(entry.expiresAt - entry.createdAt)
+      if (!this.p.order.mayWrite(fullKey, entry.createdAt, entry.tags)) return false
+      const written = await this.p.tiers.write(fullKey, entry, versions)
+      return !written.refused && written.failed.length === 0
+    }
+    return { hit: false, fill }
+  }
+
+  private hitOf<T>(fullKey: string, found: Found): CacheLookup<T> {
+    const { value, meta } = this.served<T>(fullKey, 'hit', found, true) as WithMeta<T>
+    return { hit: true, value, meta }
   }
 
   /** Counts, reports and shapes a value served from a tier. */
@@ -277,7 +335,13 @@ export class GetOrSet {
       this.failedUntil.delete(fullKey)
       if (this.p.events.observed)
         this.p.events.emit({ type: 'load', key, durationMs: this.p.clock.now() - started, namespace: this.p.namespace })
-      const stored = this.p.isolation.input(value)
+      let stored: unknown
+      try {
+        stored = this.p.isolation.input(value)
+      } catch (error) {
+        if (!isUnstorable(error)) throw error
+        return this.unstorable(key, value, error)
+      }
       if (!skip && !flight.invalidated) {
         const entry = makeEntry(stored, flight.startedAt, o, ttl, tags === undefined ? undefined : this.p.scope(tags))
         this.p.sawLifetime(entry.expiresAt - entry.createdAt)
@@ -293,6 +357,16 @@ export class GetOrSet {
             this.p.events.emit({ type: 'lock-error', key, error, namespace: this.p.namespace }),
           )
     }
+  }
+
+  /**
+   * Fail open, once, for every adapter: a value the codec cannot hold is served to its caller as
+   * loaded (the loader is not run again), counted and reported, and not cached.
+   */
+  private unstorable(key: string, value: unknown, error: unknown): Unstorable {
+    this.p.events.counters.unstorable++
+    this.p.events.emit({ type: 'unstorable', key, error, namespace: this.p.namespace })
+    return new Unstorable(value, error)
   }
 
   private loadFailed(key: string, fullKey: string, o: ResolvedOptions, error: unknown): void {
@@ -316,6 +390,19 @@ export class GetOrSet {
       return undefined
     }
   }
+}
+
+/** A loaded value that could not be stored; flights carry it to their callers instead of a copy. */
+class Unstorable {
+  constructor(
+    readonly value: unknown,
+    readonly error: unknown,
+  ) {}
+}
+
+/** Errors about the value itself (it cannot be encoded or copied, or is too large): the value is still good to serve. */
+function isUnstorable(error: unknown): boolean {
+  return isPerfError(error, 'UNSERIALIZABLE_VALUE') || isPerfError(error, 'VALUE_TOO_LARGE')
 }
 
 /** Builds the entry for a value whose load began at `createdAt` (`tags` already scoped). */
