@@ -1,7 +1,8 @@
 import type { Monitor, QueryEvent, SqlDialect } from '@perf/core'
+import { sqlTables } from '@perf/core'
 import type { Logger, QueryRunner } from 'typeorm'
 import { currentCacheStatus } from './context.js'
-import { sqlTables } from './invalidation-sql.js'
+
 import { type EntityMetadataLike, TableGraph } from './invalidation.js'
 import { dialectOf } from './options.js'
 import { INSTRUMENTED_RUNNER } from './query-runner.js'

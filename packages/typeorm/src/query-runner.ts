@@ -1,7 +1,7 @@
 import type { Monitor, QueryEvent, SqlDialect, SqlTouches } from '@perf/core'
-import { ALL_TABLES_TAG } from '@perf/core'
+import { ALL_TABLES_TAG, sqlTables } from '@perf/core'
 import { currentCacheStatus } from './context.js'
-import { sqlTables } from './invalidation-sql.js'
+
 import type { Invalidator, TableGraph, WriteTags } from './invalidation.js'
 import { RunnerTransaction, transactionControl } from './query-runner-transaction.js'
 
