@@ -1,1 +1,13 @@
-export const PLACEHOLDER = 1
+// instrument
+export { instrument } from './instrument.js'
+export type { TypeormPerf, TypeormPerfStats } from './instrument.js'
+export type { InstrumentOptions } from './options.js'
+export type { InvalidationErrorContext } from './invalidation.js'
+
+// context shared with the caching side
+export { withCacheStatus, currentCacheStatus, isInTransaction } from './context.js'
+export type { TransactionFlag } from './context.js'
+
+// logger
+export { PerfLogger } from './logger.js'
+export type { PerfLoggerOptions } from './logger.js'
