@@ -83,3 +83,25 @@ describe('Cache tiers', () => {
     expect((l1.get('perf:k') as { expiresAt: number }).expiresAt).toBeLessThanOrEqual(1_000)
   })
 })
+
+describe('a synchronous L1 that answers with rejected promises', () => {
+  it('leaves no unhandled rejection, on the fast path or with its breaker open', async () => {
+    const { chaosStore } = await import('../testing/chaos-store.js')
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const l1 = chaosStore(new MemoryStore())
+      l1.fail('get').fail('set')
+      const cache = createCache({ tiers: [l1.store] })
+      let loads = 0
+      for (let i = 0; i < 30; i++) expect(await cache.getOrSet('k', () => ++loads)).toBe(loads)
+      expect(loads).toBe(30)
+      // Unhandled rejections surface after a macrotask turn.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})

@@ -114,7 +114,12 @@ export class GetOrSet {
       l1.report('get', error)
       return undefined
     }
-    if (entry === undefined || typeof (entry as unknown as Promise<unknown>).then === 'function') return undefined
+    if (entry === undefined) return undefined
+    if (typeof (entry as unknown as Promise<unknown>).then === 'function') {
+      // A "direct" store that answered with a promise: the slow path reads (and reports) again.
+      ;(entry as unknown as Promise<unknown>).then(undefined, () => undefined)
+      return undefined
+    }
     return entry.staleAt > this.coarseClock.now() && this.order.isValid(entry) ? entry : undefined
   }
 

@@ -88,7 +88,12 @@ export class TierGuard {
       this.report(operation, error)
       return SKIPPED
     }
-    return isThenable(result) ? this.guarded(operation, () => result) : result
+    if (!isThenable(result)) return result
+    // The promise exists already: if the breaker turns the call away, it must still be handled.
+    const pending = result
+    const guarded = this.guarded(operation, () => pending)
+    if (guarded === SKIPPED) pending.then(undefined, () => undefined)
+    return guarded
   }
 
   /**
