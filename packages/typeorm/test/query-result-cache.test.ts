@@ -29,7 +29,7 @@ async function openProviderShop(
     entities: shopEntities(typeorm, dialect).all,
     synchronize: true,
     cache: { provider: () => provider },
-  } as typeorm1.DataSourceOptions)
+  } as unknown as typeorm1.DataSourceOptions)
   await ds.initialize()
   await seedShop(ds)
   // With a cache, instrument() invalidates writes (and serves find({ cache }) itself: these tests read
