@@ -11,3 +11,7 @@ export type { TransactionFlag } from './context.js'
 // logger
 export { PerfLogger } from './logger.js'
 export type { PerfLoggerOptions } from './logger.js'
+
+// N+1 loaders
+export { createLoaders } from './loaders/index.js'
+export type { CreateLoadersOptions, EntityKeyValue, ParentKey, RelationValue, TypeormLoaders } from './loaders/index.js'
