@@ -15,3 +15,6 @@ export type { PerfLoggerOptions } from './logger.js'
 // N+1 loaders
 export { createLoaders } from './loaders/index.js'
 export type { CreateLoadersOptions, EntityKeyValue, ParentKey, RelationValue, TypeormLoaders } from './loaders/index.js'
+
+// N+1 advice
+export { typeormAdvisor } from './advisor.js'
