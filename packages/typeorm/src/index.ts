@@ -18,3 +18,7 @@ export type { CreateLoadersOptions, EntityKeyValue, ParentKey, RelationValue, Ty
 
 // N+1 advice
 export { typeormAdvisor } from './advisor.js'
+
+// pool health and leaks
+export { typeormPoolProbe, watchPool } from './pool/index.js'
+export type { PoolWatch, WatchPoolOptions } from './pool/index.js'
