@@ -16,6 +16,7 @@ import {
   INSTRUMENTED,
   L1_HIT,
   L2_HIT,
+  PROVIDER_HIT,
   sequentialCase,
   UNCACHED,
   uncachedRead,
@@ -133,6 +134,15 @@ async function measureLine(ctx: SuiteContext, shared: Shared, line: TypeormLine)
     [L1_HIT]: cachedRead(l1, L1_HIT),
   }
   const cached: Array<[string, Contender]> = [[L1_HIT, l1]]
+  // TypeORM's provider path (its own cache lookup, JSON rows, hydration on every hit), on our cache.
+  const queryResultCache = (perf as unknown as { queryResultCache?: (cache: unknown) => unknown }).queryResultCache
+  if (typeof queryResultCache === 'function') {
+    const providerCache = core.createCache()
+    shared.closers.push(() => providerCache.close())
+    const provider = await contender(shared, line, { cache: { provider: () => queryResultCache(providerCache) } })
+    reads[PROVIDER_HIT] = cachedRead(provider, PROVIDER_HIT)
+    cached.push([PROVIDER_HIT, provider])
+  }
   if (shared.hasRedis) {
     const builtin = await contender(shared, line, {
       cache: { type: 'ioredis', options: { ...redisOptions(), db: BUILTIN_REDIS_DB }, duration: CACHE_TTL_MS },
@@ -175,7 +185,7 @@ async function measureLine(ctx: SuiteContext, shared: Shared, line: TypeormLine)
     names.map((name) => sequentialCase(name, reads[name] as Read, order)),
     {
       baseline: UNCACHED,
-      note: `Cached rows call \`findOne({ where: { id }, cache: ${CACHE_TTL_MS} })\` (TypeORM's own option) after every row was read once, so each call is a hit. L1: \`instrument(dataSource, { cache: createCache(), monitor })\` (one MemoryStore, isolate: true). L2: \`instrument()\` with a cache whose only tier is \`redisStore(redis)\`. Built-in: the DataSource option \`cache: { type: 'ioredis', options: { db: ${BUILTIN_REDIS_DB} } }\` (TypeORM stores the raw rows as JSON and hydrates entities on every hit). The A/A row repeats the uncached call as a separate case: its distance from 1.00× is the noise floor of this table.`,
+      note: `Cached rows call \`findOne({ where: { id }, cache: ${CACHE_TTL_MS} })\` (TypeORM's own option) after every row was read once, so each call is a hit. L1: \`instrument(dataSource, { cache: createCache(), monitor })\` (one MemoryStore, isolate: true). Provider: a DataSource with \`cache: { provider: () => queryResultCache(createCache()) }\` and no instrument(), so TypeORM's own cache path (raw rows, entity hydration on every hit) runs on our cache. L2: \`instrument()\` with a cache whose only tier is \`redisStore(redis)\`. Built-in: the DataSource option \`cache: { type: 'ioredis', options: { db: ${BUILTIN_REDIS_DB} } }\` (TypeORM stores the raw rows as JSON and hydrates entities on every hit). The A/A row repeats the uncached call as a separate case: its distance from 1.00× is the noise floor of this table.`,
     },
   )
 
