@@ -133,6 +133,33 @@ for (const { label, typeorm, up, create } of MATRIX) {
       expect(shop.statements() - n).toBeGreaterThan(0)
     })
 
+    it('findOneByOrFail() is cached through findOneBy(); a cached null still rejects', async () => {
+      const repo = shop.ds.getRepository(Customer)
+      await repo.findOneByOrFail({ name: 'ann' })
+      let n = shop.statements()
+      await expect(repo.findOneByOrFail({ name: 'ann' })).resolves.toBeInstanceOf(Customer)
+      expect(shop.statements()).toBe(n)
+      await expect(repo.findOneByOrFail({ name: 'nobody' })).rejects.toThrow()
+      n = shop.statements()
+      await expect(repo.findOneByOrFail({ name: 'nobody' })).rejects.toThrow()
+      expect(shop.statements()).toBe(n)
+    })
+
+    it("finds the fast path cannot serve run uncached: Raw() with a function, relationLoadStrategy: 'query'", async () => {
+      const repo = shop.ds.getRepository(Customer)
+      const raw = () => repo.find({ where: { id: typeorm.Raw((alias) => `${alias} > 0`) }, order: { id: 'ASC' } })
+      await raw()
+      let n = shop.statements()
+      expect(await raw()).toHaveLength(2)
+      expect(shop.statements()).toBeGreaterThan(n)
+      const byQuery = () =>
+        repo.find({ relations: { orders: true }, relationLoadStrategy: 'query', order: { id: 'ASC' } })
+      await byQuery()
+      n = shop.statements()
+      expect((await byQuery())[0]?.orders).toHaveLength(2)
+      expect(shop.statements()).toBeGreaterThan(n)
+    })
+
     it('reads inside a transaction bypass the cache', async () => {
       await shop.ds.getRepository(Customer).findOneBy({ name: 'bob' })
       await shop.ds.transaction(async (manager) => {

@@ -66,6 +66,8 @@ const FILL = Symbol('perf.fill')
 const HIT = Symbol('perf.hit')
 type Marked = SavedOptions & { [FILL]?: Extract<CacheLookup<Stored>, { hit: false }>['fill']; [HIT]?: true }
 
+/** Distinct statement texts whose tables are kept. */
+const MAX_STATEMENTS = 2_000
 /** TypeORM appends the parameters to the statement text it hands the provider. */
 const PARAMETERS = ' -- PARAMETERS: '
 /** Ids TypeORM derives from the user's id for the other statements of one call (#4277, #8243). */
@@ -82,6 +84,8 @@ export class PerfQueryResultCache {
   readonly #salt: string
   readonly #onError: QueryResultCacheProviderOptions['onError']
   readonly #monitor: Monitor | undefined
+  /** Table tags by statement text (TypeORM's parameterised SQL repeats; parameters are not part of it). */
+  readonly #tables = new Map<string, string[]>()
   readonly #stats: QueryResultCacheStats = { hits: 0, misses: 0, bypasses: 0, stored: 0, refused: 0, errors: 0 }
 
   constructor(cache: Cache, options: QueryResultCacheProviderOptions = {}) {
@@ -198,10 +202,18 @@ export class PerfQueryResultCache {
     }
     if (this.#invalidateOnWrite) {
       const sql = statementOf(options.query)
-      if (sql !== undefined) {
-        const touches = sqlTables(sql, { dialect: dialectOfRunner(runner) })
-        tags.push(...tableTags(touches.reads), ALL_TABLES_TAG)
-      } else tags.push(ALL_TABLES_TAG)
+      if (sql !== undefined) tags.push(...this.#tablesOf(sql, runner))
+      else tags.push(ALL_TABLES_TAG)
+    }
+    return tags
+  }
+
+  #tablesOf(sql: string, runner: RunnerLike | undefined): string[] {
+    let tags = this.#tables.get(sql)
+    if (tags === undefined) {
+      tags = [...tableTags(sqlTables(sql, { dialect: dialectOfRunner(runner) }).reads), ALL_TABLES_TAG]
+      if (this.#tables.size >= MAX_STATEMENTS) this.#tables.clear()
+      this.#tables.set(sql, tags)
     }
     return tags
   }
