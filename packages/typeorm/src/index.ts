@@ -21,3 +21,10 @@ export type { CachedFindsOptions, CachedFindsEntityOptions } from './cache/cache
 // N+1 loaders
 export { createLoaders } from './loaders/index.js'
 export type { CreateLoadersOptions, EntityKeyValue, ParentKey, RelationValue, TypeormLoaders } from './loaders/index.js'
+
+// N+1 advice
+export { typeormAdvisor } from './advisor.js'
+
+// pool health and leaks
+export { typeormPoolProbe, watchPool } from './pool/index.js'
+export type { PoolWatch, WatchPoolOptions } from './pool/index.js'

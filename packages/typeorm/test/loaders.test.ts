@@ -21,7 +21,28 @@ interface Pair {
   label: string
 }
 
-/** Keys other than int: a uuid key, a bigint key, a composite key. */
+interface Person {
+  id: number
+  name: string
+  profile?: Profile | null
+}
+interface Profile {
+  id: number
+  bio: string
+  person?: Person | null
+}
+interface Student {
+  id: number
+  name: string
+  courses?: Course[]
+}
+interface Course {
+  id: number
+  title: string
+  students?: Student[]
+}
+
+/** Keys other than int (uuid, bigint, composite), one-to-one both sides, many-to-many both sides. */
 function keyEntities(typeorm: typeof typeorm1) {
   const Gadget = new typeorm.EntitySchema<Gadget>({
     name: 'Gadget',
@@ -42,7 +63,35 @@ function keyEntities(typeorm: typeof typeorm1) {
       label: { type: String },
     },
   })
-  return [Gadget, Big, Pair]
+  const Person = new typeorm.EntitySchema<Person>({
+    name: 'Person',
+    tableName: 'people',
+    columns: { id: { type: Number, primary: true, generated: true }, name: { type: String } },
+    relations: {
+      profile: { type: 'one-to-one', target: 'Profile', inverseSide: 'person', joinColumn: true, nullable: true },
+    },
+  })
+  const Profile = new typeorm.EntitySchema<Profile>({
+    name: 'Profile',
+    tableName: 'profiles',
+    columns: { id: { type: Number, primary: true, generated: true }, bio: { type: String } },
+    relations: { person: { type: 'one-to-one', target: 'Person', inverseSide: 'profile' } },
+  })
+  const Student = new typeorm.EntitySchema<Student>({
+    name: 'Student',
+    tableName: 'students',
+    columns: { id: { type: Number, primary: true, generated: true }, name: { type: String } },
+    relations: {
+      courses: { type: 'many-to-many', target: 'Course', inverseSide: 'students', joinTable: { name: 'enrolments' } },
+    },
+  })
+  const Course = new typeorm.EntitySchema<Course>({
+    name: 'Course',
+    tableName: 'courses',
+    columns: { id: { type: Number, primary: true, generated: true }, title: { type: String } },
+    relations: { students: { type: 'many-to-many', target: 'Student', inverseSide: 'courses' } },
+  })
+  return [Gadget, Big, Pair, Person, Profile, Student, Course]
 }
 
 /** The blog entities plus the key-type entities, on a fresh schema, with a monitor. */
@@ -230,6 +279,59 @@ for (const { label, typeorm, up, create } of MATRIX) {
         expect.objectContaining({ code: 'INVALID_OPTION' }),
       )
       expect(() => createLoaders(blog.ds, { batch: 1 } as never)).toThrow(/unknown option/)
+    })
+
+    it('relation() loads one-to-one from both sides and many-to-many from the inverse side', async () => {
+      const [p1, p2] = await blog.ds.getRepository<Profile>('Profile').save([{ bio: 'b1' }, { bio: 'b2' }])
+      const people = await blog.ds.getRepository<Person>('Person').save([
+        { name: 'x', profile: p1 },
+        { name: 'y', profile: null },
+      ])
+      const courses = await blog.ds.getRepository<Course>('Course').save([{ title: 'math' }, { title: 'art' }])
+      const [s1] = await blog.ds.getRepository<Student>('Student').save([{ name: 's1', courses }, { name: 's2' }])
+      events = []
+      const loaders = createLoaders(blog.ds)
+      const [profileX, profileY, personOfP1, personOfP2, studentsOfMath, coursesOfS1] = await Promise.all([
+        loaders.relation<Person, 'profile'>('Person', 'profile').load(people[0]!.id),
+        loaders.relation<Person, 'profile'>('Person', 'profile').load(people[1]!.id),
+        loaders.relation<Profile, 'person'>('Profile', 'person').load(p1!.id),
+        loaders.relation<Profile, 'person'>('Profile', 'person').load(p2!.id),
+        loaders.relation<Course, 'students'>('Course', 'students').load(courses[0]!.id),
+        loaders.relation<Student, 'courses'>('Student', 'courses').load(s1!.id),
+      ])
+      expect(selects()).toHaveLength(4)
+      expect(profileX?.bio).toBe('b1')
+      expect(profileY).toBeNull()
+      expect(personOfP1?.name).toBe('x')
+      expect(personOfP2).toBeNull()
+      expect(studentsOfMath.map((s) => s.name)).toEqual(['s1'])
+      expect(coursesOfS1.map((c) => c.title)).toEqual(['math', 'art'])
+    })
+
+    it('leaves soft-deleted rows out, as find() does', async () => {
+      const posts = blog.ds.getRepository(blog.entities.Post)
+      const [gone] = await posts.save([{ title: 'gone', author: { id: authorIds[2]! } }])
+      await posts.softRemove(gone!)
+      const loaders = createLoaders(blog.ds)
+      expect(await loaders.byId(blog.entities.Post).load(gone!.id)).toBeNull()
+      expect(await loaders.relation(blog.entities.Post, 'author').load(gone!.id)).toBeNull()
+    })
+
+    it('rejects every key of a batch the database fails, and memoizes none of them', async () => {
+      const loaders = createLoaders(blog.ds)
+      const authors = loaders.byId(blog.entities.Author)
+      const ds = blog.ds as unknown as { createQueryBuilder: (...args: unknown[]) => unknown }
+      const original = ds.createQueryBuilder
+      ds.createQueryBuilder = () => {
+        throw new Error('database down')
+      }
+      try {
+        const results = await authors.loadMany([authorIds[0]!, authorIds[1]!])
+        expect(results.map((r) => (r as Error).message)).toEqual(['database down', 'database down'])
+      } finally {
+        ds.createQueryBuilder = original
+      }
+      expect((await authors.load(authorIds[0]!))?.name).toBe('ann')
     })
 
     it('turns an N+1 loop into one statement per tick', async () => {
