@@ -100,7 +100,15 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     )
   }
   const o = resolveOptions(options, new Set(Object.keys(sq.models)))
-  const runner = new StatementRunner(dialect.sql, dialect.shape, o.cache, o.monitor, saltOf(sq, o.salt), o.onError)
+  const runner = new StatementRunner(
+    dialect.sql,
+    dialect.shape,
+    o.cache,
+    o.monitor,
+    saltOf(sq, o.salt),
+    o.onError,
+    () => sq.models,
+  )
   const route: Route & { active: boolean } = { active: true, storage: new AsyncLocalStorage(), runner }
 
   const dialectObject = sq.dialect

@@ -12,6 +12,7 @@ import {
   type SqlTouches,
 } from '@perf/core'
 import type { DriverShape } from './drivers.js'
+import { widenWrites } from './references.js'
 import type { CacheSettings, InvalidationErrorContext } from './options.js'
 import { ConnectionTransaction, transactionControl } from './transaction-state.js'
 
@@ -63,6 +64,7 @@ export class StatementRunner {
     private readonly monitor: Monitor | undefined,
     private readonly salt: string,
     private readonly onError: ((error: unknown, context: InvalidationErrorContext) => void) | undefined,
+    private readonly models: () => Record<string, unknown>,
   ) {}
 
   /** The transaction state of a connection. */
@@ -114,7 +116,7 @@ export class StatementRunner {
     }
     const result = await this.timed(ctx, sql, touches, inTransaction, undefined, exec)
     if (touches.kind !== 'read' && this.cache !== undefined) {
-      const tags = touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(touches.writes.map((w) => w.table))
+      const tags = touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(widenWrites(this.models(), touches.writes))
       if (tags.length > 0) {
         if (tx.active) {
           if (touches.kind === 'unknown') tx.addEverything()

@@ -87,7 +87,12 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
       it('raw: true returns plain objects equal to the database path', async () => {
         const { Product, Category } = shop
         const { hit, db } = await hitAndDb((c) =>
-          Product.findAll({ raw: true, include: [{ model: Category, as: 'category' }], order: [['id', 'ASC']], ...(c ? { cache } : {}) }),
+          Product.findAll({
+            raw: true,
+            include: [{ model: Category, as: 'category' }],
+            order: [['id', 'ASC']],
+            ...(c ? { cache } : {}),
+          }),
         )
         expect(hit).toStrictEqual(db)
         expect(Object.getPrototypeOf(hit[0])).toBe(Object.prototype)
@@ -95,7 +100,9 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
 
       it('findAndCountAll(), count(), max(), min() and sum() are cached and equal the database path', async () => {
         const { Product } = shop
-        const fc = await hitAndDb((c) => Product.findAndCountAll({ where: { stock: { [lib.Op.gte]: 0 } }, ...(c ? { cache } : {}) }))
+        const fc = await hitAndDb((c) =>
+          Product.findAndCountAll({ where: { stock: { [lib.Op.gte]: 0 } }, ...(c ? { cache } : {}) }),
+        )
         expect(fc.hit).toStrictEqual(fc.miss)
         expect(plainOf(fc.hit.rows)).toStrictEqual(plainOf(fc.db.rows))
         expect(fc.hit.count).toBe(2)
@@ -117,7 +124,9 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
         expect(visible.hit.map((p) => p.get('name'))).toEqual(['hammer'])
         expect(visible.hit).toStrictEqual(visible.miss)
         expect(plainOf(visible.hit)).toStrictEqual(plainOf(visible.db))
-        const all = await hitAndDb((c) => Product.findAll({ paranoid: false, order: [['id', 'ASC']], ...(c ? { cache } : {}) }))
+        const all = await hitAndDb((c) =>
+          Product.findAll({ paranoid: false, order: [['id', 'ASC']], ...(c ? { cache } : {}) }),
+        )
         expect(all.hit.map((p) => p.get('name'))).toEqual(['hammer', 'saw'])
         expect(all.hit).toStrictEqual(all.miss)
         expect(plainOf(all.hit)).toStrictEqual(plainOf(all.db))
@@ -131,7 +140,9 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
 
       it('findOne() that finds nothing caches the null too', async () => {
         const { Product } = shop
-        const { hit, db } = await hitAndDb((c) => Product.findOne({ where: { name: 'nothing' }, ...(c ? { cache } : {}) }))
+        const { hit, db } = await hitAndDb((c) =>
+          Product.findOne({ where: { name: 'nothing' }, ...(c ? { cache } : {}) }),
+        )
         expect(hit).toBeNull()
         expect(db).toBeNull()
       })
@@ -139,9 +150,13 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
       it('tags given on the call are added to the table tags', async () => {
         const { Product } = shop
         await Product.findAll({ cache: { ttl: '5m', tags: ['catalog'] } })
-        expect((await counted(shop, () => Product.findAll({ cache: { ttl: '5m', tags: ['catalog'] } }))).statements).toBe(0)
+        expect(
+          (await counted(shop, () => Product.findAll({ cache: { ttl: '5m', tags: ['catalog'] } }))).statements,
+        ).toBe(0)
         await shop.cache.invalidateTags(['catalog'])
-        expect((await counted(shop, () => Product.findAll({ cache: { ttl: '5m', tags: ['catalog'] } }))).statements).toBeGreaterThan(0)
+        expect(
+          (await counted(shop, () => Product.findAll({ cache: { ttl: '5m', tags: ['catalog'] } }))).statements,
+        ).toBeGreaterThan(0)
       })
 
       it('raw sequelize.query() reads are cached only when asked, and then equal the uncached result', async () => {

@@ -6,7 +6,11 @@ import { createDatabase, type Dialect, type SequelizeModule, type TestDatabase }
 /** A small shop with every column type the cached path must return as the database path does. */
 export function defineShop(lib: SequelizeModule, sequelize: Sequelize, dialect: Dialect) {
   const { DataTypes } = lib
-  const Category = sequelize.define('Category', { name: { type: DataTypes.STRING, allowNull: false } }, { tableName: 'categories' })
+  const Category = sequelize.define(
+    'Category',
+    { name: { type: DataTypes.STRING, allowNull: false } },
+    { tableName: 'categories' },
+  )
   const Product = sequelize.define(
     'Product',
     {
@@ -31,7 +35,11 @@ export function defineShop(lib: SequelizeModule, sequelize: Sequelize, dialect: 
       scopes: { live: { where: { status: 'live' } } },
     },
   )
-  const Label = sequelize.define('Label', { name: { type: DataTypes.STRING, allowNull: false } }, { tableName: 'labels' })
+  const Label = sequelize.define(
+    'Label',
+    { name: { type: DataTypes.STRING, allowNull: false } },
+    { tableName: 'labels' },
+  )
   const ProductLabel = sequelize.define('ProductLabel', {}, { tableName: 'product_labels', timestamps: false })
   Product.belongsTo(Category, { as: 'category', foreignKey: 'categoryId' })
   Category.hasMany(Product, { as: 'products', foreignKey: 'categoryId' })
@@ -63,7 +71,11 @@ export async function openShop(
   options: Omit<InstrumentOptions, 'cache' | 'monitor'> & { cache?: Cache } = {},
   sequelizeOptions: Record<string, unknown> = {},
 ): Promise<ShopFixture> {
-  const db = await createDatabase(dialect, { lib, count: /categories|products|labels|product_labels/, sequelize: sequelizeOptions })
+  const db = await createDatabase(dialect, {
+    lib,
+    count: /categories|products|labels|product_labels/,
+    sequelize: sequelizeOptions,
+  })
   const shop = defineShop(lib, db.sequelize, dialect)
   await db.sequelize.sync()
   const cat = await shop.Category.create({ name: 'tools' })
