@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { PerfError, stableKey, type SqlDialect } from '@perf/core'
+import { PerfError, sqlTables, stableKey, type SqlDialect } from '@perf/core'
 import type { Sequelize } from 'sequelize'
 import { patchConnection, type Route } from './connection.js'
 import { mariadbShape, pgShape, type DriverShape } from './drivers.js'
@@ -41,6 +41,7 @@ interface SequelizeLike {
   models: Record<string, unknown>
   dialect: { Query: QueryClass }
   connectionManager: { getConnection(this: unknown, ...args: unknown[]): Promise<unknown> }
+  getQueryInterface(): { rawSelect(this: unknown, ...args: unknown[]): Promise<unknown> }
   [INSTRUMENTED]?: true
 }
 
@@ -111,16 +112,20 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   )
   const route: Route & { active: boolean } = { active: true, storage: new AsyncLocalStorage(), runner }
 
+  const sqlDialect = dialect.sql
   const dialectObject = sq.dialect
   const hadOwnQuery = Object.prototype.hasOwnProperty.call(dialectObject, 'Query')
   const BaseQuery = dialectObject.Query
-  const contextOf = (query: QueryLike) => statementContext(query.options, o)
+  // Aggregates (count, max, min, sum) reach the Query without a model: remember it around rawSelect.
+  const aggregateModel = new AsyncLocalStorage<string>()
+  const contextOf = (query: QueryLike) => statementContext(query.options, o, aggregateModel.getStore())
   class PerfQuery extends BaseQuery {
     override run(sql: string, params?: unknown): Promise<unknown> {
       if (!route.active) return super.run(sql, params)
       let ctx: StatementContext
       try {
         ctx = contextOf(this)
+        if (ctx.explicit && ctx.cache !== undefined) refuseWrite(sql, sqlDialect, ctx)
       } catch (error) {
         return Promise.reject(error)
       }
@@ -138,6 +143,16 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     return connection
   }
   manager.getConnection = getConnection
+
+  const queryInterface = sq.getQueryInterface()
+  const hadOwnRawSelect = Object.prototype.hasOwnProperty.call(queryInterface, 'rawSelect')
+  const originalRawSelect = queryInterface.rawSelect
+  const rawSelect = function (this: unknown, ...args: unknown[]) {
+    const name = (args[3] as { name?: unknown } | undefined)?.name
+    if (!route.active || typeof name !== 'string') return originalRawSelect.apply(this, args)
+    return aggregateModel.run(name, () => originalRawSelect.apply(this, args))
+  }
+  queryInterface.rawSelect = rawSelect
   sq[INSTRUMENTED] = true
 
   return {
@@ -155,15 +170,37 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
         if (hadOwnGet) manager.getConnection = originalGet
         else delete (manager as Partial<SequelizeLike['connectionManager']>).getConnection
       }
+      if (queryInterface.rawSelect === rawSelect) {
+        if (hadOwnRawSelect) queryInterface.rawSelect = originalRawSelect
+        else delete (queryInterface as { rawSelect?: unknown }).rawSelect
+      }
       delete sq[INSTRUMENTED]
     },
   }
 }
 
+/**
+ * A call that asked for caching must be a read; checked before anything runs, so Sequelize does
+ * not wrap the error in a DatabaseError.
+ * @throws PerfError INVALID_CACHE_STRATEGY
+ */
+function refuseWrite(sql: string, dialect: SqlDialect, ctx: StatementContext): void {
+  if (sqlTables(sql, { dialect }).kind === 'read') return
+  throw new PerfError(
+    'INVALID_CACHE_STRATEGY',
+    `[perf:sequelize] cache was given for a statement that writes (${ctx.type ?? 'RAW'}${ctx.model === undefined ? '' : ` on ${ctx.model}`}); only reads are cached`,
+    { context: { model: ctx.model, type: ctx.type } },
+  )
+}
+
 /** What one Query is: its model, type, transaction, and how (whether) to cache it. */
-function statementContext(options: QueryLike['options'], o: ResolvedOptions): StatementContext {
+function statementContext(
+  options: QueryLike['options'],
+  o: ResolvedOptions,
+  aggregateOf: string | undefined,
+): StatementContext {
   const type = typeof options.type === 'string' ? options.type : undefined
-  const model = typeof options.model?.name === 'string' ? options.model.name : undefined
+  const model = typeof options.model?.name === 'string' ? options.model.name : aggregateOf
   const requested = options.cache
   const explicit = requested !== undefined && requested !== null && requested !== false
   let cache: CacheSettings | undefined

@@ -7,7 +7,10 @@ const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(
 const cache = { ttl: '5m' }
 
 type Read = 'products' | 'categories' | 'labels' | 'productLabels'
-type Assoc = Model & Record<string, (...args: unknown[]) => Promise<unknown>>
+type Setter = (...args: unknown[]) => Promise<unknown>
+type Assoc = Model & {
+  [k in 'setLabels' | 'addLabel' | 'removeLabel' | 'createLabel' | 'setCategory' | 'setProducts']: Setter
+}
 
 interface Case {
   name: string
