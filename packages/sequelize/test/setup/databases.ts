@@ -78,6 +78,8 @@ interface Gate {
 export interface TestDatabase {
   sequelize: sequelize6.Sequelize
   tap: DriverTap
+  /** Another Sequelize on the same database (another application process), with its own tap. */
+  another(): { sequelize: sequelize6.Sequelize; tap: DriverTap }
   /** SQL run around Sequelize, on an admin connection. */
   sql(text: string): Promise<unknown>
   close(): Promise<void>
@@ -170,20 +172,29 @@ export async function createDatabase(
     await admin.query(`CREATE SCHEMA "${name}"`)
     await admin.query(`SET search_path TO "${name}"`)
     for (const s of options.schema ?? []) await admin.query(s)
-    const sequelize = new lib.Sequelize(DATABASE_URL, {
-      dialect: 'postgres',
-      dialectModule: tappedPg(state.seen),
-      dialectOptions: { options: `-c search_path="${name}"` },
-      logging: false,
-      pool: { max: 5 },
-      ...options.sequelize,
-    })
+    const make = (seen: (sql: string) => Gate | undefined) =>
+      new lib.Sequelize(DATABASE_URL, {
+        dialect: 'postgres',
+        dialectModule: tappedPg(seen),
+        dialectOptions: { options: `-c search_path="${name}"` },
+        logging: false,
+        pool: { max: 5 },
+        ...options.sequelize,
+      })
+    const sequelize = make(state.seen)
+    const others: sequelize6.Sequelize[] = []
     return {
       sequelize,
       tap: state.tap,
+      another() {
+        const other = tapState(options.count)
+        const s = make(other.seen)
+        others.push(s)
+        return { sequelize: s, tap: other.tap }
+      },
       sql: async (text) => (await admin.query(text)).rows,
       async close() {
-        await sequelize.close().catch(() => undefined)
+        for (const s of [sequelize, ...others]) await s.close().catch(() => undefined)
         await admin.query(`DROP SCHEMA "${name}" CASCADE`).catch(() => undefined)
         await admin.end().catch(() => undefined)
       },
@@ -193,21 +204,30 @@ export async function createDatabase(
   await admin.query(`CREATE DATABASE \`${name}\``)
   await admin.query(`USE \`${name}\``)
   for (const s of options.schema ?? []) await admin.query(s)
-  const sequelize = new lib.Sequelize(name, MARIADB.user, MARIADB.password, {
-    dialect: 'mariadb',
-    host: MARIADB.host,
-    port: MARIADB.port,
-    dialectModule: tappedMariadb(state.seen),
-    logging: false,
-    pool: { max: 5 },
-    ...options.sequelize,
-  })
+  const make = (seen: (sql: string) => Gate | undefined) =>
+    new lib.Sequelize(name, MARIADB.user, MARIADB.password, {
+      dialect: 'mariadb',
+      host: MARIADB.host,
+      port: MARIADB.port,
+      dialectModule: tappedMariadb(seen),
+      logging: false,
+      pool: { max: 5 },
+      ...options.sequelize,
+    })
+  const sequelize = make(state.seen)
+  const others: sequelize6.Sequelize[] = []
   return {
     sequelize,
     tap: state.tap,
+    another() {
+      const other = tapState(options.count)
+      const s = make(other.seen)
+      others.push(s)
+      return { sequelize: s, tap: other.tap }
+    },
     sql: (text) => admin.query(text),
     async close() {
-      await sequelize.close().catch(() => undefined)
+      for (const s of [sequelize, ...others]) await s.close().catch(() => undefined)
       await admin.query(`DROP DATABASE \`${name}\``).catch(() => undefined)
       await admin.end().catch(() => undefined)
     },
