@@ -10,3 +10,23 @@ export type { PgQueryable } from './queryable.js'
 export { copyInsert } from './bulk/copy-insert.js'
 export type { BulkProgress, BulkResult, CopyInsertOptions } from './bulk/copy-insert.js'
 export type { BulkRow, BulkRows } from './bulk/rows.js'
+
+// diagnostics
+export { pgDiagnostics } from './diagnostics/pg-diagnostics.js'
+export type { PgDiagnostics, PgDiagnosticsOptions, PgSnapshot } from './diagnostics/pg-diagnostics.js'
+export type { TopStatement, TopStatementsOptions } from './diagnostics/statements.js'
+export type { BlockingSession, BlockingTree, LockInfo } from './diagnostics/locks.js'
+export type {
+  ActiveSession,
+  ConnectionGroup,
+  ConnectionHeadroom,
+  IdleInTransactionOptions,
+  LongRunningOptions,
+} from './diagnostics/activity.js'
+export type {
+  DuplicateIndex,
+  MissingForeignKeyIndex,
+  UnusedIndex,
+  UnusedIndexesOptions,
+} from './diagnostics/indexes.js'
+export type { CacheHitRatio, TableStats, TableStatsOptions } from './diagnostics/tables.js'

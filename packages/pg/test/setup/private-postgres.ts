@@ -58,7 +58,9 @@ async function pgBin(bin: string, tool: string, args: string[], asPostgres: bool
  * temp directory, `pg_stat_statements` preloaded, and durability off (fsync) because the data is
  * thrown away. Timeouts are generous: on a loaded 2-core machine initdb alone can take 20 s.
  */
-export async function startPrivatePostgres(options: { startTimeoutMs?: number } = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  options: { startTimeoutMs?: number; preload?: boolean } = {},
+): Promise<PrivatePostgres> {
   const bin = findPostgresBin()
   if (!bin) throw new Error('initdb/pg_ctl not found (set PERF_PG_BIN to the directory that holds them)')
   const startTimeoutS = Math.ceil((options.startTimeoutMs ?? 120_000) / 1000)
@@ -84,8 +86,9 @@ export async function startPrivatePostgres(options: { startTimeoutMs?: number } 
       `port = ${port}`,
       `listen_addresses = '127.0.0.1'`,
       `unix_socket_directories = '${dataDir}'`,
-      `shared_preload_libraries = 'pg_stat_statements'`,
-      `pg_stat_statements.track = all`,
+      ...(options.preload === false
+        ? []
+        : [`shared_preload_libraries = 'pg_stat_statements'`, `pg_stat_statements.track = all`]),
       `max_connections = 60`,
       `fsync = off`,
       `synchronous_commit = off`,
