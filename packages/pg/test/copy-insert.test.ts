@@ -191,6 +191,8 @@ describe.skipIf(!url)('copyInsert', () => {
     await expect(copyInsert(db.pool, 'x', ['a', 'a'], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(copyInsert(db.pool, 'x'.repeat(64), ['a'], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(copyInsert({} as never, 'x', ['a'], [])).rejects.toMatchObject({ code: 'CLIENT_INVALID' })
+    await expect(copyInsert(db.pool, 'no_such_table', ['a'], [[1]])).rejects.toThrow(/does not exist/)
+    await expect(copyInsert(db.pool, 'big', ['id', 'nope'], [[1, 2]])).rejects.toThrow(/no column "nope"/)
     await db.pool.query('CREATE TABLE "drop table x; --" ("select" int)')
     await copyInsert(db.pool, 'drop table x; --', ['select'], [[1]])
     const { rows } = await db.pool.query('SELECT "select" FROM "drop table x; --"')

@@ -5,8 +5,9 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
-import { copyField } from './encode.js'
-import { encodeRow, encodingsFor, iterate, type BulkRow, type BulkRows } from './rows.js'
+import { columnTypes, isJsonType } from './column-types.js'
+import { copyField, type ColumnEncoding } from './encode.js'
+import { encodeRow, iterate, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
 /** Progress of a bulk write, reported as data is sent. */
@@ -29,7 +30,11 @@ export interface CopyInsertOptions {
   atomic?: boolean
   /** Rows per COPY when `atomic: false`. @default 10000 */
   batchRows?: number
-  /** Columns of type json/jsonb: their values are always JSON-encoded (arrays included). @default [] */
+  /**
+   * Text columns holding JSON: their values are JSON-encoded. json and jsonb columns always are
+   * (arrays included), found from the catalog.
+   * @default []
+   */
   json?: readonly string[]
   /** Bytes of encoded rows gathered before one write to the socket. @default 65536 */
   chunkBytes?: number
@@ -54,14 +59,15 @@ export interface BulkResult {
  * from an array or any (async) iterable and are encoded and sent as the socket drains, so memory
  * stays bounded by about 16 × `chunkBytes` whatever the source size. Values are encoded as
  * node-postgres encodes parameters: strings, numbers, bigint, boolean, Date (timestamptz gets the
- * same instant), Buffer/Uint8Array (bytea), arrays (array columns), objects (json/jsonb; name
- * json/jsonb columns in `json` when their values are arrays), `null`/`undefined` (NULL).
+ * same instant), Buffer/Uint8Array (bytea), arrays (array columns), objects (JSON; every value of
+ * a json/jsonb column is JSON, arrays included: the column types are read from the catalog
+ * first), `null`/`undefined` (NULL).
  *
  * Given a `pg.Pool` it checks out one connection; given a client it uses that one (inside the
  * caller's transaction, if any).
  *
  * @example
- * await copyInsert(pool, 'events', ['id', 'at', 'payload'], readEvents(), { json: ['payload'], onProgress: (p) => log(p.rows) })
+ * await copyInsert(pool, 'events', ['id', 'at', 'payload'], readEvents(), { onProgress: (p) => log(p.rows) })
  * @throws BulkWriteError INVALID_ARGUMENT naming the row and column for a value that cannot be encoded
  * @throws BulkWriteError BATCH_FAILED naming the row the server refused (from its `COPY …, line N`), with `committedRows`
  * @throws PerfError ABORTED when `signal` fires
@@ -84,7 +90,6 @@ export async function copyInsert(
   const atomic = options.atomic ?? true
   const batchRows = atomic ? Infinity : assertPositiveInt(options.batchRows ?? 10_000, 'batchRows')
   const chunkBytes = assertPositiveInt(options.chunkBytes ?? 65_536, 'chunkBytes')
-  const encodings = encodingsFor(columns, options.json)
   const sql = `COPY ${target} (${quoted.join(', ')}) FROM STDIN`
   const { signal, onProgress } = options
   if (signal?.aborted) throw abortedError('copyInsert', signal)
@@ -95,6 +100,7 @@ export async function copyInsert(
   let bytes = 0
   let batches = 0
   let exhausted = false
+  let encodings: ColumnEncoding[] = []
 
   async function* encode(first: BulkRow): AsyncGenerator<string> {
     let buffer = ''
@@ -127,6 +133,10 @@ export async function copyInsert(
   }
 
   return withConnection(db, async (client) => {
+    // Also refuses an unknown table or column before any row is read from the source.
+    const types = await columnTypes(client, target, columns)
+    const json = new Set(options.json ?? [])
+    encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
     while (!exhausted) {
       const first = await source.next()
       if (first.done) break

@@ -60,12 +60,6 @@ export function encodeRow<T>(
   return out
 }
 
-/** Encodings per column from the `json` option (names of json/jsonb columns). */
-export function encodingsFor(columns: readonly string[], jsonColumns: readonly string[] | undefined): ColumnEncoding[] {
-  const json = new Set(jsonColumns ?? [])
-  return columns.map((c) => (json.has(c) ? 'json' : 'auto'))
-}
-
 /** Iterates sync and async sources alike. */
 export async function* iterate(rows: BulkRows): AsyncGenerator<BulkRow> {
   if (rows === null || typeof rows !== 'object') return
