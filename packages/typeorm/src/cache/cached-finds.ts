@@ -140,6 +140,23 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
     return plan
   }
 
+  /** Table tags by entity and options shape: which tables a find reads depends on keys and nesting, not values. */
+  const tagMemo = new Map<string, string[]>()
+  function tablesOf(self: ManagerLike, target: unknown, plan: Plan, findOptions: Record<string, unknown>): string[] {
+    const shape = `${plan.name}:${optionsShape(findOptions, 0)}`
+    let tags = tagMemo.get(shape)
+    if (tags !== undefined) return tags
+    try {
+      const sql = self.createQueryBuilder(target, plan.name).setFindOptions(findOptions).getQuery()
+      tags = [...tableTags(sqlTables(sql, { dialect }).reads), ALL_TABLES_TAG]
+    } catch {
+      return [ALL_TABLES_TAG] // cannot tell which tables: only a write of anything drops it
+    }
+    if (tagMemo.size >= MAX_SHAPES) tagMemo.clear()
+    tagMemo.set(shape, tags)
+    return tags
+  }
+
   const manager = ds.manager
   const restores: (() => void)[] = []
   for (const [method, kind, whereOnly] of METHODS) {
@@ -208,13 +225,7 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
       return original.call(self, target, arg)
     }
     const result = await withCacheStatus('miss', () => original.call(self, target, arg))
-    let tags: string[]
-    try {
-      const sql = self.createQueryBuilder(target, plan.name).setFindOptions(findOptions).getQuery()
-      tags = [...tableTags(sqlTables(sql, { dialect }).reads), ALL_TABLES_TAG]
-    } catch {
-      tags = [ALL_TABLES_TAG] // cannot tell which tables: only a write of anything drops it
-    }
+    let tags = tablesOf(self, target, plan, findOptions)
     plan.hint = tags
     if (call.id !== undefined) tags = [...tags, cacheIdTag(call.id)]
     // fill never rejects for tier failures or unstorable values; it refuses after an invalidation.
@@ -225,6 +236,27 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
   return () => {
     for (const restore of restores.splice(0)) restore()
   }
+}
+
+/** Distinct option shapes whose table tags are kept. */
+const MAX_SHAPES = 2_000
+
+/**
+ * The shape of find options: keys and nesting (which decide the joins, hence the tables), with
+ * values folded to `_`, arrays of values to one `[_]` (an `In()` list of any length), and find
+ * operators to their type.
+ */
+function optionsShape(value: unknown, depth: number): string {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return '_'
+  if (depth > 32) return '…'
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object' || v instanceof Date)) return '[_]'
+    return `[${value.map((v) => optionsShape(v, depth + 1)).join(',')}]`
+  }
+  const op = (value as { _type?: unknown; _value?: unknown })._type
+  if (typeof op === 'string') return `${op}(${optionsShape((value as { _value?: unknown })._value, depth + 1)})`
+  const keys = Object.keys(value).sort()
+  return `{${keys.map((k) => `${k}:${optionsShape((value as Record<string, unknown>)[k], depth + 1)}`).join(',')}}`
 }
 
 /** The ttl and cache id of one call, or undefined when it is not cached. */
