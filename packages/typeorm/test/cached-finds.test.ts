@@ -224,6 +224,16 @@ for (const { label, typeorm, up, create } of MATRIX) {
         expect(() => instrument(shop.ds, { cache: shop.cache, entities: { Customer: { ttl: -5 } } })).toThrow(
           expect.objectContaining({ code: 'INVALID_TTL' }),
         )
+        const { installCachedFinds } = await import('../src/index.js')
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, entities: { Nope: {} } })).toThrow(
+          expect.objectContaining({ code: 'UNKNOWN_MODEL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, defaults: { ttl: '-1s' } })).toThrow(
+          expect.objectContaining({ code: 'INVALID_TTL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: {} as never })).toThrow(
+          expect.objectContaining({ code: 'INVALID_OPTION' }),
+        )
       } finally {
         await shop.close()
       }
