@@ -160,6 +160,21 @@ for (const { label, typeorm, up, create } of MATRIX) {
       expect(shop.statements()).toBeGreaterThan(n)
     })
 
+    it("a where on a relation is tagged with that relation's table (tags depend on the options' shape, not values)", async () => {
+      const repo = shop.ds.getRepository(Customer)
+      await repo.find({ where: { name: 'ann' } })
+      const byOrder = () => repo.find({ where: { orders: { total: '0.99' } }, order: { id: 'ASC' } })
+      expect((await byOrder()).map((c) => c.name)).toEqual(['ann'])
+      let n = shop.statements()
+      await byOrder()
+      expect(shop.statements()).toBe(n)
+      await shop.ds.getRepository(Order).update({ total: '0.99' }, { total: '1.99' })
+      n = shop.statements()
+      expect(await byOrder()).toEqual([])
+      expect(shop.statements()).toBeGreaterThan(n)
+      await shop.ds.getRepository(Order).update({ total: '1.99' }, { total: '0.99' })
+    })
+
     it('reads inside a transaction bypass the cache', async () => {
       await shop.ds.getRepository(Customer).findOneBy({ name: 'bob' })
       await shop.ds.transaction(async (manager) => {
@@ -208,6 +223,16 @@ for (const { label, typeorm, up, create } of MATRIX) {
         )
         expect(() => instrument(shop.ds, { cache: shop.cache, entities: { Customer: { ttl: -5 } } })).toThrow(
           expect.objectContaining({ code: 'INVALID_TTL' }),
+        )
+        const { installCachedFinds } = await import('../src/index.js')
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, entities: { Nope: {} } })).toThrow(
+          expect.objectContaining({ code: 'UNKNOWN_MODEL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, defaults: { ttl: '-1s' } })).toThrow(
+          expect.objectContaining({ code: 'INVALID_TTL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: {} as never })).toThrow(
+          expect.objectContaining({ code: 'INVALID_OPTION' }),
         )
       } finally {
         await shop.close()
@@ -259,6 +284,42 @@ for (const { label, typeorm, up, create } of MATRIX) {
       } finally {
         await shop.close()
         await cache.close()
+      }
+    })
+
+    it('a column transformer returning a class instance: served from the database each time, counted as unstorable', async () => {
+      class Money {
+        constructor(readonly cents: number) {}
+      }
+      const db = await create()
+      const Wallet = new typeorm.EntitySchema<{ id: number; amount: Money }>({
+        name: 'Wallet',
+        tableName: 'wallets',
+        columns: {
+          id: { type: Number, primary: true, generated: true },
+          amount: {
+            type: 'int',
+            transformer: { to: (m: Money) => m.cents, from: (v: number) => new Money(v) },
+          },
+        },
+      })
+      const ds = new typeorm.DataSource({ ...db.options, entities: [Wallet], synchronize: true } as never)
+      await ds.initialize()
+      const cache = createCache({ tiers: [new MemoryStore()] })
+      const { instrument } = await import('../src/index.js')
+      const perf = instrument(ds, { cache, defaults: { ttl: '1m' } })
+      try {
+        await ds.getRepository(Wallet).insert({ amount: new Money(250) })
+        const a = await ds.getRepository(Wallet).findOneBy({ id: 1 })
+        const b = await ds.getRepository(Wallet).findOneBy({ id: 1 })
+        expect(b?.amount).toBeInstanceOf(Money)
+        expect(b).toStrictEqual(a)
+        expect(cache.stats().unstorable).toBe(2)
+      } finally {
+        perf.uninstrument()
+        await ds.destroy()
+        await cache.close()
+        await db.drop()
       }
     })
 
