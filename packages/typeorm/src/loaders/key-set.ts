@@ -49,10 +49,13 @@ export class EntityKey {
     return compositeMemo(this.columns.map((c) => c.memoOf(c.column.getEntityValue(entity))))
   }
 
-  /** What BatchLoader memoizes a key by; malformed keys get a text of their own and fail in the batch. */
+  #invalidKeys = 0
+
+  /** What BatchLoader memoizes a key by; a malformed key gets a text of its own and fails in the batch. */
   cacheKey(key: unknown): string {
     const normal = this.normalize(key)
-    return normal instanceof PerfError ? `\u0000invalid:${typeof key}:${String(key)}` : normal.memo
+    // Unique per call: two different malformed objects must not share one memoized rejection.
+    return normal instanceof PerfError ? `\u0000invalid:${++this.#invalidKeys}` : normal.memo
   }
 
   /** Splits `keys` into unique params and result slots; malformed keys get their PerfError at once. */
