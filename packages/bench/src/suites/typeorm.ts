@@ -64,7 +64,7 @@ const suite: Suite = {
       ctx.skip('neither typeorm nor typeorm03 (npm:typeorm@0.3) is installed')
       return
     }
-    const rows = ctx.size(1_000, 200)
+    const rows = ctx.size(1_000, 100)
     const shared: Shared = {
       perf,
       core: await import('@perf/core'),
@@ -193,7 +193,7 @@ async function measureLine(ctx: SuiteContext, shared: Shared, line: TypeormLine)
 
   for (const note of notes) ctx.text(note)
 
-  const pairs = ctx.size(10_000, 200)
+  const pairs = ctx.size(10_000, 100)
   const paired: Array<readonly [string, PairedOverhead]> = []
   const call = (name: string) => async (id: number) => void (await (reads[name] as Read)(id))
   for (const [i, name] of [INSTRUMENTED, AGAIN].entries()) {
