@@ -262,6 +262,42 @@ for (const { label, typeorm, up, create } of MATRIX) {
       }
     })
 
+    it('a column transformer returning a class instance: served from the database each time, counted as unstorable', async () => {
+      class Money {
+        constructor(readonly cents: number) {}
+      }
+      const db = await create()
+      const Wallet = new typeorm.EntitySchema<{ id: number; amount: Money }>({
+        name: 'Wallet',
+        tableName: 'wallets',
+        columns: {
+          id: { type: Number, primary: true, generated: true },
+          amount: {
+            type: 'int',
+            transformer: { to: (m: Money) => m.cents, from: (v: number) => new Money(v) },
+          },
+        },
+      })
+      const ds = new typeorm.DataSource({ ...db.options, entities: [Wallet], synchronize: true } as never)
+      await ds.initialize()
+      const cache = createCache({ tiers: [new MemoryStore()] })
+      const { instrument } = await import('../src/index.js')
+      const perf = instrument(ds, { cache, defaults: { ttl: '1m' } })
+      try {
+        await ds.getRepository(Wallet).insert({ amount: new Money(250) })
+        const a = await ds.getRepository(Wallet).findOneBy({ id: 1 })
+        const b = await ds.getRepository(Wallet).findOneBy({ id: 1 })
+        expect(b?.amount).toBeInstanceOf(Money)
+        expect(b).toStrictEqual(a)
+        expect(cache.stats().unstorable).toBe(2)
+      } finally {
+        perf.uninstrument()
+        await ds.destroy()
+        await cache.close()
+        await db.drop()
+      }
+    })
+
     it('uninstrument() restores the manager: finds run uncached again', async () => {
       const shop = await openShop(typeorm, create, { defaults: { ttl: '1m' } })
       try {

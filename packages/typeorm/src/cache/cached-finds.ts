@@ -152,7 +152,9 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
       if (plan === null) return original.call(this, target, arg)
       const findOptions = (whereOnly ? undefined : arg) as Record<string, unknown> | undefined
       // Relations loaded by separate queries: the main statement's tables would miss theirs.
-      if (findOptions?.relationLoadStrategy === 'query') return original.call(this, target, arg)
+      // Locking reads must reach the database.
+      if (findOptions?.relationLoadStrategy === 'query' || findOptions?.lock !== undefined)
+        return original.call(this, target, arg)
       let call: ReturnType<typeof resolveCall>
       try {
         call = resolveCall(findOptions?.cache, plan, typeormDefaultMs, method)
