@@ -334,6 +334,20 @@ for (const { label, typeorm, up, create } of MATRIX) {
       expect((await authors.load(authorIds[0]!))?.name).toBe('ann')
     })
 
+    it('reads through the transaction of the manager option, and sees its uncommitted rows', async () => {
+      await blog.ds
+        .transaction(async (manager) => {
+          const [fresh] = await manager.getRepository(blog.entities.Author).save([{ name: 'in tx' }])
+          const inside = createLoaders(blog.ds, { manager }).byId(blog.entities.Author)
+          const outside = createLoaders(blog.ds).byId(blog.entities.Author)
+          expect((await inside.load(fresh!.id))?.name).toBe('in tx')
+          expect(await outside.load(fresh!.id)).toBeNull()
+          throw new Error('roll back')
+        })
+        .catch((err: Error) => expect(err.message).toBe('roll back'))
+      expect(() => createLoaders(blog.ds, { manager: {} as never })).toThrow(/manager must be a TypeORM EntityManager/)
+    })
+
     it('turns an N+1 loop into one statement per tick', async () => {
       const posts = await blog.ds.getRepository(blog.entities.Post).find({ order: { id: 'ASC' } })
       events = []

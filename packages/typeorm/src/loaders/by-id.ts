@@ -1,12 +1,12 @@
 import type { EntityKey } from './key-set.js'
-import type { EntityMetaLike, LoaderDataSource } from './metadata.js'
+import type { EntityMetaLike, StatementSource } from './metadata.js'
 
 /**
  * The batch function of `loaders.byId(Entity)`: one SELECT for the batch's unique keys
  * (`= ANY($1)` on PostgreSQL, `IN (…)` on MySQL/MariaDB, `whereInIds` for composite keys),
  * results in key order, `null` for a key with no row.
  */
-export function byIdBatch(ds: LoaderDataSource, meta: EntityMetaLike, key: EntityKey, postgres: boolean) {
+export function byIdBatch(ds: StatementSource, meta: EntityMetaLike, key: EntityKey, postgres: boolean) {
   const alias = meta.name
   return async (keys: readonly unknown[]): Promise<Array<object | null | Error>> => {
     const { params, slots, out } = key.batch<object | null>(keys)

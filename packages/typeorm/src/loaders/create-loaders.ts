@@ -1,8 +1,8 @@
 import { BatchLoader, PerfError } from '@perf/core'
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm'
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
 import { byIdBatch } from './by-id.js'
 import { EntityKey } from './key-set.js'
-import { entityMetadata, targetName, type LoaderDataSource } from './metadata.js'
+import { entityMetadata, targetName, type LoaderDataSource, type StatementSource } from './metadata.js'
 import { planRelation, relationBatch } from './relation.js'
 
 /** Options of {@link createLoaders}. */
@@ -15,6 +15,12 @@ export interface CreateLoadersOptions {
    * @default true
    */
   cache?: boolean
+  /**
+   * Read through this EntityManager instead of the DataSource's default one: pass the manager
+   * of `dataSource.transaction(async (manager) => …)` so the loaders see the transaction's rows.
+   * @default undefined: the DataSource's own connections
+   */
+  manager?: EntityManager
 }
 
 /** A key of `byId()`: the primary-key value, or an object of every primary column for a composite key. */
@@ -50,7 +56,7 @@ export interface TypeormLoaders {
   clearAll(): void
 }
 
-const KNOWN_OPTIONS = new Set(['maxBatchSize', 'cache'])
+const KNOWN_OPTIONS = new Set(['maxBatchSize', 'cache', 'manager'])
 
 function invalid(option: string, rule: string, value: unknown): PerfError {
   return new PerfError('INVALID_OPTION', `[perf:typeorm] createLoaders(): ${option} must be ${rule}`, {
@@ -58,17 +64,28 @@ function invalid(option: string, rule: string, value: unknown): PerfError {
   })
 }
 
-function readOptions(options: unknown): { maxBatchSize: number; cache: boolean } {
-  if (options === undefined) return { maxBatchSize: 1000, cache: true }
+interface LoaderSettings {
+  maxBatchSize: number
+  cache: boolean
+  manager: StatementSource | undefined
+}
+
+function readOptions(options: unknown): LoaderSettings {
+  if (options === undefined) return { maxBatchSize: 1000, cache: true, manager: undefined }
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options)
   const o = options as Record<string, unknown>
   for (const key of Object.keys(o))
-    if (!KNOWN_OPTIONS.has(key)) throw invalid(key, 'maxBatchSize or cache (unknown option)', o[key])
-  const { maxBatchSize = 1000, cache = true } = o
+    if (!KNOWN_OPTIONS.has(key)) throw invalid(key, 'maxBatchSize, cache or manager (unknown option)', o[key])
+  const { maxBatchSize = 1000, cache = true, manager } = o
   if (typeof maxBatchSize !== 'number' || !(maxBatchSize >= 1))
     throw invalid('maxBatchSize', 'a number >= 1', maxBatchSize)
   if (typeof cache !== 'boolean') throw invalid('cache', 'a boolean', cache)
-  return { maxBatchSize, cache }
+  if (
+    manager !== undefined &&
+    typeof (manager as { createQueryBuilder?: unknown } | null)?.createQueryBuilder !== 'function'
+  )
+    throw invalid('manager', 'a TypeORM EntityManager', manager)
+  return { maxBatchSize, cache, manager: manager as LoaderSettings['manager'] }
 }
 
 /**
@@ -105,7 +122,9 @@ export function createLoaders(dataSource: DataSource, options?: CreateLoadersOpt
       `[perf:typeorm] createLoaders(): DataSource type "${type}" is not supported (postgres, mysql, mariadb)`,
       { context: { type } },
     )
-  const { maxBatchSize, cache } = readOptions(options)
+  const { maxBatchSize, cache, manager } = readOptions(options)
+  // Statements go through the manager (a transaction's), metadata comes from the DataSource.
+  const reader: StatementSource = manager ?? ds
   const loaders = new Map<string, BatchLoader<unknown, unknown, string>>()
 
   function make(id: string, batch: (keys: readonly unknown[]) => Promise<unknown[]>, key: EntityKey) {
@@ -127,7 +146,7 @@ export function createLoaders(dataSource: DataSource, options?: CreateLoadersOpt
       const existing = loaders.get(id)
       if (existing !== undefined) return existing as never
       const key = new EntityKey(meta.primaryColumns, where)
-      return make(id, byIdBatch(ds, meta, key, postgres), key) as never
+      return make(id, byIdBatch(reader, meta, key, postgres), key) as never
     },
     relation(entity, name) {
       const where = `loaders.relation(${targetName(entity)}, '${String(name)}')`
@@ -146,7 +165,7 @@ export function createLoaders(dataSource: DataSource, options?: CreateLoadersOpt
       }
       const plan = planRelation(relation, where)
       const key = new ParentEntityKey(meta.primaryColumns, where)
-      return make(id, relationBatch(ds, relation, plan, key, postgres, where), key) as never
+      return make(id, relationBatch(reader, relation, plan, key, postgres, where), key) as never
     },
     clearAll() {
       for (const loader of loaders.values()) loader.clearAll()

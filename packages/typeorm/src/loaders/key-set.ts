@@ -14,8 +14,10 @@ export interface KeyBatch<R> {
 /** Normalises the keys of an entity's primary key, single-column or composite. */
 export class EntityKey {
   readonly columns: KeyColumn[]
+  readonly #integer: boolean
   constructor(columns: readonly ColumnLike[], where: string) {
     this.columns = columns.map((c) => new KeyColumn(c, where))
+    this.#integer = this.columns.length === 1 && this.columns[0]?.kind === 'integer'
   }
 
   get composite(): boolean {
@@ -49,10 +51,15 @@ export class EntityKey {
     return compositeMemo(this.columns.map((c) => c.memoOf(c.column.getEntityValue(entity))))
   }
 
-  /** What BatchLoader memoizes a key by; malformed keys get a text of their own and fail in the batch. */
+  #invalidKeys = 0
+
+  /** What BatchLoader memoizes a key by; a malformed key gets a text of its own and fails in the batch. */
   cacheKey(key: unknown): string {
+    // The common case without allocating: a number key of an integer column.
+    if (typeof key === 'number' && this.#integer && Number.isSafeInteger(key)) return String(key)
     const normal = this.normalize(key)
-    return normal instanceof PerfError ? `\u0000invalid:${typeof key}:${String(key)}` : normal.memo
+    // Unique per call: two different malformed objects must not share one memoized rejection.
+    return normal instanceof PerfError ? `\u0000invalid:${++this.#invalidKeys}` : normal.memo
   }
 
   /** Splits `keys` into unique params and result slots; malformed keys get their PerfError at once. */

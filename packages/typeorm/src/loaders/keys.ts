@@ -86,7 +86,7 @@ export class KeyColumn {
     const { column } = this
     return new PerfError(
       'INVALID_ARGUMENT',
-      `[perf:typeorm] ${this.where}: key ${shown} is not ${expected} (column ${column.entityMetadata.tableName}.${column.databaseName} is ${typeName(column.type)})`,
+      `[perf:typeorm] ${this.where}: key ${shown} is not ${expected} (column ${column.entityMetadata.tableName}.${column.databaseName} is ${this.kind === 'other' ? typeName(column.type) : this.kind})`,
       { context: { key: typeof key === 'bigint' ? key.toString() : key, column: column.databaseName } },
     )
   }

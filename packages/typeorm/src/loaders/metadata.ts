@@ -44,6 +44,9 @@ export interface LoaderDataSource {
   createQueryBuilder(target: unknown, alias: string): QueryBuilderLike
 }
 
+/** What the batch functions run statements through: the DataSource or an EntityManager. */
+export type StatementSource = Pick<LoaderDataSource, 'createQueryBuilder'>
+
 /** The QueryBuilder calls the loaders make. */
 export interface QueryBuilderLike {
   escape(name: string): string

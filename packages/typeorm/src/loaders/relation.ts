@@ -1,7 +1,7 @@
 import { PerfError } from '@perf/core'
 import { compositeMemo } from './keys.js'
 import { EntityKey } from './key-set.js'
-import type { ColumnLike, EntityMetaLike, LoaderDataSource, QueryBuilderLike, RelationLike } from './metadata.js'
+import type { ColumnLike, EntityMetaLike, QueryBuilderLike, RelationLike, StatementSource } from './metadata.js'
 
 /** How one relation is read in one statement: an optional join, and the SQL expression of the parent key. */
 interface RelationPlan {
@@ -103,7 +103,7 @@ export function planRelation(relation: RelationLike, where: string): RelationPla
  * parent with none. To-many results are ordered by the related entity's primary key.
  */
 export function relationBatch(
-  ds: LoaderDataSource,
+  ds: StatementSource,
   relation: RelationLike,
   plan: RelationPlan,
   parentKey: EntityKey,
