@@ -65,7 +65,20 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   const admin = new pg.Client({ connectionString: options.databaseUrl })
   await admin.connect()
   await admin.query(`CREATE SCHEMA "${schema}"`)
+  try {
+    return await steps(options, schema, log)
+  } finally {
+    await admin.query(`DROP SCHEMA "${schema}" CASCADE`)
+    await admin.end()
+  }
+}
 
+/** Steps 1–5 inside the scratch schema; closes what they opened. */
+async function steps(
+  options: QuickstartOptions,
+  schema: string,
+  log: (line: string) => void,
+): Promise<QuickstartReport> {
   // 1. Your existing DataSource: entities with decorators, TypeORM 1.x on PostgreSQL.
   const counter = new StatementCounter()
   const dataSource = new DataSource({
@@ -196,7 +209,5 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     monitor.close()
     await dataSource.destroy()
     await redis?.quit()
-    await admin.query(`DROP SCHEMA "${schema}" CASCADE`)
-    await admin.end()
   }
 }
