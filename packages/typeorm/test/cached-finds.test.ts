@@ -160,6 +160,21 @@ for (const { label, typeorm, up, create } of MATRIX) {
       expect(shop.statements()).toBeGreaterThan(n)
     })
 
+    it("a where on a relation is tagged with that relation's table (tags depend on the options' shape, not values)", async () => {
+      const repo = shop.ds.getRepository(Customer)
+      await repo.find({ where: { name: 'ann' } })
+      const byOrder = () => repo.find({ where: { orders: { total: '0.99' } }, order: { id: 'ASC' } })
+      expect((await byOrder()).map((c) => c.name)).toEqual(['ann'])
+      let n = shop.statements()
+      await byOrder()
+      expect(shop.statements()).toBe(n)
+      await shop.ds.getRepository(Order).update({ total: '0.99' }, { total: '1.99' })
+      n = shop.statements()
+      expect(await byOrder()).toEqual([])
+      expect(shop.statements()).toBeGreaterThan(n)
+      await shop.ds.getRepository(Order).update({ total: '1.99' }, { total: '0.99' })
+    })
+
     it('reads inside a transaction bypass the cache', async () => {
       await shop.ds.getRepository(Customer).findOneBy({ name: 'bob' })
       await shop.ds.transaction(async (manager) => {
@@ -208,6 +223,16 @@ for (const { label, typeorm, up, create } of MATRIX) {
         )
         expect(() => instrument(shop.ds, { cache: shop.cache, entities: { Customer: { ttl: -5 } } })).toThrow(
           expect.objectContaining({ code: 'INVALID_TTL' }),
+        )
+        const { installCachedFinds } = await import('../src/index.js')
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, entities: { Nope: {} } })).toThrow(
+          expect.objectContaining({ code: 'UNKNOWN_MODEL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: shop.cache, defaults: { ttl: '-1s' } })).toThrow(
+          expect.objectContaining({ code: 'INVALID_TTL' }),
+        )
+        expect(() => installCachedFinds(shop.ds, { cache: {} as never })).toThrow(
+          expect.objectContaining({ code: 'INVALID_OPTION' }),
         )
       } finally {
         await shop.close()

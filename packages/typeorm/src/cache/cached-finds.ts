@@ -3,6 +3,16 @@ import { ALL_TABLES_TAG, PerfError, sqlTables, stableKey, tableTags, toMs } from
 import { isInTransaction, withCacheStatus } from '../context.js'
 import { dialectOf } from '../options.js'
 import { EntityShape, type ShapeMetadata } from './entity-shape.js'
+import {
+  flatten,
+  type Kind,
+  MAX_SHAPES,
+  optionsShape,
+  rebuild,
+  resolveCall,
+  typeormDuration,
+  withoutCache,
+} from './find-call.js'
 import { cacheIdTag } from './tags.js'
 import { guardWrites } from './write-guard.js'
 
@@ -27,8 +37,6 @@ export interface CachedFindsOptions {
   /** Per-entity settings keyed by entity name (`metadata.name`: the class name or EntitySchema name). @default {} */
   entities?: Record<string, CachedFindsEntityOptions>
 }
-
-type Kind = 'many' | 'one' | 'count' | 'number' | 'bool'
 
 /** The EntityManager methods served from the cache, with what they return and whether they take `where` only. */
 const METHODS: readonly [method: string, kind: Kind, whereOnly: boolean][] = [
@@ -140,6 +148,23 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
     return plan
   }
 
+  /** Table tags by entity and options shape: which tables a find reads depends on keys and nesting, not values. */
+  const tagMemo = new Map<string, string[]>()
+  function tablesOf(self: ManagerLike, target: unknown, plan: Plan, findOptions: Record<string, unknown>): string[] {
+    const shape = `${plan.name}:${optionsShape(findOptions, 0)}`
+    let tags = tagMemo.get(shape)
+    if (tags !== undefined) return tags
+    try {
+      const sql = self.createQueryBuilder(target, plan.name).setFindOptions(findOptions).getQuery()
+      tags = [...tableTags(sqlTables(sql, { dialect }).reads), ALL_TABLES_TAG]
+    } catch {
+      return [ALL_TABLES_TAG] // cannot tell which tables: only a write of anything drops it
+    }
+    if (tagMemo.size >= MAX_SHAPES) tagMemo.clear()
+    tagMemo.set(shape, tags)
+    return tags
+  }
+
   const manager = ds.manager
   const restores: (() => void)[] = []
   for (const [method, kind, whereOnly] of METHODS) {
@@ -208,13 +233,7 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
       return original.call(self, target, arg)
     }
     const result = await withCacheStatus('miss', () => original.call(self, target, arg))
-    let tags: string[]
-    try {
-      const sql = self.createQueryBuilder(target, plan.name).setFindOptions(findOptions).getQuery()
-      tags = [...tableTags(sqlTables(sql, { dialect }).reads), ALL_TABLES_TAG]
-    } catch {
-      tags = [ALL_TABLES_TAG] // cannot tell which tables: only a write of anything drops it
-    }
+    let tags = tablesOf(self, target, plan, findOptions)
     plan.hint = tags
     if (call.id !== undefined) tags = [...tags, cacheIdTag(call.id)]
     // fill never rejects for tier failures or unstorable values; it refuses after an invalidation.
@@ -225,79 +244,6 @@ export function installCachedFinds(dataSource: unknown, options: CachedFindsOpti
   return () => {
     for (const restore of restores.splice(0)) restore()
   }
-}
-
-/** The ttl and cache id of one call, or undefined when it is not cached. */
-function resolveCall(
-  option: unknown,
-  plan: Plan,
-  typeormDefaultMs: number,
-  method: string,
-): { ttlMs: number; id: string | undefined } | undefined {
-  let ttlMs: number | undefined
-  let id: string | undefined
-  if (option === undefined || option === null) ttlMs = plan.ttlMs
-  else if (option === false) return undefined
-  else if (option === true) ttlMs = plan.ttlMs ?? typeormDefaultMs
-  else if (typeof option === 'number') ttlMs = toMs(option, `[perf:typeorm] ${plan.name}.${method}({ cache })`)
-  else if (typeof option === 'object' && typeof (option as { id?: unknown }).id === 'string') {
-    const { id: given, milliseconds } = option as { id: string; milliseconds?: number }
-    id = given
-    ttlMs =
-      milliseconds === undefined
-        ? (plan.ttlMs ?? typeormDefaultMs)
-        : toMs(milliseconds, `[perf:typeorm] ${plan.name}.${method}({ cache: { milliseconds } })`)
-  } else {
-    throw new PerfError(
-      'INVALID_OPTION',
-      `[perf:typeorm] ${plan.name}.${method}(): cache must be true, false, milliseconds or { id, milliseconds }`,
-      { context: { option: 'cache', value: option } },
-    )
-  }
-  return ttlMs === undefined || ttlMs === 0 ? undefined : { ttlMs, id }
-}
-
-function withoutCache(options: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (options === undefined || options === null) return {}
-  if (!('cache' in options)) return options
-  const { cache: _ignored, ...rest } = options
-  return rest
-}
-
-function flatten(shape: EntityShape, kind: Kind, result: unknown): unknown {
-  switch (kind) {
-    case 'many':
-      return (result as unknown[]).map((e) => shape.toPlain(e))
-    case 'one':
-      return shape.toPlain(result)
-    case 'count': {
-      const [rows, count] = result as [unknown[], number]
-      return { rows: rows.map((e) => shape.toPlain(e)), count }
-    }
-    default:
-      return result
-  }
-}
-
-function rebuild(shape: EntityShape, kind: Kind, value: unknown): unknown {
-  switch (kind) {
-    case 'many':
-      return (value as unknown[]).map((p) => shape.fromPlain(p))
-    case 'one':
-      return shape.fromPlain(value)
-    case 'count': {
-      const { rows, count } = value as { rows: unknown[]; count: number }
-      return [rows.map((p) => shape.fromPlain(p)), count]
-    }
-    default:
-      return value
-  }
-}
-
-function typeormDuration(option: unknown): number {
-  const duration =
-    typeof option === 'object' && option !== null ? (option as { duration?: unknown }).duration : undefined
-  return typeof duration === 'number' && duration >= 0 ? duration : 1000
 }
 
 function validate(ds: DataSourceLike, options: CachedFindsOptions): Map<string, number | undefined> {

@@ -103,6 +103,11 @@ export class PerfQueryResultCache {
   /** Nothing to synchronize (no table, unlike TypeORM's `database` cache). */
   async synchronize(): Promise<void> {}
 
+  /**
+   * TypeORM's "do you have it?": a hit as TypeORM's saved-cache object, or (on a miss) an object
+   * `isExpired()` reports expired and `storeInCache()` fills. Undefined inside a transaction and
+   * when the cache failed.
+   */
   async getFromCache(options: SavedOptions, queryRunner?: unknown): Promise<SavedOptions | undefined> {
     const runner = queryRunner as RunnerLike | undefined
     if (runner?.isTransactionActive === true) {
@@ -134,6 +139,7 @@ export class PerfQueryResultCache {
     return { ...options, time: 0, [FILL]: found.fill } as Marked
   }
 
+  /** A hit read by this provider is fresh (the cache applied the ttl); otherwise TypeORM's `time + duration` rule. */
   isExpired(savedCache: SavedOptions): boolean {
     const saved = savedCache as Marked
     if (saved[HIT] === true) return false
@@ -141,6 +147,10 @@ export class PerfQueryResultCache {
     return (saved.time ?? 0) + saved.duration < Date.now()
   }
 
+  /**
+   * Stores what TypeORM loaded after a miss of {@link getFromCache}, for `duration` ms, unless an
+   * invalidation of its key or tags landed since the lookup. Never rejects.
+   */
   async storeInCache(
     options: SavedOptions,
     savedCache: SavedOptions | undefined,
