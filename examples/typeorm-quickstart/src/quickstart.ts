@@ -39,7 +39,8 @@ export interface QuickstartReport {
   /** Post.price is still a string and createdAt a Date when served from the cache. */
   typesKept: boolean
   invalidations: number
-  nPlusOne: { count: number; scope: string } | undefined
+  /** The N+1 finding of step 5 and the loader the adapter's advisor suggests for it. */
+  nPlusOne: { count: number; scope: string; suggestion: string | undefined } | undefined
   hitRatio: number | null
   ok: boolean
 }
@@ -64,7 +65,20 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   const admin = new pg.Client({ connectionString: options.databaseUrl })
   await admin.connect()
   await admin.query(`CREATE SCHEMA "${schema}"`)
+  try {
+    return await steps(options, schema, log)
+  } finally {
+    await admin.query(`DROP SCHEMA "${schema}" CASCADE`)
+    await admin.end()
+  }
+}
 
+/** Steps 1–5 inside the scratch schema; closes what they opened. */
+async function steps(
+  options: QuickstartOptions,
+  schema: string,
+  log: (line: string) => void,
+): Promise<QuickstartReport> {
   // 1. Your existing DataSource: entities with decorators, TypeORM 1.x on PostgreSQL.
   const counter = new StatementCounter()
   const dataSource = new DataSource({
@@ -147,6 +161,8 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     )
     const [finding] = monitor.nPlusOne()
     log(`N+1 found: ${finding ? `${finding.count} similar statements in ${finding.scope}` : 'none'}`)
+    // instrument() registered typeormAdvisor(dataSource): findings name the loader that batches them.
+    if (finding?.suggestion) log(`  suggestion: ${finding.suggestion}`)
     for (const f of monitor.fingerprints({ top: 3 }))
       log(`  ${f.calls}× ${f.meanMs.toFixed(2)} ms  ${f.fingerprint.slice(0, 90)}`)
     const { hitRatio } = monitor.totals().cache
@@ -167,7 +183,9 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
       priceAfterCommit: afterCommit?.posts[0]?.price,
       typesKept,
       invalidations,
-      nPlusOne: finding ? { count: finding.count, scope: finding.scope ?? '' } : undefined,
+      nPlusOne: finding
+        ? { count: finding.count, scope: finding.scope ?? '', suggestion: finding.suggestion }
+        : undefined,
       hitRatio,
       ok: false,
     }
@@ -191,7 +209,5 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     monitor.close()
     await dataSource.destroy()
     await redis?.quit()
-    await admin.query(`DROP SCHEMA "${schema}" CASCADE`)
-    await admin.end()
   }
 }

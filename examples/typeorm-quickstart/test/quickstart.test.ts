@@ -38,6 +38,7 @@ describe.skipIf(!hasPostgres)('examples/typeorm-quickstart', () => {
     expect(report.invalidations).toBeGreaterThanOrEqual(2)
     expect(report.nPlusOne).toMatchObject({ scope: 'GET /authors' })
     expect(report.nPlusOne?.count).toBeGreaterThanOrEqual(5)
+    expect(report.nPlusOne?.suggestion).toContain('createLoaders(dataSource)')
     expect(report.hitRatio).toBeGreaterThan(0)
     expect(report.ok).toBe(true)
     expect(lines.at(-1)).toBe('quickstart: OK')

@@ -14,6 +14,7 @@ export const INSTRUMENTED = 'instrument() findOneBy (uncached)'
 export const L1_HIT = '@perf findOne + cache — L1 (memory) hit'
 export const L2_HIT = '@perf findOne + cache — L2 (Redis only) hit'
 export const PROVIDER_HIT = '@perf queryResultCache() provider, memory — hit'
+export const PROVIDER_L2_HIT = '@perf queryResultCache() provider, Redis only — hit'
 export const BUILTIN_HIT = "built-in cache: { type: 'ioredis' } hit"
 
 /** One read of row `id`; throws when the row is not row `id`. */
