@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { PerfError } from '@perf/core'
+import { PerfError, tableTag } from '@perf/core'
 import { changesChildren, parseSchemaText, type ForeignKeyRelation } from './schema-text.js'
 
 const KEY_TYPES = new Set(['Int', 'BigInt', 'Boolean', 'String'])
@@ -11,6 +11,7 @@ export interface RuntimeField {
   kind: string
   type: string
   relationName?: string
+  isList?: boolean
 }
 
 /** A model of Prisma's runtime data model. */
@@ -46,6 +47,10 @@ export class ModelGraph {
   private readonly relationNames = new Map<string, Map<string, string>>()
   private readonly byLowerName = new Map<string, string>()
   private readonly tables = new Map<string, string[]>()
+  /** Per model: the tag of its table (`@@map` honoured). */
+  private readonly ownTableTags = new Map<string, string>()
+  /** Implicit many-to-many join tables (`_PostToTag`), with the models on both sides. */
+  private readonly joinTables = new Map<string, { models: Set<string>; lists: number }>()
   private readonly foreignKeys: readonly ForeignKeyRelation[]
   private readonly deleteClosure = new Map<string, readonly string[]>()
   private readonly truncateClosure = new Map<string, readonly string[]>()
@@ -58,6 +63,7 @@ export class ModelGraph {
     for (const [name, model] of Object.entries(dataModel.models)) {
       this.byLowerName.set(name.toLowerCase(), name)
       this.addTable(model.dbName ?? name, name)
+      this.ownTableTags.set(name, tableTag(model.dbName ?? name))
       const targets = new Map<string, string>()
       const relationNames = new Map<string, string>()
       for (const field of model.fields) {
@@ -66,6 +72,12 @@ export class ModelGraph {
         if (field.relationName) relationNames.set(field.name, field.relationName)
         // Implicit many-to-many relations live in a join table named `_<relationName>`.
         if (field.relationName) this.addTable(`_${field.relationName}`, name)
+        if (field.relationName && field.isList) {
+          const join = this.joinTables.get(`_${field.relationName}`) ?? { models: new Set<string>(), lists: 0 }
+          join.models.add(name)
+          join.lists++
+          this.joinTables.set(`_${field.relationName}`, join)
+        }
       }
       this.relations.set(name, targets)
       this.relationNames.set(name, relationNames)
@@ -120,6 +132,27 @@ export class ModelGraph {
     const list = this.tables.get(key) ?? []
     if (!list.includes(model)) list.push(model)
     this.tables.set(key, list)
+  }
+
+  /** The shared `table:<name>` tag of a model's table (`@@map` honoured): what every SQL-level adapter tags and invalidates. */
+  tableTag(model: string): string {
+    return this.ownTableTags.get(model) ?? tableTag(model)
+  }
+
+  /**
+   * The table tags of what touches `models`: each model's table, and every implicit many-to-many
+   * join table whose two sides are both in `models` (a read including a post's tags reads
+   * `_PostToTag`; a write connecting them writes it).
+   */
+  tableTagsOf(models: Iterable<string>): string[] {
+    const set = new Set(models)
+    const out = new Set<string>()
+    for (const model of set) out.add(this.tableTag(model))
+    for (const [table, join] of this.joinTables) {
+      // Both sides are lists only in a many-to-many relation (a one-to-many has one list side).
+      if (join.lists === 2 && [...join.models].every((m) => set.has(m))) out.add(tableTag(table))
+    }
+    return [...out]
   }
 
   /** Whether the schema has this model. */

@@ -1,4 +1,5 @@
 import {
+  ALL_TABLES_TAG,
   createCache,
   createMonitor,
   isPerfError,
@@ -25,7 +26,7 @@ import { rawInvalidation } from './raw-invalidation.js'
 import type { PgPoolLike } from './pg-pool-probe.js'
 import { TransactionScopes } from './transaction-scope.js'
 import { deriveTags, planRead, writeTags } from './row-tags.js'
-import { writeEffect } from './touched-models.js'
+import { relatedModels, writeEffect } from './touched-models.js'
 
 /** The internals of a Prisma client the adapter reads (stable across Prisma 7 releases). */
 interface ClientInternals {
@@ -35,8 +36,6 @@ interface ClientInternals {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyClient = any
-
-const FAIL_OPEN_CODES = new Set(['UNSERIALIZABLE_VALUE', 'VALUE_TOO_LARGE', 'CACHE_CLOSED', 'DECODE_FAILED'])
 
 /**
  * The state of one `perf()`-extended client: resolves strategies, runs reads through the cache,
@@ -165,11 +164,21 @@ export class PerfRuntime {
   }
 
   private planKey(model: string, operation: string, part: string, args: unknown): KeyMemo {
-    const plan = planRead(this.graph, model, args)
-    const derive = plan.derive.length > 0 ? (value: unknown) => deriveTags(this.graph, plan, value) : undefined
+    const key = readKey(this.graph.schemaVersion, model, operation, part)
+    let tags: string[]
+    let derive: KeyMemo['derive']
+    if (this.resolved.tableTags) {
+      // Shared table tags: a write through any adapter drops this read (row precision would need tags other adapters never write).
+      const models = relatedModels(this.graph, model, args).add(model)
+      tags = [...[...models].map(modelTag), ...this.graph.tableTagsOf(models), ALL_TAG, ALL_TABLES_TAG]
+    } else {
+      const plan = planRead(this.graph, model, args)
+      tags = [...plan.tags, ALL_TAG]
+      if (plan.derive.length > 0) derive = (value: unknown) => deriveTags(this.graph, plan, value)
+    }
     return {
-      key: readKey(this.graph.schemaVersion, model, operation, part),
-      tags: [...plan.tags, ALL_TAG],
+      key,
+      tags,
       derive,
       sql: undefined,
       entry: undefined,
@@ -205,7 +214,8 @@ export class PerfRuntime {
     try {
       result = await this.cache.getOrSet(key, loader, entry)
     } catch (error) {
-      if (!isPerfError(error) || !FAIL_OPEN_CODES.has(error.code)) {
+      // A closed cache is the one failure core cannot serve past: run the read (once) uncached.
+      if (!isPerfError(error, 'CACHE_CLOSED')) {
         this.recorder.record({ model, operation, started, error, cache: 'miss', sql: loaded?.sql })
         throw error
       }
@@ -295,6 +305,7 @@ export class PerfRuntime {
   ): Promise<unknown> {
     this.counters.writes++
     const effect = writeEffect(this.graph, model, operation, args)
+    const tables = this.graph.tableTagsOf([model, ...effect.others])
     let result: unknown
     let failed = true
     try {
@@ -303,7 +314,7 @@ export class PerfRuntime {
       return result
     } finally {
       // Also after a failure (model-wide then): a timeout may hide a committed write, and an extra invalidation only costs a miss.
-      await this.invalidateTags(writeTags(this.graph, model, effect, result, failed), inTransaction)
+      await this.invalidateTags([...writeTags(this.graph, model, effect, result, failed), ...tables], inTransaction)
     }
   }
 
@@ -330,7 +341,8 @@ export class PerfRuntime {
     if (tags.length === 0) return
     const scope = inTransaction ? this.scopes.current() : undefined
     if (scope) {
-      for (const tag of tags) scope.tags.add(tag)
+      scope.buffer.add(tags)
+      scope.buffered = true
       this.counters.deferredInvalidations++
       return
     }
@@ -349,7 +361,7 @@ export class PerfRuntime {
   modelTags(models: readonly string[], option: string): string[] {
     return models.flatMap((m) => {
       const model = this.graph.resolve(m, option)
-      return [modelTag(model), anyRowTag(model)]
+      return [modelTag(model), anyRowTag(model), this.graph.tableTag(model)]
     })
   }
 }
