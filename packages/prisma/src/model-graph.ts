@@ -11,7 +11,6 @@ export interface RuntimeField {
   kind: string
   type: string
   relationName?: string
-  isList?: boolean
 }
 
 /** A model of Prisma's runtime data model. */
@@ -50,7 +49,7 @@ export class ModelGraph {
   /** Per model: the tag of its table (`@@map` honoured). */
   private readonly ownTableTags = new Map<string, string>()
   /** Implicit many-to-many join tables (`_PostToTag`), with the models on both sides. */
-  private readonly joinTables = new Map<string, { models: Set<string>; lists: number }>()
+  private readonly joinTables = new Map<string, Set<string>>()
   private readonly foreignKeys: readonly ForeignKeyRelation[]
   private readonly deleteClosure = new Map<string, readonly string[]>()
   private readonly truncateClosure = new Map<string, readonly string[]>()
@@ -71,12 +70,10 @@ export class ModelGraph {
         targets.set(field.name, field.type)
         if (field.relationName) relationNames.set(field.name, field.relationName)
         // Implicit many-to-many relations live in a join table named `_<relationName>`.
-        if (field.relationName) this.addTable(`_${field.relationName}`, name)
-        if (field.relationName && field.isList) {
-          const join = this.joinTables.get(`_${field.relationName}`) ?? { models: new Set<string>(), lists: 0 }
-          join.models.add(name)
-          join.lists++
-          this.joinTables.set(`_${field.relationName}`, join)
+        if (field.relationName) {
+          this.addTable(`_${field.relationName}`, name)
+          const join = `_${field.relationName}`
+          this.joinTables.set(join, (this.joinTables.get(join) ?? new Set<string>()).add(name))
         }
       }
       this.relations.set(name, targets)
@@ -88,6 +85,11 @@ export class ModelGraph {
     this.foreignKeys = parsed?.foreignKeys ?? []
     this.hasSchemaText = parsed !== undefined
     if (parsed) this.indexKeyFields(dataModel, parsed.models)
+    // A relation with a foreign key on one side has no join table (without the schema text every relation may have one).
+    for (const fk of this.foreignKeys) {
+      const relation = this.relationNames.get(fk.model)?.get(fk.field)
+      if (relation !== undefined) this.joinTables.delete(`_${relation}`)
+    }
   }
 
   /**
@@ -148,9 +150,8 @@ export class ModelGraph {
     const set = new Set(models)
     const out = new Set<string>()
     for (const model of set) out.add(this.tableTag(model))
-    for (const [table, join] of this.joinTables) {
-      // Both sides are lists only in a many-to-many relation (a one-to-many has one list side).
-      if (join.lists === 2 && [...join.models].every((m) => set.has(m))) out.add(tableTag(table))
+    for (const [table, sides] of this.joinTables) {
+      if ([...sides].every((m) => set.has(m))) out.add(tableTag(table))
     }
     return [...out]
   }

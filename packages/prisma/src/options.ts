@@ -8,9 +8,10 @@ import type { PgPoolLike } from './pg-pool-probe.js'
 /** Options of {@link perf}. Every field is validated when the extension is created. */
 export interface PerfOptions {
   /**
-   * The cache reads are stored in. Create it with `codec: prismaCodec()` so Decimal fields
-   * round-trip. Nothing is cached unless a call passes `cacheStrategy` or its model has defaults.
-   * @default createCache({ codec: prismaCodec() }) (in-memory, closed by `db.$perf.close()`)
+   * The cache reads are stored in; any `Cache` works (Decimal fields are stored as exact strings
+   * and rebuilt as the client's Decimal class, whatever the codec). Nothing is cached unless a
+   * call passes `cacheStrategy` or its model has defaults.
+   * @default createCache() (in-memory, closed by `db.$perf.close()`)
    */
   cache?: Cache
   /**

@@ -20,7 +20,7 @@ import { cachedInfo, uncachedInfo } from './perf-info.js'
 import { splitArgs, type InfoSink, type OperationCounters, type OperationParams } from './runtime-types.js'
 import { ReadSites, type KeyMemo } from './read-sites.js'
 import { isTransactionClient } from './read-promise.js'
-import { prismaCodec } from './prisma-codec.js'
+import { DecimalBoxes } from './decimal-box.js'
 import { QueryRecorder } from './query-recorder.js'
 import { rawInvalidation } from './raw-invalidation.js'
 import type { PgPoolLike } from './pg-pool-probe.js'
@@ -67,6 +67,8 @@ export class PerfRuntime {
   private readonly resolved: ResolvedPerfOptions
   private readonly owned: { cache: boolean; monitor: boolean; pg: boolean }
   private warnedFailOpen = false
+  /** Decimal values in and out of the cache, whatever its codec. */
+  private readonly decimals = new DecimalBoxes()
 
   /**
    * @param client the client `perf()` extends (reads outside transactions run on it directly)
@@ -85,7 +87,7 @@ export class PerfRuntime {
     this.graph = new ModelGraph(internals._runtimeDataModel, internals._engineConfig?.inlineSchema)
     this.resolved = resolveOptions(options, this.graph)
     this.sites = new ReadSites(this.resolved.models)
-    this.cache = options.cache ?? createCache({ codec: prismaCodec() })
+    this.cache = options.cache ?? createCache()
     this.monitor = options.monitor ?? createMonitor()
     const pool = options.pool
     const given =
@@ -208,7 +210,7 @@ export class PerfRuntime {
       loaded = await this.recorder.execute(() => run(args))
       // Included rows are tagged by the keys in the result; the entry's load-start time still orders it against invalidations.
       if (memo?.derive) ctx.addTags(memo.derive(loaded.value))
-      return loaded.value
+      return this.decimals.box(loaded.value)
     }
     let result: WithMeta<unknown>
     try {
@@ -221,13 +223,14 @@ export class PerfRuntime {
       }
       return this.failOpen(error, model, operation, loaded, () => run(args), started, info)
     }
+    const value = this.decimals.unbox(result.value)
     if (result.meta.error !== undefined && result.meta.status === 'miss') {
       // Core served the loaded value uncached (the codec cannot hold it): report it, no second run.
       this.counters.failOpen++
       this.reportError(result.meta.error)
       info?.(uncachedInfo('none'))
-      this.recorder.record({ model, operation, started, value: result.value, cache: 'bypass', sql: loaded?.sql })
-      return result.value
+      this.recorder.record({ model, operation, started, value, cache: 'bypass', sql: loaded?.sql })
+      return value
     }
     const status: CacheStatus = result.meta.status
     if (status === 'miss') {
@@ -237,8 +240,8 @@ export class PerfRuntime {
     info?.(cachedInfo(result.meta))
     // A hit carries the SQL of the miss that filled its entry: one fingerprint per query, hit or miss.
     const sql = status === 'miss' && loaded ? loaded.sql : memo?.sql
-    this.recorder.record({ model, operation, started, value: result.value, cache: status, sql })
-    return result.value
+    this.recorder.record({ model, operation, started, value, cache: status, sql })
+    return value
   }
 
   private async failOpen(
@@ -252,6 +255,7 @@ export class PerfRuntime {
   ): Promise<unknown> {
     this.counters.failOpen++
     this.reportError(error)
+    // The loaded value itself (never the box the cache was given).
     const executed = loaded ?? (await this.recorder.execute(run))
     info?.(uncachedInfo('none'))
     this.recorder.record({ model, operation, started, value: executed.value, cache: 'bypass', sql: executed.sql })
@@ -267,11 +271,8 @@ export class PerfRuntime {
       }
     } else if (!this.warnedFailOpen) {
       this.warnedFailOpen = true
-      const hint = isPerfError(error, 'UNSERIALIZABLE_VALUE')
-        ? ' (create the cache with `codec: prismaCodec()` so Decimal values can be stored)'
-        : ''
       process.emitWarning(
-        `[perf:prisma] caching failed open, results are served uncached: ${(error as Error).message}${hint}`,
+        `[perf:prisma] caching failed open, results are served uncached: ${(error as Error).message}`,
         { code: 'PERF_PRISMA_FAIL_OPEN' },
       )
     }
