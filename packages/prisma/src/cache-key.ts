@@ -27,11 +27,6 @@ export function readKeyPart(args: unknown): string {
 /** Longest canonical argument text kept verbatim in a key; longer ones are hashed. */
 const MAX_INLINE_ARGS = 160
 
-/** The cache key of a cached raw query. */
-export function rawKey(schemaVersion: string, sql: string, values: readonly unknown[]): string {
-  return `prisma:${schemaVersion}:$queryRaw:${stableKey([sql, values])}`
-}
-
 /** Tag of partitioned reads of `model`: dropped only by writes whose rows are unknown. */
 export function anyRowTag(model: string): string {
   return `prisma:any:${model}`

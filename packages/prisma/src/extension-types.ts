@@ -53,8 +53,13 @@ export type PerfModelMethods = {
 
 /** A cached raw query's strategy: tags are required, since nothing else can invalidate it. */
 export interface RawCacheStrategy extends CacheStrategy {
-  /** At least one tag, for `db.$perf.invalidate({ tags })`. */
-  tags: readonly [string, ...string[]]
+  /**
+   * Tags for `db.$perf.invalidate({ tags })`. The entry is also tagged with the `table:<name>`
+   * tag of every table the SQL reads, so writes to those tables (through any adapter) drop it;
+   * tags are required only when the SQL names no table (`SELECT my_function()`).
+   * @default []
+   */
+  tags?: readonly string[]
   /** Models whose writes should invalidate this entry. @default [] */
   models?: readonly string[]
 }

@@ -135,4 +135,12 @@ model Lone {
     expect(new ModelGraph(changed).schemaVersion).not.toBe(graph.schemaVersion)
     expect(new ModelGraph(blogDataModel).schemaVersion).toBe(graph.schemaVersion)
   })
+
+  it("tableTagsOf() names each model's table (@@map honoured) and a many-to-many join table only when both sides are read", () => {
+    const graph = new ModelGraph(blogDataModel, blogSchema)
+    expect(graph.tableTagsOf(['Comment'])).toEqual(['table:comments'])
+    expect(graph.tableTagsOf(['Post', 'Tag'])).toEqual(['table:post', 'table:tag', 'table:_posttotag'])
+    // One-to-many relations have a foreign key, no join table.
+    expect(graph.tableTagsOf(['Post', 'User'])).toEqual(['table:post', 'table:user'])
+  })
 })

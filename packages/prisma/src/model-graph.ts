@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { PerfError } from '@perf/core'
+import { PerfError, tableTag } from '@perf/core'
 import { changesChildren, parseSchemaText, type ForeignKeyRelation } from './schema-text.js'
 
 const KEY_TYPES = new Set(['Int', 'BigInt', 'Boolean', 'String'])
@@ -46,6 +46,10 @@ export class ModelGraph {
   private readonly relationNames = new Map<string, Map<string, string>>()
   private readonly byLowerName = new Map<string, string>()
   private readonly tables = new Map<string, string[]>()
+  /** Per model: the tag of its table (`@@map` honoured). */
+  private readonly ownTableTags = new Map<string, string>()
+  /** Implicit many-to-many join tables (`_PostToTag`), with the models on both sides. */
+  private readonly joinTables = new Map<string, Set<string>>()
   private readonly foreignKeys: readonly ForeignKeyRelation[]
   private readonly deleteClosure = new Map<string, readonly string[]>()
   private readonly truncateClosure = new Map<string, readonly string[]>()
@@ -58,6 +62,7 @@ export class ModelGraph {
     for (const [name, model] of Object.entries(dataModel.models)) {
       this.byLowerName.set(name.toLowerCase(), name)
       this.addTable(model.dbName ?? name, name)
+      this.ownTableTags.set(name, tableTag(model.dbName ?? name))
       const targets = new Map<string, string>()
       const relationNames = new Map<string, string>()
       for (const field of model.fields) {
@@ -65,7 +70,11 @@ export class ModelGraph {
         targets.set(field.name, field.type)
         if (field.relationName) relationNames.set(field.name, field.relationName)
         // Implicit many-to-many relations live in a join table named `_<relationName>`.
-        if (field.relationName) this.addTable(`_${field.relationName}`, name)
+        if (field.relationName) {
+          this.addTable(`_${field.relationName}`, name)
+          const join = `_${field.relationName}`
+          this.joinTables.set(join, (this.joinTables.get(join) ?? new Set<string>()).add(name))
+        }
       }
       this.relations.set(name, targets)
       this.relationNames.set(name, relationNames)
@@ -76,6 +85,11 @@ export class ModelGraph {
     this.foreignKeys = parsed?.foreignKeys ?? []
     this.hasSchemaText = parsed !== undefined
     if (parsed) this.indexKeyFields(dataModel, parsed.models)
+    // A relation with a foreign key on one side has no join table (without the schema text every relation may have one).
+    for (const fk of this.foreignKeys) {
+      const relation = this.relationNames.get(fk.model)?.get(fk.field)
+      if (relation !== undefined) this.joinTables.delete(`_${relation}`)
+    }
   }
 
   /**
@@ -120,6 +134,26 @@ export class ModelGraph {
     const list = this.tables.get(key) ?? []
     if (!list.includes(model)) list.push(model)
     this.tables.set(key, list)
+  }
+
+  /** The shared `table:<name>` tag of a model's table (`@@map` honoured): what every SQL-level adapter tags and invalidates. */
+  tableTag(model: string): string {
+    return this.ownTableTags.get(model) ?? tableTag(model)
+  }
+
+  /**
+   * The table tags of what touches `models`: each model's table, and every implicit many-to-many
+   * join table whose two sides are both in `models` (a read including a post's tags reads
+   * `_PostToTag`; a write connecting them writes it).
+   */
+  tableTagsOf(models: Iterable<string>): string[] {
+    const set = new Set(models)
+    const out = new Set<string>()
+    for (const model of set) out.add(this.tableTag(model))
+    for (const [table, sides] of this.joinTables) {
+      if ([...sides].every((m) => set.has(m))) out.add(tableTag(table))
+    }
+    return [...out]
   }
 
   /** Whether the schema has this model. */

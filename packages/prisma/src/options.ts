@@ -8,9 +8,10 @@ import type { PgPoolLike } from './pg-pool-probe.js'
 /** Options of {@link perf}. Every field is validated when the extension is created. */
 export interface PerfOptions {
   /**
-   * The cache reads are stored in. Create it with `codec: prismaCodec()` so Decimal fields
-   * round-trip. Nothing is cached unless a call passes `cacheStrategy` or its model has defaults.
-   * @default createCache({ codec: prismaCodec() }) (in-memory, closed by `db.$perf.close()`)
+   * The cache reads are stored in; any `Cache` works (Decimal fields are stored as exact strings
+   * and rebuilt as the client's Decimal class, whatever the codec). Nothing is cached unless a
+   * call passes `cacheStrategy` or its model has defaults.
+   * @default createCache() (in-memory, closed by `db.$perf.close()`)
    */
   cache?: Cache
   /**
@@ -40,6 +41,16 @@ export interface PerfOptions {
    * @default {}
    */
   rawTables?: Record<string, readonly string[]>
+  /**
+   * Tag every cached read with the shared `table:<name>` tags of the tables it reads (`@@map`
+   * honoured, see core's `tableTag`), so writes through any adapter on the same cache (TypeORM,
+   * raw `pg` through the SQL kit, another Prisma client) drop it. Writes through this client
+   * always invalidate the table tags of what they write, whatever this option says. Set `false`
+   * only when nothing but Prisma writes the tables this client caches: reads are then tagged by
+   * row where `where` pins a key field, so a write to one row keeps reads of other rows cached.
+   * @default true
+   */
+  tableTags?: boolean
   /** Called when caching fails open (a value the cache cannot store, a failing tier); must not throw. @default report through the monitor only */
   onError?: (error: unknown) => void
 }
@@ -53,6 +64,7 @@ export interface ResolvedModelOptions extends Omit<ModelCacheOptions, 'operation
 export interface ResolvedPerfOptions {
   models: Map<string, ResolvedModelOptions>
   rawTables: Map<string, readonly string[]>
+  tableTags: boolean
 }
 
 function invalid(option: string, rule: string): PerfError {
@@ -69,7 +81,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function checkOptions(options: PerfOptions): void {
   if (!isRecord(options as unknown)) throw invalid('options', 'an object')
-  const { cache, monitor, pool, models, rawTables, onError } = options
+  const { cache, monitor, pool, models, rawTables, onError, tableTags } = options
   if (cache !== undefined && (typeof cache?.getOrSet !== 'function' || typeof cache.invalidateTags !== 'function')) {
     throw invalid('cache', 'a Cache from createCache()')
   }
@@ -87,6 +99,7 @@ export function checkOptions(options: PerfOptions): void {
   if (rawTables !== undefined && !isRecord(rawTables))
     throw invalid('rawTables', 'an object mapping table names to model names')
   if (onError !== undefined && typeof onError !== 'function') throw invalid('onError', 'a function')
+  if (tableTags !== undefined && typeof tableTags !== 'boolean') throw invalid('tableTags', 'a boolean')
 }
 
 /**
@@ -113,5 +126,5 @@ export function resolveOptions(options: PerfOptions, graph: ModelGraph): Resolve
       list.map((m: string) => graph.resolve(m, `rawTables.${table}`)),
     )
   }
-  return { models, rawTables }
+  return { models, rawTables, tableTags: options.tableTags !== false }
 }

@@ -1,4 +1,5 @@
 import {
+  ALL_TABLES_TAG,
   createCache,
   createMonitor,
   isPerfError,
@@ -19,13 +20,13 @@ import { cachedInfo, uncachedInfo } from './perf-info.js'
 import { splitArgs, type InfoSink, type OperationCounters, type OperationParams } from './runtime-types.js'
 import { ReadSites, type KeyMemo } from './read-sites.js'
 import { isTransactionClient } from './read-promise.js'
-import { prismaCodec } from './prisma-codec.js'
+import { DecimalBoxes } from './decimal-box.js'
 import { QueryRecorder } from './query-recorder.js'
 import { rawInvalidation } from './raw-invalidation.js'
 import type { PgPoolLike } from './pg-pool-probe.js'
 import { TransactionScopes } from './transaction-scope.js'
 import { deriveTags, planRead, writeTags } from './row-tags.js'
-import { writeEffect } from './touched-models.js'
+import { relatedModels, writeEffect } from './touched-models.js'
 
 /** The internals of a Prisma client the adapter reads (stable across Prisma 7 releases). */
 interface ClientInternals {
@@ -35,8 +36,6 @@ interface ClientInternals {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyClient = any
-
-const FAIL_OPEN_CODES = new Set(['UNSERIALIZABLE_VALUE', 'VALUE_TOO_LARGE', 'CACHE_CLOSED', 'DECODE_FAILED'])
 
 /**
  * The state of one `perf()`-extended client: resolves strategies, runs reads through the cache,
@@ -68,6 +67,8 @@ export class PerfRuntime {
   private readonly resolved: ResolvedPerfOptions
   private readonly owned: { cache: boolean; monitor: boolean; pg: boolean }
   private warnedFailOpen = false
+  /** Decimal values in and out of the cache, whatever its codec. */
+  private readonly decimals = new DecimalBoxes()
 
   /**
    * @param client the client `perf()` extends (reads outside transactions run on it directly)
@@ -86,7 +87,7 @@ export class PerfRuntime {
     this.graph = new ModelGraph(internals._runtimeDataModel, internals._engineConfig?.inlineSchema)
     this.resolved = resolveOptions(options, this.graph)
     this.sites = new ReadSites(this.resolved.models)
-    this.cache = options.cache ?? createCache({ codec: prismaCodec() })
+    this.cache = options.cache ?? createCache()
     this.monitor = options.monitor ?? createMonitor()
     const pool = options.pool
     const given =
@@ -165,11 +166,21 @@ export class PerfRuntime {
   }
 
   private planKey(model: string, operation: string, part: string, args: unknown): KeyMemo {
-    const plan = planRead(this.graph, model, args)
-    const derive = plan.derive.length > 0 ? (value: unknown) => deriveTags(this.graph, plan, value) : undefined
+    const key = readKey(this.graph.schemaVersion, model, operation, part)
+    let tags: string[]
+    let derive: KeyMemo['derive']
+    if (this.resolved.tableTags) {
+      // Shared table tags: a write through any adapter drops this read (row precision would need tags other adapters never write).
+      const models = relatedModels(this.graph, model, args).add(model)
+      tags = [...[...models].map(modelTag), ...this.graph.tableTagsOf(models), ALL_TAG, ALL_TABLES_TAG]
+    } else {
+      const plan = planRead(this.graph, model, args)
+      tags = [...plan.tags, ALL_TAG]
+      if (plan.derive.length > 0) derive = (value: unknown) => deriveTags(this.graph, plan, value)
+    }
     return {
-      key: readKey(this.graph.schemaVersion, model, operation, part),
-      tags: [...plan.tags, ALL_TAG],
+      key,
+      tags,
       derive,
       sql: undefined,
       entry: undefined,
@@ -199,25 +210,27 @@ export class PerfRuntime {
       loaded = await this.recorder.execute(() => run(args))
       // Included rows are tagged by the keys in the result; the entry's load-start time still orders it against invalidations.
       if (memo?.derive) ctx.addTags(memo.derive(loaded.value))
-      return loaded.value
+      return this.decimals.box(loaded.value)
     }
     let result: WithMeta<unknown>
     try {
       result = await this.cache.getOrSet(key, loader, entry)
     } catch (error) {
-      if (!isPerfError(error) || !FAIL_OPEN_CODES.has(error.code)) {
+      // A closed cache is the one failure core cannot serve past: run the read (once) uncached.
+      if (!isPerfError(error, 'CACHE_CLOSED')) {
         this.recorder.record({ model, operation, started, error, cache: 'miss', sql: loaded?.sql })
         throw error
       }
       return this.failOpen(error, model, operation, loaded, () => run(args), started, info)
     }
+    const value = this.decimals.unbox(result.value)
     if (result.meta.error !== undefined && result.meta.status === 'miss') {
       // Core served the loaded value uncached (the codec cannot hold it): report it, no second run.
       this.counters.failOpen++
       this.reportError(result.meta.error)
       info?.(uncachedInfo('none'))
-      this.recorder.record({ model, operation, started, value: result.value, cache: 'bypass', sql: loaded?.sql })
-      return result.value
+      this.recorder.record({ model, operation, started, value, cache: 'bypass', sql: loaded?.sql })
+      return value
     }
     const status: CacheStatus = result.meta.status
     if (status === 'miss') {
@@ -227,8 +240,8 @@ export class PerfRuntime {
     info?.(cachedInfo(result.meta))
     // A hit carries the SQL of the miss that filled its entry: one fingerprint per query, hit or miss.
     const sql = status === 'miss' && loaded ? loaded.sql : memo?.sql
-    this.recorder.record({ model, operation, started, value: result.value, cache: status, sql })
-    return result.value
+    this.recorder.record({ model, operation, started, value, cache: status, sql })
+    return value
   }
 
   private async failOpen(
@@ -242,6 +255,7 @@ export class PerfRuntime {
   ): Promise<unknown> {
     this.counters.failOpen++
     this.reportError(error)
+    // The loaded value itself (never the box the cache was given).
     const executed = loaded ?? (await this.recorder.execute(run))
     info?.(uncachedInfo('none'))
     this.recorder.record({ model, operation, started, value: executed.value, cache: 'bypass', sql: executed.sql })
@@ -257,11 +271,8 @@ export class PerfRuntime {
       }
     } else if (!this.warnedFailOpen) {
       this.warnedFailOpen = true
-      const hint = isPerfError(error, 'UNSERIALIZABLE_VALUE')
-        ? ' (create the cache with `codec: prismaCodec()` so Decimal values can be stored)'
-        : ''
       process.emitWarning(
-        `[perf:prisma] caching failed open, results are served uncached: ${(error as Error).message}${hint}`,
+        `[perf:prisma] caching failed open, results are served uncached: ${(error as Error).message}`,
         { code: 'PERF_PRISMA_FAIL_OPEN' },
       )
     }
@@ -295,6 +306,7 @@ export class PerfRuntime {
   ): Promise<unknown> {
     this.counters.writes++
     const effect = writeEffect(this.graph, model, operation, args)
+    const tables = this.graph.tableTagsOf([model, ...effect.others])
     let result: unknown
     let failed = true
     try {
@@ -303,7 +315,7 @@ export class PerfRuntime {
       return result
     } finally {
       // Also after a failure (model-wide then): a timeout may hide a committed write, and an extra invalidation only costs a miss.
-      await this.invalidateTags(writeTags(this.graph, model, effect, result, failed), inTransaction)
+      await this.invalidateTags([...writeTags(this.graph, model, effect, result, failed), ...tables], inTransaction)
     }
   }
 
@@ -330,7 +342,8 @@ export class PerfRuntime {
     if (tags.length === 0) return
     const scope = inTransaction ? this.scopes.current() : undefined
     if (scope) {
-      for (const tag of tags) scope.tags.add(tag)
+      scope.buffer.add(tags)
+      scope.buffered = true
       this.counters.deferredInvalidations++
       return
     }
@@ -349,7 +362,7 @@ export class PerfRuntime {
   modelTags(models: readonly string[], option: string): string[] {
     return models.flatMap((m) => {
       const model = this.graph.resolve(m, option)
-      return [modelTag(model), anyRowTag(model)]
+      return [modelTag(model), anyRowTag(model), this.graph.tableTag(model)]
     })
   }
 }

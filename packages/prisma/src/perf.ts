@@ -1,6 +1,6 @@
-import { PerfError, type HealthReport } from '@perf/core'
+import { ALL_TABLES_TAG, PerfError, sqlResultKey, sqlTables, tableTags, type HealthReport } from '@perf/core'
 import { Prisma } from '@prisma/client/extension'
-import { ALL_TAG, modelTag, rawKey } from './cache-key.js'
+import { ALL_TAG } from './cache-key.js'
 import { cacheEntryOptions, resolveStrategy, validateStrategy } from './cache-strategy.js'
 import type {
   InvalidateTarget,
@@ -16,7 +16,6 @@ import { isTransactionClient, PerfReadPromise, readPromiseClass } from './read-p
 import { checkOptions, type PerfOptions } from './options.js'
 import { PerfRuntime } from './perf-runtime.js'
 import type { OperationParams } from './runtime-types.js'
-import { TransactionScope } from './transaction-scope.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyClient = any
@@ -37,19 +36,14 @@ async function runTransaction(
   original: (...args: unknown[]) => Promise<unknown>,
   args: unknown[],
 ): Promise<unknown> {
-  const parent = isTransactionClient(client) ? runtime.scopes.current() : undefined
-  const scope = new TransactionScope(parent)
-  let result: unknown
-  try {
-    result = await runtime.scopes.run(scope, () => original.apply(client, args))
-  } catch (error) {
-    if (scope.tags.size > 0) runtime.counters.droppedTransactions++
-    throw error
-  }
-  if (parent) scope.mergeInto(parent)
-  else if (scope.tags.size > 0) {
+  const { result, tags } = await runtime.scopes.run(
+    isTransactionClient(client),
+    () => original.apply(client, args),
+    () => runtime.counters.droppedTransactions++,
+  )
+  if (tags !== undefined && tags.length > 0) {
     runtime.counters.invalidations++
-    await runtime.cache.invalidateTags([...scope.tags])
+    await runtime.cache.invalidateTags(tags)
   }
   return result
 }
@@ -97,25 +91,33 @@ async function queryRawCached(
   strategy: RawCacheStrategy,
 ): Promise<unknown> {
   const checked = validateStrategy(strategy, 'cacheStrategy', ['models']) as RawCacheStrategy
-  if (!checked.tags || checked.tags.length === 0) {
-    throw new PerfError(
-      'INVALID_CACHE_STRATEGY',
-      '[perf:prisma] $queryRawCached() needs cacheStrategy.tags: raw queries are only invalidated by tags (and the models you list)',
-    )
-  }
   if (typeof query?.sql !== 'string' || !Array.isArray(query.values)) {
     throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] $queryRawCached() needs a Prisma.sql`...` query')
   }
   const modelTags = runtime.modelTags(checked.models ?? [], 'cacheStrategy.models')
+  const touches = sqlTables(query.sql, { dialect: 'postgres' })
+  if (touches.kind !== 'read') {
+    throw new PerfError(
+      'INVALID_CACHE_STRATEGY',
+      `[perf:prisma] $queryRawCached() caches reads only; this statement ${touches.kind === 'write' ? 'writes' : 'may write'} (use $queryRaw)`,
+    )
+  }
+  const tables = tableTags(touches.reads)
+  if (tables.length === 0 && !checked.tags?.length && modelTags.length === 0) {
+    throw new PerfError(
+      'INVALID_CACHE_STRATEGY',
+      '[perf:prisma] $queryRawCached() needs cacheStrategy.tags (or models) when the SQL reads no table: nothing else could invalidate it',
+    )
+  }
   // Inside a transaction the query must see the transaction's own writes: run it there, uncached.
   if (isTransactionClient(caller)) return caller.$queryRaw(query)
   const resolved = resolveStrategy(checked, undefined, 'cacheStrategy')
-  const tags = [...checked.tags, ...modelTags, ALL_TAG]
+  const tags = [...(checked.tags ?? []), ...modelTags, ...tables, ALL_TAG, ALL_TABLES_TAG]
   // The base client: the hook would record the statement a second time.
   return runtime.cached(
     undefined,
     '$queryRaw',
-    rawKey(runtime.graph.schemaVersion, query.sql, query.values),
+    sqlResultKey(query.sql, query.values, `prisma:${runtime.graph.schemaVersion}`),
     cacheEntryOptions(resolved, tags),
     () => base.$queryRaw(query),
     undefined,

@@ -15,8 +15,10 @@ export const decimalCodecClass: CodecClass<Decimal, string> = {
 }
 
 /**
- * The default codec plus Prisma's classes (`Decimal`). Give it to the cache that backs `perf()`;
- * Date, BigInt, `Uint8Array` (Bytes) and JSON values are built into every codec.
+ * The default codec plus Prisma's classes (`Decimal`), for values you store yourself
+ * (`cache.set(key, { total: new Prisma.Decimal('1.5') })`). `perf()` does not need it: its reads
+ * store Decimal fields as exact strings with any codec. Date, BigInt, `Uint8Array` (Bytes) and
+ * JSON values are built into every codec.
  *
  * @param options codec options (`compressThreshold`, `maxBytes`, extra `classes`)
  * @example

@@ -1,3 +1,4 @@
+import { ALL_TABLES_TAG } from '@perf/core'
 import { describe, expect, it } from 'vitest'
 import { blogDataModel, blogSchema } from '../test/fixtures/blog-model.js'
 import { ALL_TAG } from './cache-key.js'
@@ -14,6 +15,14 @@ const models = (sql: string, rawTables = noRawTables) =>
     .sort()
 
 describe('rawInvalidation()', () => {
+  it('invalidates the shared table tag of every table written (@@map honoured), so other adapters drop their entries too', () => {
+    const tags = rawInvalidation(['UPDATE app.comments SET body = $1 WHERE id = $2'], graph, noRawTables)
+    expect(tags).toContain('table:comments')
+    expect(tags).toContain('prisma:model:Comment')
+    expect(rawInvalidation(['SELECT * FROM "User"'], graph, noRawTables)).toEqual([])
+    expect(rawInvalidation(['CALL refresh_everything()'], graph, noRawTables)).toEqual([ALL_TAG, ALL_TABLES_TAG])
+  })
+
   // @see issue 9: Review references User through a Restrict relation, which TRUNCATE ... CASCADE empties anyway.
   it('invalidates every model with a foreign-key path to the tables TRUNCATE ... CASCADE names', () => {
     expect(models('TRUNCATE "User" CASCADE')).toEqual(['Comment', 'Post', 'Profile', 'Review', 'User'])
@@ -35,7 +44,7 @@ describe('rawInvalidation()', () => {
   })
 
   it('invalidates everything when a truncated table is not a model, unless rawTables maps it', () => {
-    expect(rawInvalidation(['TRUNCATE audit_log CASCADE'], graph, noRawTables)).toEqual([ALL_TAG])
+    expect(rawInvalidation(['TRUNCATE audit_log CASCADE'], graph, noRawTables)).toEqual(['table:audit_log', ALL_TAG])
     expect(models('TRUNCATE audit_log CASCADE', new Map([['audit_log', ['Tag']]]))).toEqual(['Tag'])
   })
 })

@@ -1,6 +1,6 @@
+import { ALL_TABLES_TAG, sqlTables, tableTag, type SqlWriteKind } from '@perf/core'
 import { ALL_TAG, anyRowTag, modelTag } from './cache-key.js'
 import type { ModelGraph } from './model-graph.js'
-import { rawSqlEffect } from './raw-sql.js'
 
 /** The SQL text of a raw operation's arguments (`Prisma.sql` object, TypedSQL, or `[text, ...values]`). */
 export function rawSqlText(args: unknown): string | undefined {
@@ -12,12 +12,17 @@ export function rawSqlText(args: unknown): string | undefined {
   return undefined
 }
 
+/** Everything: this client's entries and, through the shared tag, every SQL-level adapter's. */
+const EVERYTHING = [ALL_TAG, ALL_TABLES_TAG]
+
 /**
- * The tags a raw statement must invalidate: the models of the tables it writes (plus what
- * cascades from them), nothing for reads, and everything ({@link ALL_TAG}) when the statement or
- * one of its tables cannot be attributed. TRUNCATE fires no referential actions: without CASCADE
- * only the named tables change; with CASCADE every table with a foreign-key path to them is
- * emptied, whatever its onDelete.
+ * The tags a raw statement must invalidate, from core's `sqlTables`: the table tag of every table
+ * it writes, plus the tags of the models stored there and of what cascades from them; nothing for
+ * reads; everything when the statement cannot be read. Raw DELETE / UPDATE fire referential
+ * actions like model writes; TRUNCATE fires none: without CASCADE only the named tables change,
+ * with CASCADE every table with a foreign-key path to them is emptied, whatever its onDelete. A
+ * written table that is neither a model's nor in `rawTables` drops everything this client cached
+ * (it may back a view or feed a trigger the schema does not show).
  */
 export function rawInvalidation(
   args: unknown,
@@ -25,30 +30,31 @@ export function rawInvalidation(
   rawTables: ReadonlyMap<string, readonly string[]>,
 ): string[] {
   const sql = rawSqlText(args)
-  if (sql === undefined) return [ALL_TAG]
-  const effect = rawSqlEffect(sql)
-  if (effect.kind === 'read') return []
-  if (effect.kind === 'unknown') return [ALL_TAG]
+  if (sql === undefined) return EVERYTHING
+  const touches = sqlTables(sql, { dialect: 'postgres' })
+  if (touches.kind === 'read') return []
+  if (touches.kind === 'unknown') return EVERYTHING
   const models = new Set<string>()
-  const add = (
-    tables: readonly string[] | undefined,
-    dependents: ((model: string) => readonly string[]) | undefined,
-  ): boolean => {
-    for (const table of tables ?? []) {
-      const mapped = rawTables.get(table.toLowerCase()) ?? graph.modelsForTable(table)
-      if (mapped === undefined) return false
-      for (const model of mapped) {
-        models.add(model)
-        for (const dependent of dependents?.(model) ?? []) models.add(dependent)
-      }
+  const tags = new Set<string>()
+  for (const { table, kind } of touches.writes) {
+    tags.add(tableTag(table))
+    const mapped = rawTables.get(table.name.toLowerCase()) ?? graph.modelsForTable(table.name)
+    if (mapped === undefined) {
+      tags.add(ALL_TAG)
+      continue
     }
-    return true
+    for (const model of mapped) {
+      models.add(model)
+      for (const dependent of dependents(graph, model, kind)) models.add(dependent)
+    }
   }
-  // Raw DELETE/UPDATE of keys fire referential actions just like model writes.
-  const attributed =
-    add(effect.tables, (model) => graph.deleteDependents(model)) &&
-    add(effect.truncated, undefined) &&
-    add(effect.truncatedCascade, (model) => graph.truncateDependents(model))
-  if (!attributed) return [ALL_TAG]
-  return [...models].flatMap((model) => [modelTag(model), anyRowTag(model)])
+  for (const model of models) tags.add(modelTag(model)).add(anyRowTag(model))
+  for (const tag of graph.tableTagsOf(models)) tags.add(tag)
+  return [...tags]
+}
+
+function dependents(graph: ModelGraph, model: string, kind: SqlWriteKind): readonly string[] {
+  if (kind === 'truncate') return []
+  if (kind === 'truncate-cascade') return graph.truncateDependents(model)
+  return graph.deleteDependents(model)
 }

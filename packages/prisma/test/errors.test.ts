@@ -1,6 +1,7 @@
-import { createCache, createMonitor, isPerfError, type PerfErrorCode } from '@perf/core'
+import { createCache, createCodec, createMonitor, isPerfError, PerfError, type PerfErrorCode } from '@perf/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { perf } from '../src/index.js'
+import { Prisma } from './generated/client.js'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from './setup/database.js'
 import { wrap } from './setup/harness.js'
 import { seedBlog } from './setup/seed.js'
@@ -80,20 +81,56 @@ describe.skipIf(!available)('perf() bad input', () => {
     expect(await codeOf(() => db.$perf.invalidate({ models: ['Nope'] }))).toBe('UNKNOWN_MODEL')
   })
 
-  it('fails open when the cache cannot store a value: the database result is returned and reported', async () => {
+  it('caches Decimal columns with a cache created without prismaCodec(), exact to the last digit', async () => {
     const { prisma } = tdb.createClient()
+    const db = prisma.$extends(perf({ cache: createCache(), monitor: createMonitor({ eventLoopDelay: false }) }))
+    await prisma.user.update({ where: { id: ids.bob.id }, data: { balance: new Prisma.Decimal('9999999999.99') } })
+    const args = { where: { id: ids.bob.id }, cacheStrategy: { ttl: 60 } }
+    const miss = await db.user.findUnique(args).withPerfInfo()
+    const hit = await db.user.findUnique(args).withPerfInfo()
+    expect([miss.info.status, hit.info.status]).toEqual(['miss', 'hit'])
+    expect(hit.data?.balance).toBeInstanceOf(Prisma.Decimal)
+    expect(hit.data?.balance.toFixed(2)).toBe('9999999999.99')
+    expect(hit.data).toStrictEqual(await prisma.user.findUnique({ where: { id: ids.bob.id } }))
+    const sum = { _sum: { balance: true }, cacheStrategy: { ttl: 60 } } as const
+    await db.user.aggregate(sum)
+    const cachedSum = await db.user.aggregate(sum).withPerfInfo()
+    expect(cachedSum.info.status).toBe('hit')
+    expect(cachedSum.data._sum.balance?.toFixed(2)).toBe('10000001234.55')
+    expect(db.$perf.stats().operations.failOpen).toBe(0)
+  })
+
+  it('fails open when the cache cannot store a value: the database result is returned once and reported', async () => {
+    const { prisma, pool } = tdb.createClient()
     const errors: unknown[] = []
-    // No prismaCodec(): the cache cannot encode Decimal.
+    const base = createCodec()
+    // A codec that refuses arrays (findMany results): what a too-large or unencodable value does.
+    const codec = {
+      ...base,
+      clone: (value: unknown) => {
+        if (Array.isArray(value)) throw new PerfError('UNSERIALIZABLE_VALUE', '[test] refused')
+        return base.clone(value)
+      },
+    }
     const db = prisma.$extends(
-      perf({ cache: createCache(), monitor: createMonitor({ eventLoopDelay: false }), onError: (e) => errors.push(e) }),
+      perf({
+        cache: createCache({ codec }),
+        monitor: createMonitor({ eventLoopDelay: false }),
+        pool,
+        onError: (e) => errors.push(e),
+      }),
     )
-    const user = await db.user.findUnique({ where: { id: ids.alice.id }, cacheStrategy: { ttl: 60 } }).withPerfInfo()
-    expect(user.data?.balance.toString()).toBe('1234.56')
-    expect(user.info.status).toBe('none')
+    const statements = () => db.$perf.stats().pool?.statements ?? 0
+    const before = statements()
+    const tags = await db.tag.findMany({ orderBy: { id: 'asc' }, cacheStrategy: { ttl: 60 } }).withPerfInfo()
+    expect(statements() - before).toBe(1)
+    expect(tags.data.length).toBeGreaterThan(0)
+    expect(tags.info.status).toBe('none')
     expect(isPerfError(errors[0], 'UNSERIALIZABLE_VALUE')).toBe(true)
     expect(db.$perf.stats().operations.failOpen).toBe(1)
+    expect(db.$perf.stats().cache.unstorable).toBe(1)
     // Values the codec can store are still cached.
-    await db.tag.findMany({ cacheStrategy: { ttl: 60 } })
-    expect((await db.tag.findMany({ cacheStrategy: { ttl: 60 } }).withPerfInfo()).info.status).toBe('hit')
+    await db.tag.findFirst({ cacheStrategy: { ttl: 60 } })
+    expect((await db.tag.findFirst({ cacheStrategy: { ttl: 60 } }).withPerfInfo()).info.status).toBe('hit')
   })
 })

@@ -1,4 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { ALL_TABLES_TAG, tableTag } from '@perf/core'
 import { postgresAvailable, type TestDatabase } from './setup/database.js'
 import type { wrap } from './setup/harness.js'
 import { freshBlog, type BlogIds } from './setup/seed.js'
@@ -112,7 +113,9 @@ describe.skipIf(!available)('perf() invalidation', () => {
     expect(await status(w.db.post.findMany({ cacheStrategy: ttl }))).toBe('miss')
   })
 
-  describe('row-level tags', () => {
+  describe('row-level tags (tableTags: false)', () => {
+    // Row precision is for clients that are the only writers of their tables.
+    beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb, { tableTags: false })))
     const byAuthor = (authorId: number) => ({
       where: { authorId },
       orderBy: { id: 'asc' as const },
@@ -197,5 +200,44 @@ describe.skipIf(!available)('perf() invalidation', () => {
       expect(published.info.status).toBe('miss')
       expect(published.data[0]?.author.name).toBe('Alicia')
     })
+  })
+})
+
+describe.skipIf(!available)('perf() shared table tags', () => {
+  let tdb: TestDatabase | undefined
+  let ids: BlogIds
+  let w: ReturnType<typeof wrap>
+  beforeEach(async () => void ({ tdb, ids, w } = await freshBlog(tdb)))
+  afterAll(async () => tdb?.drop())
+
+  it('a write through another SQL-level adapter (its table tag, @@map honoured) drops what Prisma cached from that table', async () => {
+    const read = () => w.db.comment.findMany({ cacheStrategy: { ttl: 60 } }).withPerfInfo()
+    expect((await read()).info.status).toBe('miss')
+    expect((await read()).info.status).toBe('hit')
+    // What a TypeORM or raw-pg adapter on the same cache does after `UPDATE comments ...`.
+    await w.cache.invalidateTags([tableTag('comments')])
+    expect((await read()).info.status).toBe('miss')
+    await w.cache.invalidateTags([ALL_TABLES_TAG])
+    expect((await read()).info.status).toBe('miss')
+  })
+
+  it('a Prisma write drops what another adapter cached from the same table', async () => {
+    let loads = 0
+    // Another adapter's cached SQL result, tagged the kit's way.
+    const other = () =>
+      w.cache.getOrSet('other:users', async () => ++loads, {
+        ttl: 60_000,
+        tags: [tableTag({ schema: 'app', name: 'User' })],
+      })
+    await other()
+    await other()
+    expect(loads).toBe(1)
+    await w.db.user.update({ where: { id: ids.alice.id }, data: { name: 'Alicia' } })
+    await other()
+    expect(loads).toBe(2)
+    // A nested write reaches the other model's table too.
+    await w.db.user.update({ where: { id: ids.bob.id }, data: { posts: { create: { title: 'nested' } } } })
+    await other()
+    expect(loads).toBe(3)
   })
 })
