@@ -223,6 +223,12 @@ describeIf(ok && hasRedisServerBinary(), 'Redis or the redis-server binary not a
       const resource = `job:${randomUUID()}`
       const holder = redlockLocker(pa)
       const waiter = redlockLocker(pb)
+      // The same hand-over once on another resource: a fresh server has no scripts loaded, and the
+      // first EVALSHA of each (NOSCRIPT, then EVAL) would count as an extra attempt.
+      const warm = await holder.acquire(`warm:${resource}`, 30_000)
+      const warmed = waiter.acquire(`warm:${resource}`, 5_000, { waitMs: 20_000 })
+      setTimeout(() => void warm.release(), 50)
+      await (await warmed).release()
       const lock = await holder.acquire(resource, 30_000)
       const attempts: string[] = []
       const monitor = await pa.monitor()
