@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { PerfError, sqlTables, stableKey, type SqlDialect } from '@perf/core'
+import { PerfError, stableKey, type SqlDialect } from '@perf/core'
 import type { Sequelize } from 'sequelize'
 import { patchConnection, type Route } from './connection.js'
 import { mariadbShape, pgShape, type DriverShape } from './drivers.js'
@@ -10,6 +10,7 @@ import {
   type InstrumentOptions,
   type ResolvedOptions,
 } from './options.js'
+import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
 
 /** What {@link instrument} returns. */
@@ -185,7 +186,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
  * @throws PerfError INVALID_CACHE_STRATEGY
  */
 function refuseWrite(sql: string, dialect: SqlDialect, ctx: StatementContext): void {
-  if (sqlTables(sql, { dialect }).kind === 'read') return
+  if (statementTouches(sql, dialect).kind === 'read') return
   throw new PerfError(
     'INVALID_CACHE_STRATEGY',
     `[perf:sequelize] cache was given for a statement that writes (${ctx.type ?? 'RAW'}${ctx.model === undefined ? '' : ` on ${ctx.model}`}); only reads are cached`,

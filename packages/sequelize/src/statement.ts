@@ -1,7 +1,6 @@
 import {
   ALL_TABLES_TAG,
   sqlResultKey,
-  sqlTables,
   tableTags,
   PerfError,
   type Cache,
@@ -13,6 +12,7 @@ import {
 } from '@perf/core'
 import type { DriverShape } from './drivers.js'
 import { widenWrites } from './references.js'
+import { statementTouches } from './touches.js'
 import type { CacheSettings, InvalidationErrorContext } from './options.js'
 import { ConnectionTransaction, transactionControl } from './transaction-state.js'
 
@@ -100,7 +100,7 @@ export class StatementRunner {
       }
     }
 
-    const touches = sqlTables(sql, { dialect: this.dialect })
+    const touches = statementTouches(sql, this.dialect)
     const inTransaction = tx.active || ctx.inTransaction
     if (ctx.cache !== undefined && touches.kind !== 'read') {
       throw new PerfError(
@@ -116,7 +116,8 @@ export class StatementRunner {
     }
     const result = await this.timed(ctx, sql, touches, inTransaction, undefined, exec)
     if (touches.kind !== 'read' && this.cache !== undefined) {
-      const tags = touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(widenWrites(this.models(), touches.writes))
+      const tags =
+        touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(widenWrites(this.models(), touches.writes, sql))
       if (tags.length > 0) {
         if (tx.active) {
           if (touches.kind === 'unknown') tx.addEverything()
