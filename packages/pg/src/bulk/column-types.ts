@@ -1,0 +1,49 @@
+import { PerfError } from '@perf/core'
+import type pg from 'pg'
+
+/** Column name → its type as a cast target (`integer`, `text[]`, `jsonb`), without typmod. */
+export type ColumnTypes = Map<string, string>
+
+/**
+ * Reads the types of `columns` of `table` (already quoted) from the catalog. Without typmod on
+ * purpose: an explicit `::varchar(10)` cast truncates silently, while the assignment to the
+ * column checks the length as a plain INSERT or UPDATE would.
+ *
+ * @throws PerfError INVALID_ARGUMENT when the table or a column does not exist
+ */
+export async function columnTypes(
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly string[],
+): Promise<ColumnTypes> {
+  let rows: Array<{ name: string; type: string }>
+  try {
+    ;({ rows } = await client.query<{ name: string; type: string }>(
+      `SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
+       WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+      [table],
+    ))
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01' || (error as { code?: string }).code === '3F000') {
+      throw new PerfError('INVALID_ARGUMENT', `[perf:pg] table ${table} does not exist`, {
+        cause: error,
+        context: { table },
+      })
+    }
+    throw error
+  }
+  const types: ColumnTypes = new Map(rows.map((r) => [r.name, r.type]))
+  for (const c of columns) {
+    if (!types.has(c)) {
+      throw new PerfError('INVALID_ARGUMENT', `[perf:pg] table ${table} has no column "${c}"`, {
+        context: { table, column: c },
+      })
+    }
+  }
+  return types
+}
+
+/** json and jsonb columns take JSON for every value, arrays included. */
+export function isJsonType(type: string): boolean {
+  return type === 'json' || type === 'jsonb'
+}

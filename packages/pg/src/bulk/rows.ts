@@ -1,0 +1,67 @@
+import { BulkWriteError } from '../errors.js'
+import { EncodeError, type ColumnEncoding } from './encode.js'
+
+/** A row: values in `columns` order, or an object keyed by column name (missing keys are NULL). */
+export type BulkRow = readonly unknown[] | Readonly<Record<string, unknown>>
+
+/** Rows in memory or streamed: any (async) iterable. */
+export type BulkRows = Iterable<BulkRow> | AsyncIterable<BulkRow>
+
+/** The value of `columns[i]` in `row`. */
+export function field(row: BulkRow, columns: readonly string[], i: number): unknown {
+  return Array.isArray(row) ? row[i] : (row as Record<string, unknown>)[columns[i]!]
+}
+
+/**
+ * Checks one row's shape and runs `encode` on each field, turning an encoder failure into a
+ * `BulkWriteError` that names the row and column.
+ */
+export function encodeRow<T>(
+  row: BulkRow,
+  rowIndex: number,
+  columns: readonly string[],
+  encodings: readonly ColumnEncoding[],
+  table: string,
+  committedRows: number,
+  encode: (value: unknown, encoding: ColumnEncoding, i: number) => T,
+): T[] {
+  if (typeof row !== 'object' || row === null) {
+    throw new BulkWriteError(
+      'INVALID_ARGUMENT',
+      `[perf:pg] row ${rowIndex} for ${table} is ${row === null ? 'null' : typeof row}, not an array or object`,
+      {
+        rowIndex,
+        committedRows,
+        table,
+      },
+    )
+  }
+  if (Array.isArray(row) && row.length !== columns.length) {
+    throw new BulkWriteError(
+      'INVALID_ARGUMENT',
+      `[perf:pg] row ${rowIndex} for ${table} has ${row.length} values for ${columns.length} columns`,
+      { rowIndex, committedRows, table },
+    )
+  }
+  const out: T[] = new Array(columns.length)
+  for (let i = 0; i < columns.length; i++) {
+    try {
+      out[i] = encode(field(row, columns, i), encodings[i]!, i)
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error
+      throw new BulkWriteError(
+        'INVALID_ARGUMENT',
+        `[perf:pg] row ${rowIndex} for ${table}, column "${columns[i]}": ${error.message}`,
+        { rowIndex, column: columns[i]!, committedRows, table },
+        { cause: error },
+      )
+    }
+  }
+  return out
+}
+
+/** Iterates sync and async sources alike. */
+export async function* iterate(rows: BulkRows): AsyncGenerator<BulkRow> {
+  if (rows === null || typeof rows !== 'object') return
+  yield* rows as AsyncIterable<BulkRow>
+}

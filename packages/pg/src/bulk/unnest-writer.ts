@@ -1,0 +1,155 @@
+import { AdaptiveBatchSize, PerfError } from '@perf/core'
+import type pg from 'pg'
+import { quoteIdent } from '../identifiers.js'
+import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
+import type { BulkProgress, BulkResult } from './copy-insert.js'
+import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
+import { textParam, type ColumnEncoding } from './encode.js'
+import { encodeRow, iterate, type BulkRows } from './rows.js'
+import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
+
+/** Options shared by {@link bulkUpdate} and {@link bulkUpsert}. */
+export interface UnnestWriteOptions {
+  /**
+   * All chunks in one transaction: every row or none. Given a pool, @perf/pg opens the
+   * transaction; given a client already inside one, it uses a savepoint, so a failure rolls back
+   * only this call and leaves your transaction usable. With `false`, each chunk commits on its own.
+   * @default true
+   */
+  atomic?: boolean
+  /**
+   * Rows per statement: a number, or an `AdaptiveBatchSize` from @perf/core that steers the size
+   * toward a target statement time. Each statement carries one array parameter per column, so
+   * PostgreSQL's 65,535-parameter limit never applies.
+   * @default 5000
+   */
+  batchSize?: number | AdaptiveBatchSize
+  /** Text columns holding JSON: encode their values as JSON (json/jsonb columns always are). @default [] */
+  json?: readonly string[]
+  /** Called after each statement. */
+  onProgress?: (progress: BulkProgress) => void
+  /** Checked between statements; an aborted call rolls back (when atomic) and rejects with `ABORTED`. */
+  signal?: AbortSignal
+}
+
+/** What a statement-based bulk write needs from its caller. */
+export interface UnnestPlan {
+  fn: string
+  table: string
+  /** Every column a row carries, in the order array rows list them. */
+  columns: readonly string[]
+  /** Positions in `columns` of the key: rows with equal keys in one chunk keep the last one. */
+  keyIndexes: readonly number[]
+  /** The statement, given the column types and `v`'s column list of casts. */
+  sql(types: ColumnTypes): string
+}
+
+/** `unnest($1::text[], $2::text[], …) AS v("a", "b", …)`: one text array per column, cast where used. */
+export function unnestSource(columns: readonly string[]): string {
+  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(', ')
+  return `unnest(${arrays}) AS v(${columns.map((c) => quoteIdent(c, 'column')).join(', ')})`
+}
+
+/** `v."col"::type` */
+export function castOf(column: string, types: ColumnTypes): string {
+  return `v.${quoteIdent(column, 'column')}::${types.get(column)!}`
+}
+
+async function begin(client: pg.ClientBase, owned: boolean): Promise<'transaction' | 'savepoint'> {
+  if (owned) {
+    await client.query('BEGIN')
+    return 'transaction'
+  }
+  try {
+    await client.query('SAVEPOINT perf_bulk_write')
+    return 'savepoint'
+  } catch (error) {
+    // 25P01 no_active_sql_transaction: the caller's client is not in a transaction; open one.
+    if ((error as { code?: string }).code !== '25P01') throw error
+    await client.query('BEGIN')
+    return 'transaction'
+  }
+}
+
+async function finish(client: pg.ClientBase, mode: 'transaction' | 'savepoint', ok: boolean): Promise<void> {
+  if (mode === 'transaction') await client.query(ok ? 'COMMIT' : 'ROLLBACK')
+  else await client.query(ok ? 'RELEASE SAVEPOINT perf_bulk_write' : 'ROLLBACK TO SAVEPOINT perf_bulk_write')
+}
+
+/** Chunks, encodes and writes rows with one `unnest` statement per chunk. */
+export async function writeWithUnnest(
+  db: PgQueryable,
+  rows: BulkRows,
+  plan: UnnestPlan,
+  options: UnnestWriteOptions,
+): Promise<BulkResult> {
+  assertQueryable(db, plan.fn)
+  if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
+    throw new PerfError('INVALID_ARGUMENT', `[perf:pg] ${plan.fn}() rows must be an array or an (async) iterable`, {
+      context: { argument: 'rows' },
+    })
+  }
+  const atomic = options.atomic ?? true
+  const adaptive = options.batchSize instanceof AdaptiveBatchSize ? options.batchSize : undefined
+  const fixed = adaptive ? 0 : assertPositiveInt(options.batchSize ?? 5000, 'batchSize')
+  const { signal, onProgress } = options
+  if (signal?.aborted) throw abortedError(plan.fn, signal)
+  const json = new Set(options.json ?? [])
+  const { columns, keyIndexes, table } = plan
+
+  return withConnection(db, async (client, owned) => {
+    const types = await columnTypes(client, table, columns)
+    const encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
+    const sql = plan.sql(types)
+    const mode = atomic ? await begin(client, owned) : undefined
+    let sent = 0
+    let written = 0
+    let batches = 0
+    let chunk: Array<Array<string | null>> = []
+    let positions = new Map<string, number>()
+    let chunkStart = 0
+
+    const flush = async (): Promise<void> => {
+      if (chunk.length === 0) return
+      if (signal?.aborted) throw abortedError(plan.fn, signal, atomic ? 0 : written)
+      const arrays = columns.map((_, i) => chunk.map((r) => r[i]!))
+      const started = performance.now()
+      let result: pg.QueryResult
+      try {
+        result = await client.query(sql, arrays)
+      } catch (error) {
+        throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
+      }
+      adaptive?.record({ items: chunk.length, durationMs: performance.now() - started })
+      written += result.rowCount ?? 0
+      batches++
+      chunk = []
+      positions = new Map()
+      chunkStart = sent
+      onProgress?.({ rows: sent, committedRows: atomic ? 0 : written, bytes: 0 })
+    }
+
+    try {
+      for await (const row of iterate(rows)) {
+        const encoded = encodeRow(row, sent, columns, encodings, table, atomic ? 0 : written, textParam)
+        sent++
+        // The same key twice in one statement is an error for ON CONFLICT DO UPDATE and an
+        // arbitrary pick for UPDATE … FROM: keep the last, as row-by-row writes would.
+        const key = keyIndexes.length === 0 ? undefined : JSON.stringify(keyIndexes.map((i) => encoded[i]))
+        const at = key === undefined ? undefined : positions.get(key)
+        if (at !== undefined) chunk[at] = encoded
+        else {
+          if (key !== undefined) positions.set(key, chunk.length)
+          chunk.push(encoded)
+        }
+        if (chunk.length >= (adaptive ? adaptive.size : fixed)) await flush()
+      }
+      await flush()
+      if (mode) await finish(client, mode, true)
+    } catch (error) {
+      if (mode) await finish(client, mode, false).catch(() => undefined)
+      throw error
+    }
+    return { rows: written, batches, bytes: 0 }
+  })
+}

@@ -1,0 +1,138 @@
+import { assertQueryable, type PgQueryable } from '../queryable.js'
+import {
+  connectionHeadroom,
+  idleInTransaction,
+  longRunning,
+  type ActiveSession,
+  type ConnectionHeadroom,
+  type IdleInTransactionOptions,
+  type LongRunningOptions,
+} from './activity.js'
+import {
+  duplicateIndexes,
+  missingForeignKeyIndexes,
+  unusedIndexes,
+  type DuplicateIndex,
+  type MissingForeignKeyIndex,
+  type UnusedIndex,
+  type UnusedIndexesOptions,
+} from './indexes.js'
+import { blockingTree, type BlockingTree } from './locks.js'
+import { positiveInt, topStatements, type TopStatement, type TopStatementsOptions } from './statements.js'
+import { cacheHitRatio, tableStats, type CacheHitRatio, type TableStats, type TableStatsOptions } from './tables.js'
+
+/** Options of {@link pgDiagnostics}. */
+export interface PgDiagnosticsOptions {
+  /** Statement texts longer than this are clipped (with `…`). @default 2000 */
+  maxQueryLength?: number
+}
+
+/** Everything at once; a section that failed is `null` with its reason in `errors`. */
+export interface PgSnapshot {
+  at: Date
+  /** `server_version_num`, e.g. 150020. */
+  serverVersion: number | null
+  topStatements: TopStatement[] | null
+  blockingTree: BlockingTree | null
+  longRunning: ActiveSession[] | null
+  idleInTransaction: ActiveSession[] | null
+  unusedIndexes: UnusedIndex[] | null
+  duplicateIndexes: DuplicateIndex[] | null
+  missingForeignKeyIndexes: MissingForeignKeyIndex[] | null
+  tableStats: TableStats[] | null
+  cacheHitRatio: CacheHitRatio | null
+  connectionHeadroom: ConnectionHeadroom | null
+  /** Section name → why it is null (e.g. pg_stat_statements not preloaded, with the fix). */
+  errors: Record<string, { code: string | undefined; message: string }>
+}
+
+/** Reads of the database's own view of its health. Every method is one or two read-only statements. */
+export interface PgDiagnostics {
+  /** @see {@link topStatements} */
+  topStatements(options?: TopStatementsOptions): Promise<TopStatement[]>
+  /** Who blocks whom. */
+  blockingTree(): Promise<BlockingTree>
+  /** Statements running for at least `minMs` (default 5000). */
+  longRunning(options?: LongRunningOptions): Promise<ActiveSession[]>
+  /** Sessions idle inside an open transaction. */
+  idleInTransaction(options?: IdleInTransactionOptions): Promise<ActiveSession[]>
+  /** Non-unique indexes scanned at most `maxScans` times. */
+  unusedIndexes(options?: UnusedIndexesOptions): Promise<UnusedIndex[]>
+  /** Indexes another index makes redundant. */
+  duplicateIndexes(): Promise<DuplicateIndex[]>
+  /** Foreign keys no index leads with, with the CREATE INDEX to run. */
+  missingForeignKeyIndexes(): Promise<MissingForeignKeyIndex[]>
+  /** Per-table scans, dead rows, vacuum and analyze times. */
+  tableStats(options?: TableStatsOptions): Promise<TableStats[]>
+  /** Buffer cache hit ratios for tables and indexes. */
+  cacheHitRatio(): Promise<CacheHitRatio>
+  /** Connections in use against max_connections. */
+  connectionHeadroom(): Promise<ConnectionHeadroom>
+  /** All of the above with default options, one after another (never more than one connection). */
+  snapshot(): Promise<PgSnapshot>
+}
+
+/**
+ * Database-side diagnostics for a `pg.Pool` or `pg.Client`: the statements that cost the most
+ * (`pg_stat_statements`), blocking chains, long and idle-in-transaction sessions, index health,
+ * table statistics, cache hit ratio and connection headroom. Ideas follow pghero's; the queries
+ * are written for PostgreSQL 13–17. The role needs `pg_read_all_stats` (or superuser) to see
+ * other roles' statements and sessions.
+ *
+ * @example
+ * const diag = pgDiagnostics(pool)
+ * for (const s of await diag.topStatements({ limit: 5 })) console.log(s.meanMs.toFixed(1), s.query)
+ * const { roots } = await diag.blockingTree()
+ * @throws PerfError CLIENT_INVALID when `db` is not a pg Pool or Client
+ */
+export function pgDiagnostics(db: PgQueryable, options: PgDiagnosticsOptions = {}): PgDiagnostics {
+  assertQueryable(db, 'pgDiagnostics')
+  const max = positiveInt(options.maxQueryLength ?? 2000, 'maxQueryLength')
+  const diagnostics: PgDiagnostics = {
+    topStatements: (o) => topStatements(db, o, max),
+    blockingTree: () => blockingTree(db, max),
+    longRunning: (o) => longRunning(db, o, max),
+    idleInTransaction: (o) => idleInTransaction(db, o, max),
+    unusedIndexes: (o) => unusedIndexes(db, o),
+    duplicateIndexes: () => duplicateIndexes(db),
+    missingForeignKeyIndexes: () => missingForeignKeyIndexes(db),
+    tableStats: (o) => tableStats(db, o),
+    cacheHitRatio: () => cacheHitRatio(db),
+    connectionHeadroom: () => connectionHeadroom(db),
+    async snapshot() {
+      const errors: PgSnapshot['errors'] = {}
+      // One after another: a diagnostic must not take a busy pool's connections.
+      const section = async <T>(name: string, run: () => Promise<T>): Promise<T | null> => {
+        try {
+          return await run()
+        } catch (error) {
+          const e = error as { code?: string; message?: string }
+          errors[name] = { code: e.code, message: e.message ?? String(error) }
+          return null
+        }
+      }
+      const version = await section('serverVersion', async () => {
+        const { rows } = await db.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")
+        return rows[0]?.v ?? null
+      })
+      return {
+        at: new Date(),
+        serverVersion: version,
+        topStatements: await section('topStatements', () => diagnostics.topStatements()),
+        blockingTree: await section('blockingTree', () => diagnostics.blockingTree()),
+        longRunning: await section('longRunning', () => diagnostics.longRunning()),
+        idleInTransaction: await section('idleInTransaction', () => diagnostics.idleInTransaction()),
+        unusedIndexes: await section('unusedIndexes', () => diagnostics.unusedIndexes()),
+        duplicateIndexes: await section('duplicateIndexes', () => diagnostics.duplicateIndexes()),
+        missingForeignKeyIndexes: await section('missingForeignKeyIndexes', () =>
+          diagnostics.missingForeignKeyIndexes(),
+        ),
+        tableStats: await section('tableStats', () => diagnostics.tableStats()),
+        cacheHitRatio: await section('cacheHitRatio', () => diagnostics.cacheHitRatio()),
+        connectionHeadroom: await section('connectionHeadroom', () => diagnostics.connectionHeadroom()),
+        errors,
+      }
+    },
+  }
+  return diagnostics
+}

@@ -1,0 +1,40 @@
+// errors
+export { BulkWriteError, PgExtensionError } from './errors.js'
+
+// identifiers and connections
+export { quoteIdent, quoteTable } from './identifiers.js'
+export type { TableName } from './identifiers.js'
+export type { PgQueryable } from './queryable.js'
+
+// diagnostics
+export { pgDiagnostics } from './diagnostics/pg-diagnostics.js'
+export type { PgDiagnostics, PgDiagnosticsOptions, PgSnapshot } from './diagnostics/pg-diagnostics.js'
+export type { TopStatement, TopStatementsOptions } from './diagnostics/statements.js'
+export type { BlockingSession, BlockingTree, LockInfo } from './diagnostics/locks.js'
+export type {
+  ActiveSession,
+  ConnectionGroup,
+  ConnectionHeadroom,
+  IdleInTransactionOptions,
+  LongRunningOptions,
+} from './diagnostics/activity.js'
+export type {
+  DuplicateIndex,
+  MissingForeignKeyIndex,
+  UnusedIndex,
+  UnusedIndexesOptions,
+} from './diagnostics/indexes.js'
+export type { CacheHitRatio, TableStats, TableStatsOptions } from './diagnostics/tables.js'
+
+// bulk writes and streaming
+export { copyInsert } from './bulk/copy-insert.js'
+export type { BulkProgress, BulkResult, CopyInsertOptions } from './bulk/copy-insert.js'
+export { bulkUpdate } from './bulk/bulk-update.js'
+export type { BulkUpdateOptions } from './bulk/bulk-update.js'
+export { bulkUpsert } from './bulk/bulk-upsert.js'
+export type { BulkUpsertOptions } from './bulk/bulk-upsert.js'
+export type { UnnestWriteOptions } from './bulk/unnest-writer.js'
+export type { BulkRow, BulkRows } from './bulk/rows.js'
+export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/parameter-chunks.js'
+export { streamQuery } from './bulk/stream-query.js'
+export type { StreamQueryOptions } from './bulk/stream-query.js'

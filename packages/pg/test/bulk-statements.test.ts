@@ -1,0 +1,240 @@
+import { AdaptiveBatchSize, isPerfError } from '@perf/core'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BulkWriteError, bulkUpdate, bulkUpsert } from '../src/index.js'
+import { freshDatabase, privatePostgres } from './setup/database.js'
+
+const url = await privatePostgres()
+
+describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>
+  beforeAll(async () => {
+    db = await freshDatabase(url!)
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  const count = async (sql: string) => (await db.pool.query(sql)).rows[0].n as number
+
+  it('bulkUpdate() sets per-row values of every type in chunks and counts the rows it updated', async () => {
+    await db.pool.query(`CREATE TABLE items (id bigint PRIMARY KEY, name varchar(20), price numeric(10,2),
+      tags text[], meta jsonb, at timestamptz, blob bytea, flag boolean)`)
+    await db.pool.query(`INSERT INTO items (id, name) SELECT g, 'n' || g FROM generate_series(1, 12000) g`)
+    const at = new Date('2030-01-02T03:04:05.678Z')
+    const rows = Array.from({ length: 12000 }, (_, i) => ({
+      id: BigInt(i + 1),
+      name: i % 2 ? `name "${i}"\t,{}` : null,
+      price: (i * 1.25).toFixed(2),
+      tags: [`t${i}`, 'a,b', null],
+      meta: [i, { nested: 'x\\y' }],
+      at,
+      blob: Buffer.from([i & 255, 0]),
+      flag: i % 3 === 0,
+    }))
+    const progress: number[] = []
+    const result = await bulkUpdate(
+      db.pool,
+      'items',
+      'id',
+      ['name', 'price', 'tags', 'meta', 'at', 'blob', 'flag'],
+      rows,
+      {
+        batchSize: 5000,
+        onProgress: (p) => progress.push(p.rows),
+      },
+    )
+    expect(result).toEqual({ rows: 12000, batches: 3, bytes: 0 })
+    expect(progress).toEqual([5000, 10000, 12000])
+    const { rows: got } = await db.pool.query('SELECT * FROM items WHERE id IN (1, 2) ORDER BY id')
+    expect(got[0]).toEqual({
+      id: '1',
+      name: null,
+      price: '0.00',
+      tags: ['t0', 'a,b', null],
+      meta: [0, { nested: 'x\\y' }],
+      at,
+      blob: Buffer.from([0, 0]),
+      flag: true,
+    })
+    expect(got[1]).toMatchObject({ name: 'name "1"\t,{}', price: '1.25', flag: false })
+    // unknown keys are not an error; they update nothing
+    expect((await bulkUpdate(db.pool, 'items', 'id', ['flag'], [[999999, true]])).rows).toBe(0)
+  })
+
+  it('bulkUpdate() with a composite key keeps the last row of a repeated key', async () => {
+    await db.pool.query('CREATE TABLE stock (shop int, sku text, qty int, PRIMARY KEY (shop, sku))')
+    await db.pool.query("INSERT INTO stock VALUES (1, 'a', 0), (1, 'b', 0), (2, 'a', 0)")
+    const result = await bulkUpdate(
+      db.pool,
+      'stock',
+      ['shop', 'sku'],
+      ['qty'],
+      [
+        [1, 'a', 5],
+        [2, 'a', 7],
+        [1, 'a', 6],
+      ],
+    )
+    expect(result.rows).toBe(2)
+    const { rows } = await db.pool.query('SELECT shop, sku, qty FROM stock ORDER BY shop, sku')
+    expect(rows).toEqual([
+      { shop: 1, sku: 'a', qty: 6 },
+      { shop: 1, sku: 'b', qty: 0 },
+      { shop: 2, sku: 'a', qty: 7 },
+    ])
+  })
+
+  it('bulkUpdate() is atomic by default: a refused chunk rolls back the chunks before it', async () => {
+    await db.pool.query('CREATE TABLE atomic_u (id int PRIMARY KEY, code varchar(3))')
+    await db.pool.query('INSERT INTO atomic_u SELECT g, NULL FROM generate_series(1, 100) g')
+    const rows = Array.from({ length: 100 }, (_, i) => [i + 1, i === 77 ? 'toolong' : 'ok'])
+    const error = (await bulkUpdate(db.pool, 'atomic_u', 'id', ['code'], rows, { batchSize: 10 }).catch(
+      (e: unknown) => e,
+    )) as BulkWriteError
+    expect(error).toBeInstanceOf(BulkWriteError)
+    expect(isPerfError(error, 'BATCH_FAILED')).toBe(true)
+    expect(error.context.batchStart).toBe(70)
+    expect(error.message).toMatch(/batch starting at row 70.*too long.*nothing committed/)
+    expect(await count("SELECT count(*)::int AS n FROM atomic_u WHERE code = 'ok'")).toBe(0)
+    // varchar(3) is checked on assignment, never silently truncated by the cast
+    const partial = (await bulkUpdate(db.pool, 'atomic_u', 'id', ['code'], rows, {
+      batchSize: 10,
+      atomic: false,
+    }).catch((e: unknown) => e)) as BulkWriteError
+    expect(partial.committedRows).toBe(70)
+    expect(await count("SELECT count(*)::int AS n FROM atomic_u WHERE code = 'ok'")).toBe(70)
+  })
+
+  it("bulkUpdate() inside the caller's transaction uses a savepoint and leaves the transaction usable", async () => {
+    await db.pool.query('CREATE TABLE tx_u (id int PRIMARY KEY, v int NOT NULL)')
+    await db.pool.query('INSERT INTO tx_u VALUES (1, 0), (2, 0)')
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('UPDATE tx_u SET v = 10 WHERE id = 2')
+      await expect(
+        bulkUpdate(
+          client,
+          'tx_u',
+          'id',
+          ['v'],
+          [
+            [1, 1],
+            [2, null],
+          ],
+        ),
+      ).rejects.toMatchObject({ code: 'BATCH_FAILED' })
+      await bulkUpdate(client, 'tx_u', 'id', ['v'], [[1, 5]])
+      await client.query('COMMIT')
+    } finally {
+      client.release()
+    }
+    const { rows } = await db.pool.query('SELECT id, v FROM tx_u ORDER BY id')
+    expect(rows).toEqual([
+      { id: 1, v: 5 },
+      { id: 2, v: 10 },
+    ])
+    // a client outside a transaction gets one of its own
+    const solo = new pg.Client({ connectionString: db.url })
+    await solo.connect()
+    try {
+      await expect(
+        bulkUpdate(
+          solo,
+          'tx_u',
+          'id',
+          ['v'],
+          [
+            [1, 7],
+            [2, null],
+          ],
+          { batchSize: 1 },
+        ),
+      ).rejects.toMatchObject({
+        code: 'BATCH_FAILED',
+      })
+      expect((await solo.query('SELECT v FROM tx_u WHERE id = 1')).rows[0].v).toBe(5)
+    } finally {
+      await solo.end()
+    }
+  })
+
+  it('bulkUpdate() refuses unknown tables and columns and a key listed as a column, naming them', async () => {
+    await expect(bulkUpdate(db.pool, 'nope', 'id', ['v'], [[1, 2]])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(bulkUpdate(db.pool, 'tx_u', 'id', ['missing'], [[1, 2]])).rejects.toThrow(/no column "missing"/)
+    await expect(bulkUpdate(db.pool, 'tx_u', 'id', ['id', 'v'], [])).rejects.toThrow(/part of the key/)
+    const bad = (await bulkUpdate(
+      db.pool,
+      'tx_u',
+      'id',
+      ['v'],
+      [
+        [1, 2],
+        [2, () => 1],
+      ],
+    ).catch((e: unknown) => e)) as BulkWriteError
+    expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT', rowIndex: 1, column: 'v' })
+  })
+
+  it('bulkUpsert() inserts new rows and updates existing ones, with DO NOTHING and a subset of columns', async () => {
+    await db.pool.query('CREATE TABLE prices (sku text PRIMARY KEY, price numeric, note text, seen int DEFAULT 0)')
+    await db.pool.query("INSERT INTO prices VALUES ('a', 1, 'old a', 1), ('b', 2, 'old b', 1)")
+    const result = await bulkUpsert(
+      db.pool,
+      'prices',
+      ['sku', 'price', 'note'],
+      [
+        { sku: 'a', price: '1.5', note: 'new a' },
+        { sku: 'c', price: '3', note: null },
+        { sku: 'a', price: '1.75', note: 'newer a' }, // same key twice: the last one wins
+      ],
+      { conflict: ['sku'], update: ['price'] },
+    )
+    expect(result.rows).toBe(2)
+    const { rows } = await db.pool.query('SELECT sku, price::text, note, seen FROM prices ORDER BY sku')
+    expect(rows).toEqual([
+      { sku: 'a', price: '1.75', note: 'old a', seen: 1 },
+      { sku: 'b', price: '2', note: 'old b', seen: 1 },
+      { sku: 'c', price: '3', note: null, seen: 0 },
+    ])
+    const nothing = await bulkUpsert(
+      db.pool,
+      'prices',
+      ['sku', 'price'],
+      [
+        ['b', 99],
+        ['d', 4],
+      ],
+      { conflict: ['sku'], update: [] },
+    )
+    expect(nothing.rows).toBe(1)
+    expect(await count('SELECT count(*)::int AS n FROM prices WHERE price = 99')).toBe(0)
+    await expect(bulkUpsert(db.pool, 'prices', ['sku'], [['x']], { conflict: ['nope'] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+    // no unique index on the conflict target: the server's refusal, named
+    await expect(
+      bulkUpsert(db.pool, 'prices', ['sku', 'note'], [['x', 'y']], { conflict: ['note'] }),
+    ).rejects.toMatchObject({
+      code: 'BATCH_FAILED',
+    })
+  })
+
+  it('bulkUpsert() streams 50k rows from an async iterable with an adaptive batch size', async () => {
+    await db.pool.query('CREATE TABLE events (id int PRIMARY KEY, payload jsonb, at timestamptz)')
+    async function* source() {
+      for (let i = 0; i < 50_000; i++) yield [i, { i, tags: ['x'] }, new Date(1_700_000_000_000 + i)]
+    }
+    const size = new AdaptiveBatchSize({ targetBatchMs: 50, min: 100, max: 20_000, initial: 500 })
+    const result = await bulkUpsert(db.pool, 'events', ['id', 'payload', 'at'], source(), {
+      conflict: ['id'],
+      batchSize: size,
+    })
+    expect(result.rows).toBe(50_000)
+    expect(result.batches).toBeGreaterThan(1)
+    expect(size.size).not.toBe(500)
+    const { rows } = await db.pool.query('SELECT payload, at FROM events WHERE id = 49999')
+    expect(rows[0]).toEqual({ payload: { i: 49999, tags: ['x'] }, at: new Date(1_700_000_049_999) })
+  })
+})
