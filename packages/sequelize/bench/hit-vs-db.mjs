@@ -79,7 +79,12 @@ const batchCases = {
     await Promise.all(ids.map((id) => loader.load(id)))
   },
   '1000 rows by hand: findAll where id = ANY($1)': () =>
-    inst.sequelize.query('SELECT * FROM products WHERE id = ANY($1)', { bind: [ids], type: QueryTypes.SELECT, model: inst.Product, mapToModel: true }),
+    inst.sequelize.query('SELECT * FROM products WHERE id = ANY($1)', {
+      bind: [ids],
+      type: QueryTypes.SELECT,
+      model: inst.Product,
+      mapToModel: true,
+    }),
 }
 
 const results = Object.fromEntries([...Object.keys(cases), ...Object.keys(batchCases)].map((k) => [k, []]))
@@ -97,10 +102,18 @@ const rows = Object.entries(m).map(([k, us]) => `| ${k} | ${us.toFixed(1)} µs |
 console.log(`| case (median of ${ROUNDS} rounds × ${N} calls) | time per call |\n| --- | --- |\n${rows.join('\n')}`)
 const ratio = (a, b) => (m[a] / m[b]).toFixed(2)
 console.log(`\nfindByPk hit speed-up: ${ratio('findByPk, uncached (plain Sequelize)', 'findByPk, cached L1 hit')}×`)
-console.log(`findAll+include hit speed-up: ${ratio('findAll 50 rows + include, uncached (plain)', 'findAll 50 rows + include, cached L1 hit')}×`)
-console.log(`uncached overhead, findByPk: ${((m['findByPk, instrumented, not cached'] / m['findByPk, uncached (plain Sequelize)'] - 1) * 100).toFixed(1)} %`)
-console.log(`uncached overhead, findAll+include: ${((m['findAll 50 rows + include, instrumented, not cached'] / m['findAll 50 rows + include, uncached (plain)'] - 1) * 100).toFixed(1)} %`)
-console.log(`pkLoader vs hand-written ANY: ${ratio('1000 loads through pkLoader (1 statement)', '1000 rows by hand: findAll where id = ANY($1)')}×`)
+console.log(
+  `findAll+include hit speed-up: ${ratio('findAll 50 rows + include, uncached (plain)', 'findAll 50 rows + include, cached L1 hit')}×`,
+)
+console.log(
+  `uncached overhead, findByPk: ${((m['findByPk, instrumented, not cached'] / m['findByPk, uncached (plain Sequelize)'] - 1) * 100).toFixed(1)} %`,
+)
+console.log(
+  `uncached overhead, findAll+include: ${((m['findAll 50 rows + include, instrumented, not cached'] / m['findAll 50 rows + include, uncached (plain)'] - 1) * 100).toFixed(1)} %`,
+)
+console.log(
+  `pkLoader vs hand-written ANY: ${ratio('1000 loads through pkLoader (1 statement)', '1000 rows by hand: findAll where id = ANY($1)')}×`,
+)
 
 await plain.sequelize.close()
 await inst.sequelize.close()

@@ -10,6 +10,7 @@ import {
   type InstrumentOptions,
   type ResolvedOptions,
 } from './options.js'
+import { sequelizePoolProbe } from './pool-probe.js'
 import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
 
@@ -154,6 +155,8 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     return aggregateModel.run(name, () => originalRawSelect.apply(this, args))
   }
   queryInterface.rawSelect = rawSelect
+  const removeProbe =
+    o.pool && o.monitor !== undefined ? o.monitor.addPoolProbe(sequelizePoolProbe(sequelize)) : undefined
   sq[INSTRUMENTED] = true
 
   return {
@@ -175,6 +178,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
         if (hadOwnRawSelect) queryInterface.rawSelect = originalRawSelect
         else delete (queryInterface as { rawSelect?: unknown }).rawSelect
       }
+      removeProbe?.()
       delete sq[INSTRUMENTED]
     },
   }

@@ -95,6 +95,13 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
         })
         expect(probe.stats().active).toBe(0)
       })
+
+      it('instrument() with a monitor registers the pool: it joins monitor.health(); uninstrument() removes it', async () => {
+        const pools = () => shop.monitor.health().metrics.pools
+        expect(pools().map((p) => p.name)).toContain('sequelize')
+        shop.perf.uninstrument()
+        expect(pools().map((p) => p.name)).not.toContain('sequelize')
+      })
     })
   }
 }
