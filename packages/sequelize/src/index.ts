@@ -3,6 +3,10 @@ export { instrument } from './instrument.js'
 export type { SequelizePerf, SequelizePerfStats } from './instrument.js'
 export type { CacheOption, CacheSettings, InstrumentOptions, InvalidationErrorContext } from './options.js'
 
+// cache warming
+export { warm } from './warm.js'
+export type { WarmOptions, WarmProgress } from './warm.js'
+
 // N+1: DataLoader-compatible loaders
 export { pkLoader, associationLoader } from './loaders.js'
 export type { ModelLoaderOptions, PrimaryKey } from './loaders.js'

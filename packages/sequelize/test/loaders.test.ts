@@ -1,7 +1,7 @@
 import { isPerfError } from '@perf/core'
 import type { Model } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { associationLoader, pkLoader, sequelizePoolProbe } from '../src/index.js'
+import { associationLoader, pkLoader, sequelizePoolProbe, warm } from '../src/index.js'
 import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
@@ -104,4 +104,41 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
       })
     })
   }
+}
+
+for (const dialect of ['postgres', 'mariadb'] as const) {
+  const { label, lib } = SEQUELIZE_VERSIONS[0]
+  describe.skipIf(!available[dialect])(`warm() on ${dialect}, ${label}`, () => {
+    let shop: ShopFixture
+    beforeEach(async () => {
+      shop = await openShop(dialect, lib, { defaults: { ttl: '5m' } })
+      await shop.Product.bulkCreate(Array.from({ length: 23 }, (_, i) => ({ name: `w${i}`, stock: i % 3 })))
+    })
+    afterEach(() => shop.close())
+
+    it('fills findByPk entries for the rows matching where, in batches, with progress', async () => {
+      const progress: number[] = []
+      const warmed = await warm(shop.Product, {
+        where: { stock: 0 },
+        batchSize: 3,
+        concurrency: 2,
+        onProgress: (p) => progress.push(p.warmed),
+      })
+      const rows = await shop.Product.findAll({ where: { stock: 0 }, cache: false })
+      expect(warmed).toBe(rows.length)
+      expect(progress.at(-1)).toBe(rows.length)
+      expect(progress.length).toBe(Math.ceil(rows.length / 3))
+      const hits = await counted(shop, () => Promise.all(rows.map((r) => shop.Product.findByPk(r.get('id') as number))))
+      expect(hits.statements).toBe(0)
+      const other = await shop.Product.findOne({ where: { stock: 1 }, cache: false })
+      expect((await counted(shop, () => shop.Product.findByPk(other!.get('id') as number))).statements).toBe(1)
+    })
+
+    it('rejects a bad batchSize and stops on abort', async () => {
+      await expect(warm(shop.Product, { batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+      const controller = new AbortController()
+      controller.abort()
+      await expect(warm(shop.Product, { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' })
+    })
+  })
 }
