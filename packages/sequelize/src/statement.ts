@@ -12,7 +12,7 @@ import {
 } from '@perf/core'
 import type { DriverShape } from './drivers.js'
 import { widenWrites } from './references.js'
-import { statementTouches } from './touches.js'
+import { TouchesMemo } from './touches.js'
 import type { CacheSettings, InvalidationErrorContext } from './options.js'
 import { ConnectionTransaction, transactionControl } from './transaction-state.js'
 
@@ -56,6 +56,7 @@ export class StatementRunner {
     invalidationFailures: 0,
   }
   private readonly transactions = new WeakMap<object, ConnectionTransaction>()
+  private readonly touches: TouchesMemo
 
   constructor(
     private readonly dialect: SqlDialect,
@@ -65,7 +66,9 @@ export class StatementRunner {
     private readonly salt: string,
     private readonly onError: ((error: unknown, context: InvalidationErrorContext) => void) | undefined,
     private readonly models: () => Record<string, unknown>,
-  ) {}
+  ) {
+    this.touches = new TouchesMemo(dialect)
+  }
 
   /** The transaction state of a connection. */
   transactionOf(connection: object): ConnectionTransaction {
@@ -100,7 +103,7 @@ export class StatementRunner {
       }
     }
 
-    const touches = statementTouches(sql, this.dialect)
+    const touches = this.touches.get(sql)
     const inTransaction = tx.active || ctx.inTransaction
     if (ctx.cache !== undefined && touches.kind !== 'read') {
       throw new PerfError(

@@ -6,6 +6,30 @@ import { sqlTables, type SqlDialect, type SqlTouches } from '@perf/core'
 const PG_TEMP_FUNCTION = /CREATE\s+OR\s+REPLACE\s+FUNCTION\s+pg_temp\.[\s\S]*?\bAS\s+(\$\w*\$)([\s\S]*?)\1/gi
 
 /**
+ * {@link statementTouches} with the last `size` statements remembered: an application sends the
+ * same few hundred statement texts over and over (parameters are bound or inlined the same way).
+ */
+export class TouchesMemo {
+  private readonly entries = new Map<string, SqlTouches>()
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly size = 512,
+  ) {}
+
+  get(sql: string): SqlTouches {
+    const known = this.entries.get(sql)
+    if (known !== undefined) return known
+    const touches = statementTouches(sql, this.dialect)
+    // Long statements (bulk inserts with inlined values) are rarely repeated: not worth keeping.
+    if (sql.length <= 4096) {
+      if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value as string)
+      this.entries.set(sql, touches)
+    }
+    return touches
+  }
+}
+
+/**
  * What a statement reads and writes, as {@link sqlTables} reads it, plus the body of a temporary
  * function the same script creates and runs (Sequelize's exception wrapper on PostgreSQL).
  */
