@@ -1,4 +1,5 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
+import { EventEmitter } from 'node:events'
 import type { StatementContext, StatementRunner } from './statement.js'
 
 type QueryFn = (this: unknown, ...args: unknown[]) => unknown
@@ -7,7 +8,17 @@ const PATCHED = Symbol.for('@perf/sequelize.patched')
 
 interface PatchedConnection {
   query: QueryFn
-  [PATCHED]?: { original: QueryFn; owner: object }
+  execute?: QueryFn
+  [PATCHED]?: { originals: Record<string, QueryFn>; owner: object }
+}
+
+/** The driver families whose `query` we wrap. */
+export type DriverKind = 'pg' | 'mariadb' | 'mysql2'
+
+const METHODS: Record<DriverKind, readonly ('query' | 'execute')[]> = {
+  pg: ['query'],
+  mariadb: ['query'],
+  mysql2: ['query', 'execute'],
 }
 
 /** Where the statements of a connection are routed: the live instrumentation of its Sequelize instance. */
@@ -24,29 +35,29 @@ export interface Route {
  *
  * `pg` takes `(text, values?, callback)`; `mariadb` takes `(sql, values?)` and returns a promise.
  */
-export function patchConnection(connection: unknown, kind: 'pg' | 'mariadb', route: Route): void {
+export function patchConnection(connection: unknown, kind: DriverKind, route: Route): void {
   if (typeof connection !== 'object' || connection === null) return
-  const conn = connection as PatchedConnection
+  const conn = connection as PatchedConnection & Record<string, unknown>
   if (typeof conn.query !== 'function') return
   const existing = conn[PATCHED]
-  if (existing !== undefined) {
-    if (existing.owner === route) return
-    // Instrumented again (after an uninstrument): route through the new instrumentation.
-    conn.query = wrap(existing.original, kind, route)
-    conn[PATCHED] = { original: existing.original, owner: route }
-    return
+  if (existing?.owner === route) return
+  // Instrumented again after an uninstrument: route through the new instrumentation.
+  const originals = existing?.originals ?? {}
+  for (const method of METHODS[kind]) {
+    const original = originals[method] ?? (conn[method] as QueryFn | undefined)
+    if (typeof original !== 'function') continue
+    originals[method] = original
+    conn[method] = wrap(original, kind, route)
   }
-  const original = conn.query
-  conn.query = wrap(original, kind, route)
   Object.defineProperty(conn, PATCHED, {
-    value: { original, owner: route },
+    value: { originals, owner: route },
     writable: true,
     configurable: true,
     enumerable: false,
   })
 }
 
-function wrap(original: QueryFn, kind: 'pg' | 'mariadb', route: Route): QueryFn {
+function wrap(original: QueryFn, kind: DriverKind, route: Route): QueryFn {
   if (kind === 'pg') {
     return function (this: unknown, ...args: unknown[]) {
       const ctx = route.active ? route.storage.getStore() : undefined
@@ -66,6 +77,29 @@ function wrap(original: QueryFn, kind: 'pg' | 'mariadb', route: Route): QueryFn 
         (error: unknown) => (callback as (e: unknown) => void)(error),
       )
       return undefined
+    }
+  }
+  if (kind === 'mysql2') {
+    // Sequelize's mysql dialect: `execute(sql, values, cb)` or `query({ sql }, cb)`, then
+    // `.setMaxListeners(100)` on what it returns (an emitter).
+    return function (this: unknown, ...args: unknown[]) {
+      const ctx = route.active ? route.storage.getStore() : undefined
+      const callback = args[args.length - 1]
+      const first = args[0]
+      const sql = typeof first === 'string' ? first : (first as { sql?: unknown } | null)?.sql
+      if (ctx === undefined || typeof sql !== 'string' || typeof callback !== 'function' || args.length > 3)
+        return original.apply(this, args)
+      const params = args.length === 3 && Array.isArray(args[1]) ? (args[1] as unknown[]) : undefined
+      const head = args.slice(0, -1)
+      const exec = () =>
+        new Promise<unknown>((resolve, reject) => {
+          original.call(this, ...head, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)))
+        })
+      route.runner.run(ctx, this as object, sql, params, exec).then(
+        (result) => (callback as (e: unknown, r?: unknown) => void)(null, result),
+        (error: unknown) => (callback as (e: unknown) => void)(error),
+      )
+      return new EventEmitter()
     }
   }
   return function (this: unknown, ...args: unknown[]) {

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { PerfError, stableKey, type SqlDialect } from '@perf/core'
 import type { Sequelize } from 'sequelize'
-import { patchConnection, type Route } from './connection.js'
-import { mariadbShape, pgShape, type DriverShape } from './drivers.js'
+import { patchConnection, type DriverKind, type Route } from './connection.js'
+import { mariadbShape, mysql2Shape, pgShape, type DriverShape } from './drivers.js'
 import {
   checkSettings,
   resolveOptions,
@@ -49,9 +49,10 @@ interface SequelizeLike {
 
 const INSTRUMENTED = Symbol.for('@perf/sequelize.instrumented')
 
-const DIALECTS: Record<string, { sql: SqlDialect; driver: 'pg' | 'mariadb'; shape: DriverShape }> = {
+const DIALECTS: Record<string, { sql: SqlDialect; driver: DriverKind; shape: DriverShape }> = {
   postgres: { sql: 'postgres', driver: 'pg', shape: pgShape },
   mariadb: { sql: 'mysql', driver: 'mariadb', shape: mariadbShape },
+  mysql: { sql: 'mysql', driver: 'mysql2', shape: mysql2Shape },
 }
 
 /** Query types that write: `cache` on them is an error. */
@@ -68,7 +69,8 @@ const CACHEABLE_TYPES = new Set(['SELECT', 'RAW'])
  * back as real model instances built by Sequelize from the cached rows.
  *
  * Installs through the instance's own seams (its dialect's Query class and its connection
- * manager); models are not touched. Supported dialects: `postgres` (pg) and `mariadb`.
+ * manager); models are not touched. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
+ * (mysql2).
  *
  * @throws PerfError INVALID_ARGUMENT for something that is not a Sequelize instance, an
  * unsupported dialect or an instance already instrumented; INVALID_OPTION, UNKNOWN_MODEL,
@@ -92,7 +94,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   if (dialect === undefined) {
     throw new PerfError(
       'INVALID_ARGUMENT',
-      `[perf:sequelize] instrument(): dialect "${dialectName}" is not supported (postgres, mariadb)`,
+      `[perf:sequelize] instrument(): dialect "${dialectName}" is not supported (postgres, mariadb, mysql)`,
       { context: { dialect: dialectName } },
     )
   }

@@ -2,14 +2,19 @@ import { isPerfError } from '@perf/core'
 import type { Model } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { associationLoader, pkLoader, sequelizePoolProbe, warm } from '../src/index.js'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 const plain = (v: unknown) =>
   Array.isArray(v) ? v.map((m: Model) => m.get({ plain: true })) : v === null ? null : (v as Model).get({ plain: true })
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   for (const { label, lib } of SEQUELIZE_VERSIONS) {
     describe.skipIf(!available[dialect])(`loaders on ${dialect}, ${label}`, () => {
       let shop: ShopFixture
@@ -106,7 +111,7 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
   }
 }
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   const { label, lib } = SEQUELIZE_VERSIONS[0]
   describe.skipIf(!available[dialect])(`warm() on ${dialect}, ${label}`, () => {
     let shop: ShopFixture

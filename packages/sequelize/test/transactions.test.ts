@@ -1,13 +1,18 @@
 import { createNamespace } from 'cls-hooked'
 import type { Model, Transaction } from 'sequelize'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 const cache = { ttl: '5m' }
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   for (const { label, lib } of SEQUELIZE_VERSIONS) {
     describe.skipIf(!available[dialect])(`transactions on ${dialect}, ${label}`, () => {
       let shop: ShopFixture
