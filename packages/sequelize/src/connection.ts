@@ -47,7 +47,7 @@ export function patchConnection(connection: unknown, kind: DriverKind, route: Ro
     const original = originals[method] ?? (conn[method] as QueryFn | undefined)
     if (typeof original !== 'function') continue
     originals[method] = original
-    conn[method] = wrap(original, kind, route)
+    conn[method] = wrap(original, kind, route, method)
   }
   Object.defineProperty(conn, PATCHED, {
     value: { originals, owner: route },
@@ -57,7 +57,14 @@ export function patchConnection(connection: unknown, kind: DriverKind, route: Ro
   })
 }
 
-function wrap(original: QueryFn, kind: DriverKind, route: Route): QueryFn {
+/** The unwrapped driver method of a connection (a connection another caller leased to us). */
+function originalOf(connection: object, method: 'query' | 'execute', fallback: QueryFn): QueryFn {
+  const patched = (connection as PatchedConnection)[PATCHED]
+  const own = (connection as Record<string, unknown>)[method]
+  return patched?.originals[method] ?? (typeof own === 'function' ? (own as QueryFn) : fallback)
+}
+
+function wrap(original: QueryFn, kind: DriverKind, route: Route, method: 'query' | 'execute' = 'query'): QueryFn {
   if (kind === 'pg') {
     return function (this: unknown, ...args: unknown[]) {
       const ctx = route.active ? route.storage.getStore() : undefined
@@ -66,11 +73,12 @@ function wrap(original: QueryFn, kind: DriverKind, route: Route): QueryFn {
       if (ctx === undefined || typeof text !== 'string' || callback === undefined || args.length > 3)
         return original.apply(this, args)
       const params = typeof second === 'function' ? undefined : (second as unknown[] | undefined)
-      const exec = () =>
+      const exec = (on: object = this as object) =>
         new Promise<unknown>((resolve, reject) => {
           const done = (error: unknown, result: unknown) => (error ? reject(error) : resolve(result))
-          if (params === undefined) original.call(this, text, done)
-          else original.call(this, text, params, done)
+          const fn = on === this ? original : originalOf(on, method, original)
+          if (params === undefined) fn.call(on, text, done)
+          else fn.call(on, text, params, done)
         })
       route.runner.run(ctx, this as object, text, params, exec).then(
         (result) => (callback as (e: unknown, r?: unknown) => void)(null, result),
@@ -91,9 +99,10 @@ function wrap(original: QueryFn, kind: DriverKind, route: Route): QueryFn {
         return original.apply(this, args)
       const params = args.length === 3 && Array.isArray(args[1]) ? (args[1] as unknown[]) : undefined
       const head = args.slice(0, -1)
-      const exec = () =>
+      const exec = (on: object = this as object) =>
         new Promise<unknown>((resolve, reject) => {
-          original.call(this, ...head, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)))
+          const fn = on === this ? original : originalOf(on, method, original)
+          fn.call(on, ...head, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)))
         })
       route.runner.run(ctx, this as object, sql, params, exec).then(
         (result) => (callback as (e: unknown, r?: unknown) => void)(null, result),
@@ -107,6 +116,8 @@ function wrap(original: QueryFn, kind: DriverKind, route: Route): QueryFn {
     const [sql, values] = args
     if (ctx === undefined || typeof sql !== 'string' || args.length > 2) return original.apply(this, args)
     const params = Array.isArray(values) ? values : values === undefined ? undefined : [values]
-    return route.runner.run(ctx, this as object, sql, params, () => Promise.resolve(original.apply(this, args)))
+    const exec = (on: object = this as object) =>
+      Promise.resolve((on === this ? original : originalOf(on, method, original)).apply(on, args))
+    return route.runner.run(ctx, this as object, sql, params, exec)
   }
 }

@@ -42,7 +42,10 @@ interface SequelizeLike {
   config: { host?: string; port?: number | string; database?: string }
   models: Record<string, unknown>
   dialect: { Query: QueryClass }
-  connectionManager: { getConnection(this: unknown, ...args: unknown[]): Promise<unknown> }
+  connectionManager: {
+    getConnection(this: unknown, ...args: unknown[]): Promise<unknown>
+    releaseConnection(connection: unknown): unknown
+  }
   getQueryInterface(): { rawSelect(this: unknown, ...args: unknown[]): Promise<unknown> }
   [INSTRUMENTED]?: true
 }
@@ -105,6 +108,9 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     )
   }
   const o = resolveOptions(options, new Set(Object.keys(sq.models)))
+  const manager = sq.connectionManager
+  const hadOwnGet = Object.prototype.hasOwnProperty.call(manager, 'getConnection')
+  const originalGet = manager.getConnection
   const runner = new StatementRunner(
     dialect.sql,
     dialect.shape,
@@ -113,6 +119,10 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     saltOf(sq, o.salt),
     o.onError,
     () => sq.models,
+    async () => {
+      const connection = (await originalGet.call(manager, { type: 'SELECT' })) as object
+      return { connection, release: () => void manager.releaseConnection(connection) }
+    },
   )
   const route: Route & { active: boolean } = { active: true, storage: new AsyncLocalStorage(), runner }
 
@@ -138,9 +148,6 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   }
   dialectObject.Query = PerfQuery
 
-  const manager = sq.connectionManager
-  const hadOwnGet = Object.prototype.hasOwnProperty.call(manager, 'getConnection')
-  const originalGet = manager.getConnection
   const getConnection = async function (this: unknown, ...args: unknown[]) {
     const connection = await originalGet.apply(this, args)
     if (route.active) patchConnection(connection, dialect.driver, route)

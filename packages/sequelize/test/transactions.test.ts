@@ -132,3 +132,32 @@ for (const dialect of DIALECTS) {
     })
   }
 }
+
+for (const dialect of DIALECTS) {
+  const { label, lib } = SEQUELIZE_VERSIONS[0]
+  describe.skipIf(!available[dialect])(`stale-while-revalidate on ${dialect}, ${label}`, () => {
+    let shop: ShopFixture
+    beforeEach(async () => {
+      shop = await openShop(dialect, lib)
+    })
+    afterEach(() => shop.close())
+
+    it("a background refresh runs on a connection of its own, never inside another caller's transaction", async () => {
+      const read = () => shop.Product.findByPk(1, { cache: { ttl: 30, swr: '1m' } }).then((p) => p!.get('stock'))
+      expect(await read()).toBe(3)
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      // Stale now: this call returns at once; its refresh must not run on the connection it gave back.
+      const t = await shop.sequelize.transaction()
+      try {
+        await shop.Product.update({ stock: 77 }, { where: { id: 1 }, transaction: t })
+        expect(await read()).toBe(3)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        // Had the refresh read inside t, the uncommitted 77 would now be cached.
+        expect(await read()).toBe(3)
+      } finally {
+        await t.rollback()
+      }
+      expect(await shop.Product.count({ where: { stock: 77 } })).toBe(0)
+    })
+  })
+}
