@@ -136,7 +136,7 @@ const CASES: Case[] = [
     untouched: ['labels'],
   },
   {
-    name: 'static truncate({ cascade: true }): referencing tables too',
+    name: 'static truncate({ cascade: true }): referencing tables too (PostgreSQL only: MariaDB/MySQL refuse TRUNCATE of a referenced table)',
     write: (s) => s.Label.truncate({ cascade: true }),
     refreshed: ['labels', 'productLabels'],
     untouched: ['categories'],

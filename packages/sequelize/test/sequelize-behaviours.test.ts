@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
       })
 
       it.skipIf(dialect !== 'postgres')(
-        'returning: update() and destroy() return the changed rows as instances',
+        'returning: update() returns the changed rows as instances (PostgreSQL only: MariaDB/MySQL have no UPDATE ... RETURNING)',
         async () => {
           const { Product } = shop
           const [count, rows] = await Product.update({ stock: 40 }, { where: { id: 1 }, returning: true })
