@@ -55,3 +55,10 @@ export const mariadbShape: DriverShape = {
     return typeof affected === 'number' ? affected : undefined
   },
 }
+
+/** `mysql2`: an array of row objects for a read, a `ResultSetHeader` for a write. */
+export const mysql2Shape: DriverShape = {
+  toCached: (raw) => ({ rows: Array.isArray(raw) ? Array.from(raw) : raw }),
+  fromCached: (value) => (value as { rows: unknown }).rows,
+  rows: mariadbShape.rows,
+}

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { PerfError, sqlTables, stableKey, type SqlDialect } from '@perf/core'
+import { PerfError, stableKey, type SqlDialect } from '@perf/core'
 import type { Sequelize } from 'sequelize'
-import { patchConnection, type Route } from './connection.js'
-import { mariadbShape, pgShape, type DriverShape } from './drivers.js'
+import { patchConnection, type DriverKind, type Route } from './connection.js'
+import { mariadbShape, mysql2Shape, pgShape, type DriverShape } from './drivers.js'
 import {
   checkSettings,
   resolveOptions,
@@ -10,6 +10,8 @@ import {
   type InstrumentOptions,
   type ResolvedOptions,
 } from './options.js'
+import { sequelizePoolProbe } from './pool-probe.js'
+import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
 
 /** What {@link instrument} returns. */
@@ -40,16 +42,20 @@ interface SequelizeLike {
   config: { host?: string; port?: number | string; database?: string }
   models: Record<string, unknown>
   dialect: { Query: QueryClass }
-  connectionManager: { getConnection(this: unknown, ...args: unknown[]): Promise<unknown> }
+  connectionManager: {
+    getConnection(this: unknown, ...args: unknown[]): Promise<unknown>
+    releaseConnection(connection: unknown): unknown
+  }
   getQueryInterface(): { rawSelect(this: unknown, ...args: unknown[]): Promise<unknown> }
   [INSTRUMENTED]?: true
 }
 
 const INSTRUMENTED = Symbol.for('@perf/sequelize.instrumented')
 
-const DIALECTS: Record<string, { sql: SqlDialect; driver: 'pg' | 'mariadb'; shape: DriverShape }> = {
+const DIALECTS: Record<string, { sql: SqlDialect; driver: DriverKind; shape: DriverShape }> = {
   postgres: { sql: 'postgres', driver: 'pg', shape: pgShape },
   mariadb: { sql: 'mysql', driver: 'mariadb', shape: mariadbShape },
+  mysql: { sql: 'mysql', driver: 'mysql2', shape: mysql2Shape },
 }
 
 /** Query types that write: `cache` on them is an error. */
@@ -66,7 +72,8 @@ const CACHEABLE_TYPES = new Set(['SELECT', 'RAW'])
  * back as real model instances built by Sequelize from the cached rows.
  *
  * Installs through the instance's own seams (its dialect's Query class and its connection
- * manager); models are not touched. Supported dialects: `postgres` (pg) and `mariadb`.
+ * manager); models are not touched. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
+ * (mysql2).
  *
  * @throws PerfError INVALID_ARGUMENT for something that is not a Sequelize instance, an
  * unsupported dialect or an instance already instrumented; INVALID_OPTION, UNKNOWN_MODEL,
@@ -90,7 +97,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   if (dialect === undefined) {
     throw new PerfError(
       'INVALID_ARGUMENT',
-      `[perf:sequelize] instrument(): dialect "${dialectName}" is not supported (postgres, mariadb)`,
+      `[perf:sequelize] instrument(): dialect "${dialectName}" is not supported (postgres, mariadb, mysql)`,
       { context: { dialect: dialectName } },
     )
   }
@@ -101,6 +108,9 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     )
   }
   const o = resolveOptions(options, new Set(Object.keys(sq.models)))
+  const manager = sq.connectionManager
+  const hadOwnGet = Object.prototype.hasOwnProperty.call(manager, 'getConnection')
+  const originalGet = manager.getConnection
   const runner = new StatementRunner(
     dialect.sql,
     dialect.shape,
@@ -109,6 +119,10 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     saltOf(sq, o.salt),
     o.onError,
     () => sq.models,
+    async () => {
+      const connection = (await originalGet.call(manager, { type: 'SELECT' })) as object
+      return { connection, release: () => void manager.releaseConnection(connection) }
+    },
   )
   const route: Route & { active: boolean } = { active: true, storage: new AsyncLocalStorage(), runner }
 
@@ -134,9 +148,6 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   }
   dialectObject.Query = PerfQuery
 
-  const manager = sq.connectionManager
-  const hadOwnGet = Object.prototype.hasOwnProperty.call(manager, 'getConnection')
-  const originalGet = manager.getConnection
   const getConnection = async function (this: unknown, ...args: unknown[]) {
     const connection = await originalGet.apply(this, args)
     if (route.active) patchConnection(connection, dialect.driver, route)
@@ -153,6 +164,8 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     return aggregateModel.run(name, () => originalRawSelect.apply(this, args))
   }
   queryInterface.rawSelect = rawSelect
+  const removeProbe =
+    o.pool && o.monitor !== undefined ? o.monitor.addPoolProbe(sequelizePoolProbe(sequelize)) : undefined
   sq[INSTRUMENTED] = true
 
   return {
@@ -174,6 +187,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
         if (hadOwnRawSelect) queryInterface.rawSelect = originalRawSelect
         else delete (queryInterface as { rawSelect?: unknown }).rawSelect
       }
+      removeProbe?.()
       delete sq[INSTRUMENTED]
     },
   }
@@ -185,7 +199,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
  * @throws PerfError INVALID_CACHE_STRATEGY
  */
 function refuseWrite(sql: string, dialect: SqlDialect, ctx: StatementContext): void {
-  if (sqlTables(sql, { dialect }).kind === 'read') return
+  if (statementTouches(sql, dialect).kind === 'read') return
   throw new PerfError(
     'INVALID_CACHE_STRATEGY',
     `[perf:sequelize] cache was given for a statement that writes (${ctx.type ?? 'RAW'}${ctx.model === undefined ? '' : ` on ${ctx.model}`}); only reads are cached`,

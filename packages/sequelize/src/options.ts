@@ -49,6 +49,12 @@ export interface InstrumentOptions {
    */
   models?: Record<string, CacheSettings | boolean>
   /**
+   * Registers the instance's connection pool with `monitor` (`sequelizePoolProbe`), so it joins
+   * `monitor.health()` and the Prometheus output; removed by `uninstrument()`.
+   * @default true when `monitor` is given
+   */
+  pool?: boolean
+  /**
    * Goes into every cache key: change it when a schema change alters what a statement returns.
    * @default ''
    */
@@ -68,10 +74,11 @@ export interface ResolvedOptions {
   defaults: CacheSettings | undefined
   models: ReadonlyMap<string, CacheSettings | false>
   salt: string
+  pool: boolean
   onError: InstrumentOptions['onError']
 }
 
-const KNOWN = new Set(['cache', 'monitor', 'defaults', 'models', 'salt', 'onError'])
+const KNOWN = new Set(['cache', 'monitor', 'defaults', 'models', 'salt', 'pool', 'onError'])
 const SETTINGS = new Set(['ttl', 'swr', 'tags'])
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -122,7 +129,9 @@ export function resolveOptions(options: unknown, modelNames: ReadonlySet<string>
   if (!isObject(options)) throw invalid('options', 'an object', options)
   for (const key of Object.keys(options))
     if (!KNOWN.has(key)) throw invalid(key, `one of ${[...KNOWN].join(', ')} (unknown option)`, options[key])
-  const { cache, monitor, defaults, models, salt, onError } = options
+  const { cache, monitor, defaults, models, salt, pool, onError } = options
+  if (pool !== undefined && typeof pool !== 'boolean') throw invalid('pool', 'a boolean', pool)
+  if (pool === true && monitor === undefined) throw invalid('pool', 'false without a monitor', pool)
   if (cache !== undefined && !(isObject(cache) && typeof cache.getOrSet === 'function'))
     throw invalid('cache', 'a Cache from createCache()', cache)
   if (monitor !== undefined && !(isObject(monitor) && typeof monitor.record === 'function'))
@@ -156,6 +165,7 @@ export function resolveOptions(options: unknown, modelNames: ReadonlySet<string>
     defaults: defaults as CacheSettings | undefined,
     models: resolved,
     salt: (salt as string | undefined) ?? '',
+    pool: (pool as boolean | undefined) ?? monitor !== undefined,
     onError: onError as InstrumentOptions['onError'],
   }
 }

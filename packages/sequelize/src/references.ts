@@ -1,7 +1,7 @@
 import type { SqlWrite } from '@perf/core'
 
 interface AttributeLike {
-  references?: { model?: unknown } | string
+  references?: { model?: unknown; key?: unknown } | string
   onDelete?: unknown
   onUpdate?: unknown
 }
@@ -17,8 +17,40 @@ const CHANGES_ROWS = new Set(['CASCADE', 'SET NULL', 'SET DEFAULT'])
 
 interface Edge {
   from: string
-  /** The foreign key changes referencing rows when a referenced row is deleted or updated. */
-  acts: boolean
+  /** The foreign key changes referencing rows when a referenced row is deleted. */
+  onDelete: boolean
+  /** ... or when the referenced key column is updated. */
+  onUpdate: boolean
+  /** The referenced column. */
+  key: string
+}
+
+/** What kind of row change a statement makes, for choosing which referential actions fire. */
+type Verb = { kind: 'delete' } | { kind: 'update'; set: string } | { kind: 'other' }
+
+function verbOf(sql: string): Verb {
+  const text = sql.replace(/^\s*(?:WITH\b[\s\S]*?\)\s*)?/i, '')
+  const first = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase()
+  if (first === 'DELETE' || first === 'REPLACE') return { kind: 'delete' }
+  if (first === 'UPDATE') {
+    const set = /\bSET\b([\s\S]*?)(?:\bWHERE\b|\bRETURNING\b|\bORDER\s+BY\b|\bLIMIT\b|$)/i.exec(text)?.[1]
+    return set === undefined ? { kind: 'delete' } : { kind: 'update', set }
+  }
+  if (first === 'INSERT') {
+    const upsert = /\b(?:DO\s+UPDATE\s+SET|DUPLICATE\s+KEY\s+UPDATE)\b([\s\S]*)$/i.exec(text)?.[1]
+    return upsert === undefined ? { kind: 'other' } : { kind: 'update', set: upsert }
+  }
+  // Scripts (Sequelize's pg_temp wrapper) and anything unclear: every referential action may fire.
+  return { kind: 'delete' }
+}
+
+/** Whether `edge`'s action fires for a statement of `verb` on the referenced table. */
+function fires(edge: Edge, verb: Verb): boolean {
+  if (verb.kind === 'other') return false
+  if (verb.kind === 'delete') return edge.onDelete || edge.onUpdate
+  if (!edge.onUpdate) return false
+  const key = edge.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`(?:^|[\\s,.])["\x60]?${key}["\x60]?\\s*=`, 'i').test(verb.set)
 }
 
 function nameOf(table: unknown): string | undefined {
@@ -44,7 +76,7 @@ function referencedTable(references: AttributeLike['references']): string | unde
  * SET NULL or SET DEFAULT (a `belongsToMany` through table by default), transitively; TRUNCATE
  * ... CASCADE empties every referencing table. Keys created outside Sequelize are not seen.
  */
-export function widenWrites(models: Record<string, unknown>, writes: readonly SqlWrite[]): string[] {
+export function widenWrites(models: Record<string, unknown>, writes: readonly SqlWrite[], sql: string): string[] {
   const out = new Set(writes.map((w) => w.table.name.toLowerCase()))
   const cascading = writes.filter((w) => w.kind === 'rows' || w.kind === 'truncate-cascade')
   if (cascading.length === 0) return [...out]
@@ -59,22 +91,25 @@ export function widenWrites(models: Record<string, unknown>, writes: readonly Sq
       if (attribute?.references === undefined) continue
       const to = referencedTable(attribute.references)
       if (to === undefined) continue
-      const acts =
-        CHANGES_ROWS.has(String(attribute.onDelete ?? '').toUpperCase()) ||
-        CHANGES_ROWS.has(String(attribute.onUpdate ?? '').toUpperCase())
+      const onDelete = CHANGES_ROWS.has(String(attribute.onDelete ?? '').toUpperCase())
+      const onUpdate = CHANGES_ROWS.has(String(attribute.onUpdate ?? '').toUpperCase())
+      const ref = attribute.references
+      const key = typeof ref === 'object' && typeof ref.key === 'string' ? ref.key : 'id'
       const list = edges.get(to) ?? []
-      list.push({ from, acts })
+      list.push({ from, onDelete, onUpdate, key })
       edges.set(to, list)
     }
   }
-  const walk = (table: string, all: boolean) => {
+  const verb = verbOf(sql)
+  // Past the first hop the change is a cascade: a delete (ON DELETE CASCADE) or a key change.
+  const walk = (table: string, how: Verb | 'truncate') => {
     for (const edge of edges.get(table) ?? []) {
-      if ((all || edge.acts) && !out.has(edge.from)) {
-        out.add(edge.from)
-        walk(edge.from, all)
-      }
+      if (out.has(edge.from)) continue
+      if (how !== 'truncate' && !fires(edge, how)) continue
+      out.add(edge.from)
+      walk(edge.from, how === 'truncate' ? how : { kind: 'delete' })
     }
   }
-  for (const w of cascading) walk(w.table.name.toLowerCase(), w.kind === 'truncate-cascade')
+  for (const w of cascading) walk(w.table.name.toLowerCase(), w.kind === 'truncate-cascade' ? 'truncate' : verb)
   return [...out]
 }

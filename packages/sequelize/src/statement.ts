@@ -1,18 +1,19 @@
 import {
   ALL_TABLES_TAG,
   sqlResultKey,
-  sqlTables,
   tableTags,
   PerfError,
   type Cache,
   type CacheOutcome,
   type CommittedInvalidations,
+  type LoaderContext,
   type Monitor,
   type SqlDialect,
   type SqlTouches,
 } from '@perf/core'
 import type { DriverShape } from './drivers.js'
 import { widenWrites } from './references.js'
+import { TouchesMemo } from './touches.js'
 import type { CacheSettings, InvalidationErrorContext } from './options.js'
 import { ConnectionTransaction, transactionControl } from './transaction-state.js'
 
@@ -42,6 +43,15 @@ export interface StatementCounters {
 
 const SOURCE = 'sequelize'
 
+/** Runs the statement: on the caller's connection, or on `on` (a connection leased for a background refresh). */
+export type Exec = (on?: object) => Promise<unknown>
+
+/** A connection of the instance's pool, leased for one statement. */
+export interface Lease {
+  connection: object
+  release(): void
+}
+
 /**
  * Everything that happens to one statement on an instrumented connection: transaction
  * bookkeeping, a cached read (hit or load), invalidation after a write, a QueryEvent.
@@ -56,6 +66,7 @@ export class StatementRunner {
     invalidationFailures: 0,
   }
   private readonly transactions = new WeakMap<object, ConnectionTransaction>()
+  private readonly touches: TouchesMemo
 
   constructor(
     private readonly dialect: SqlDialect,
@@ -65,7 +76,10 @@ export class StatementRunner {
     private readonly salt: string,
     private readonly onError: ((error: unknown, context: InvalidationErrorContext) => void) | undefined,
     private readonly models: () => Record<string, unknown>,
-  ) {}
+    private readonly lease: () => Promise<Lease>,
+  ) {
+    this.touches = new TouchesMemo(dialect)
+  }
 
   /** The transaction state of a connection. */
   transactionOf(connection: object): ConnectionTransaction {
@@ -80,7 +94,7 @@ export class StatementRunner {
     connection: object,
     sql: string,
     params: readonly unknown[] | undefined,
-    exec: () => Promise<unknown>,
+    exec: Exec,
   ): Promise<unknown> {
     const control = transactionControl(sql)
     const tx = this.transactionOf(connection)
@@ -100,7 +114,7 @@ export class StatementRunner {
       }
     }
 
-    const touches = sqlTables(sql, { dialect: this.dialect })
+    const touches = this.touches.get(sql)
     const inTransaction = tx.active || ctx.inTransaction
     if (ctx.cache !== undefined && touches.kind !== 'read') {
       throw new PerfError(
@@ -116,7 +130,8 @@ export class StatementRunner {
     }
     const result = await this.timed(ctx, sql, touches, inTransaction, undefined, exec)
     if (touches.kind !== 'read' && this.cache !== undefined) {
-      const tags = touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(widenWrites(this.models(), touches.writes))
+      const tags =
+        touches.kind === 'unknown' ? [ALL_TABLES_TAG] : tableTags(widenWrites(this.models(), touches.writes, sql))
       if (tags.length > 0) {
         if (tx.active) {
           if (touches.kind === 'unknown') tx.addEverything()
@@ -134,15 +149,23 @@ export class StatementRunner {
     sql: string,
     params: readonly unknown[] | undefined,
     touches: SqlTouches,
-    exec: () => Promise<unknown>,
+    exec: Exec,
   ): Promise<unknown> {
     const started = performance.now()
     const tags = [...tableTags(touches.reads), ALL_TABLES_TAG, ...(settings.tags ?? [])]
     let loaded = false
-    const loader = async () => {
+    const loader = async (load: LoaderContext) => {
       loaded = true
-      const raw = await this.timed(ctx, sql, touches, false, 'miss', exec)
-      return this.shape.toCached(raw)
+      // With a stale value there, this load may outlive the call (swr refreshes in the background)
+      // and the caller's connection goes back to the pool when the call returns: a refresh on it
+      // could land inside someone else's transaction. Refreshes lease a connection of their own.
+      if (load.stale === undefined) return this.shape.toCached(await this.timed(ctx, sql, touches, false, 'miss', exec))
+      const lease = await this.lease()
+      try {
+        return this.shape.toCached(await this.timed(ctx, sql, touches, false, 'miss', () => exec(lease.connection)))
+      } finally {
+        lease.release()
+      }
     }
     const { value, meta } = await cache.getOrSet(sqlResultKey(sql, params ? [...params] : [], this.salt), loader, {
       ttl: settings.ttl,
@@ -167,7 +190,7 @@ export class StatementRunner {
     touches: SqlTouches,
     inTransaction: boolean,
     cache: CacheOutcome | undefined,
-    exec: () => Promise<unknown>,
+    exec: Exec,
   ): Promise<unknown> {
     this.counters.statements++
     const started = performance.now()

@@ -1,13 +1,18 @@
 import type { Model } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 const cache = { ttl: '5m' }
 const plainOf = (rows: Model[]) => rows.map((r) => r.get({ plain: true }))
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   for (const { label, lib } of SEQUELIZE_VERSIONS) {
     describe.skipIf(!available[dialect])(`cached reads on ${dialect}, ${label}`, () => {
       let shop: ShopFixture

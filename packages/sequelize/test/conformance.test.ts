@@ -10,6 +10,7 @@ import type { Model, ModelStatic, Transaction } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { instrument } from '../src/index.js'
 import {
+  DIALECTS,
   SEQUELIZE_VERSIONS,
   createDatabase,
   mariadbAvailable,
@@ -19,12 +20,17 @@ import {
 import { defineSuiteModels } from './setup/suite-models.js'
 
 const runner = { describe, it, expect, beforeEach, afterEach }
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 
 const plain = (rows: Model[] | Model | null) =>
   Array.isArray(rows) ? rows.map((r) => r.get({ plain: true })) : rows === null ? null : rows.get({ plain: true })
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   for (const version of SEQUELIZE_VERSIONS) {
     describe.skipIf(!available[dialect])(`@perf/sequelize on ${dialect}, ${version.label}`, () => {
       ormAdapterSuite(

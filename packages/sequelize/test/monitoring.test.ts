@@ -1,11 +1,16 @@
 import type { ScopeReport } from '@perf/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   const { label, lib } = SEQUELIZE_VERSIONS[0]
   describe.skipIf(!available[dialect])(`monitoring on ${dialect}, ${label}`, () => {
     let shop: ShopFixture

@@ -1,10 +1,15 @@
 import { MemoryStore, createCache, isPerfError } from '@perf/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { instrument } from '../src/index.js'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 
 async function code(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try {
@@ -15,7 +20,7 @@ async function code(promise: Promise<unknown> | (() => unknown)): Promise<string
   return undefined
 }
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   const { label, lib } = SEQUELIZE_VERSIONS[0]
   describe.skipIf(!available[dialect])(`options on ${dialect}, ${label}`, () => {
     let shop: ShopFixture | undefined

@@ -1,13 +1,18 @@
 import { createNamespace } from 'cls-hooked'
 import type { Model, Transaction } from 'sequelize'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 const cache = { ttl: '5m' }
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   for (const { label, lib } of SEQUELIZE_VERSIONS) {
     describe.skipIf(!available[dialect])(`transactions on ${dialect}, ${label}`, () => {
       let shop: ShopFixture
@@ -126,4 +131,33 @@ for (const dialect of ['postgres', 'mariadb'] as const) {
       })
     })
   }
+}
+
+for (const dialect of DIALECTS) {
+  const { label, lib } = SEQUELIZE_VERSIONS[0]
+  describe.skipIf(!available[dialect])(`stale-while-revalidate on ${dialect}, ${label}`, () => {
+    let shop: ShopFixture
+    beforeEach(async () => {
+      shop = await openShop(dialect, lib)
+    })
+    afterEach(() => shop.close())
+
+    it("a background refresh runs on a connection of its own, never inside another caller's transaction", async () => {
+      const read = () => shop.Product.findByPk(1, { cache: { ttl: 30, swr: '1m' } }).then((p) => p!.get('stock'))
+      expect(await read()).toBe(3)
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      // Stale now: this call returns at once; its refresh must not run on the connection it gave back.
+      const t = await shop.sequelize.transaction()
+      try {
+        await shop.Product.update({ stock: 77 }, { where: { id: 1 }, transaction: t })
+        expect(await read()).toBe(3)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        // Had the refresh read inside t, the uncommitted 77 would now be cached.
+        expect(await read()).toBe(3)
+      } finally {
+        await t.rollback()
+      }
+      expect(await shop.Product.count({ where: { stock: 77 } })).toBe(0)
+    })
+  })
 }

@@ -6,6 +6,7 @@ import type { Model, Sequelize } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { instrument } from '../src/index.js'
 import {
+  DIALECTS,
   SEQUELIZE_VERSIONS,
   mariadbAvailable,
   postgresAvailable,
@@ -28,7 +29,12 @@ const redisUp = await requireService(
   },
   { scope: '[perf:sequelize tests]', skipping: 'two-instance tests', attempts: 1 },
 )
-const available: Record<Dialect, boolean> = { postgres: await postgresAvailable(), mariadb: await mariadbAvailable() }
+const mariadbUp = await mariadbAvailable()
+const available: Record<Dialect, boolean> = {
+  postgres: await postgresAvailable(),
+  mariadb: mariadbUp,
+  mysql: mariadbUp,
+}
 const cache = { ttl: '5m' }
 
 /** One application process's cache: its own L1, the shared Redis L2 and bus. */
@@ -49,7 +55,7 @@ function processCache(scope: string, closers: (() => Promise<unknown>)[]): Cache
   return c
 }
 
-for (const dialect of ['postgres', 'mariadb'] as const) {
+for (const dialect of DIALECTS) {
   const { label, lib } = SEQUELIZE_VERSIONS[0]
   describe.skipIf(!available[dialect] || !redisUp)(
     `two Sequelize instances sharing Redis on ${dialect}, ${label}`,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { requireService } from '@perf/core/testing'
 import * as mariadb from 'mariadb'
+import mysql2 from 'mysql2'
 import pg from 'pg'
 import * as sequelize6 from 'sequelize'
 import * as sequelize6lo from 'sequelize6lo'
@@ -15,7 +16,10 @@ export const MARIADB = {
 }
 
 export type SequelizeModule = typeof sequelize6
-export type Dialect = 'postgres' | 'mariadb'
+export type Dialect = 'postgres' | 'mariadb' | 'mysql'
+
+/** Every dialect the tests run on; `mysql` (mysql2) runs against the same MariaDB server. */
+export const DIALECTS = ['postgres', 'mariadb', 'mysql'] as const
 
 /** Both Sequelize 6 releases the adapter is tested with: the latest and the lowest minor claimed. */
 export const SEQUELIZE_VERSIONS = [
@@ -155,6 +159,34 @@ function tappedMariadb(seen: (sql: string) => Gate | undefined): typeof mariadb 
   } as typeof mariadb
 }
 
+/** A `mysql2` module whose connections count statements and can hold one (callback API). */
+function tappedMysql2(seen: (sql: string) => Gate | undefined): typeof mysql2 {
+  const tap = (original: (...a: unknown[]) => unknown) =>
+    function (this: unknown, ...args: unknown[]) {
+      const first = args[0]
+      const sql = typeof first === 'string' ? first : String((first as { sql?: string } | null)?.sql ?? '')
+      const gate = seen(sql)
+      const cbAt = args.length - 1
+      if (gate !== undefined && typeof args[cbAt] === 'function') {
+        const cb = args[cbAt] as (...r: unknown[]) => void
+        args[cbAt] = (...r: unknown[]) => {
+          gate.reached()
+          void gate.wait.then(() => cb(...r))
+        }
+      }
+      return original.apply(this, args)
+    }
+  return {
+    ...mysql2,
+    createConnection(config: mysql2.ConnectionOptions) {
+      const conn = mysql2.createConnection(config) as unknown as Record<string, (...a: unknown[]) => unknown>
+      conn.query = tap(conn.query!.bind(conn))
+      conn.execute = tap(conn.execute!.bind(conn))
+      return conn as unknown as mysql2.Connection
+    },
+  } as typeof mysql2
+}
+
 /**
  * A fresh database with `schema` statements run on it, and a Sequelize of `lib` on it.
  * `count` counts only statements matching it (connection setup is not counted then).
@@ -206,10 +238,10 @@ export async function createDatabase(
   for (const s of options.schema ?? []) await admin.query(s)
   const make = (seen: (sql: string) => Gate | undefined) =>
     new lib.Sequelize(name, MARIADB.user, MARIADB.password, {
-      dialect: 'mariadb',
+      dialect,
       host: MARIADB.host,
       port: MARIADB.port,
-      dialectModule: tappedMariadb(seen),
+      dialectModule: dialect === 'mysql' ? tappedMysql2(seen) : tappedMariadb(seen),
       logging: false,
       pool: { max: 5 },
       ...options.sequelize,
