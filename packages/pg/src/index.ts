@@ -38,3 +38,7 @@ export type { BulkRow, BulkRows } from './bulk/rows.js'
 export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/parameter-chunks.js'
 export { streamQuery } from './bulk/stream-query.js'
 export type { StreamQueryOptions } from './bulk/stream-query.js'
+
+// locks
+export { pgAdvisoryLocker } from './lock/pg-advisory-locker.js'
+export type { PgAdvisoryLockerOptions } from './lock/pg-advisory-locker.js'
