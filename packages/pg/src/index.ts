@@ -25,6 +25,8 @@ export type {
   UnusedIndexesOptions,
 } from './diagnostics/indexes.js'
 export type { CacheHitRatio, TableStats, TableStatsOptions } from './diagnostics/tables.js'
+export type { ExplainOptions, ExplainResult, PlanNode } from './explain/explain.js'
+export type { AdviseIndexesOptions, IndexAdvice, IndexAdviceResult } from './explain/advise-indexes.js'
 
 // bulk writes and streaming
 export { copyInsert } from './bulk/copy-insert.js'

@@ -2,6 +2,7 @@ import { AdaptiveBatchSize, PerfError } from '@perf/core'
 import type pg from 'pg'
 import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
+import { closeScope, openScope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
 import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { textParam, type ColumnEncoding } from './encode.js'
@@ -55,27 +56,6 @@ export function castOf(column: string, types: ColumnTypes): string {
   return `v.${quoteIdent(column, 'column')}::${types.get(column)!}`
 }
 
-async function begin(client: pg.ClientBase, owned: boolean): Promise<'transaction' | 'savepoint'> {
-  if (owned) {
-    await client.query('BEGIN')
-    return 'transaction'
-  }
-  try {
-    await client.query('SAVEPOINT perf_bulk_write')
-    return 'savepoint'
-  } catch (error) {
-    // 25P01 no_active_sql_transaction: the caller's client is not in a transaction; open one.
-    if ((error as { code?: string }).code !== '25P01') throw error
-    await client.query('BEGIN')
-    return 'transaction'
-  }
-}
-
-async function finish(client: pg.ClientBase, mode: 'transaction' | 'savepoint', ok: boolean): Promise<void> {
-  if (mode === 'transaction') await client.query(ok ? 'COMMIT' : 'ROLLBACK')
-  else await client.query(ok ? 'RELEASE SAVEPOINT perf_bulk_write' : 'ROLLBACK TO SAVEPOINT perf_bulk_write')
-}
-
 /** Chunks, encodes and writes rows with one `unnest` statement per chunk. */
 export async function writeWithUnnest(
   db: PgQueryable,
@@ -101,7 +81,7 @@ export async function writeWithUnnest(
     const types = await columnTypes(client, table, columns)
     const encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
     const sql = plan.sql(types)
-    const mode = atomic ? await begin(client, owned) : undefined
+    const mode = atomic ? await openScope(client, owned) : undefined
     let sent = 0
     let written = 0
     let batches = 0
@@ -145,9 +125,9 @@ export async function writeWithUnnest(
         if (chunk.length >= (adaptive ? adaptive.size : fixed)) await flush()
       }
       await flush()
-      if (mode) await finish(client, mode, true)
+      if (mode) await closeScope(client, mode, true)
     } catch (error) {
-      if (mode) await finish(client, mode, false).catch(() => undefined)
+      if (mode) await closeScope(client, mode, false).catch(() => undefined)
       throw error
     }
     return { rows: written, batches, bytes: 0 }
