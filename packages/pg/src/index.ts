@@ -28,6 +28,10 @@ export type { CacheHitRatio, TableStats, TableStatsOptions } from './diagnostics
 export type { ExplainOptions, ExplainResult, PlanNode } from './explain/explain.js'
 export type { AdviseIndexesOptions, IndexAdvice, IndexAdviceResult } from './explain/advise-indexes.js'
 
+// health
+export { combineHealth, pgFindings, scoreFindings } from './health/findings.js'
+export type { PgFinding, PgHealthReport, PgHealthThresholds, Severity } from './health/findings.js'
+
 // bulk writes and streaming
 export { copyInsert } from './bulk/copy-insert.js'
 export type { BulkProgress, BulkResult, CopyInsertOptions } from './bulk/copy-insert.js'
