@@ -19,6 +19,7 @@ export interface PgFinding {
     | 'duplicate-index'
     | 'unused-index'
     | 'statements-unavailable'
+    | 'index-advice'
   /** One line, with the numbers. */
   message: string
   /** Points taken off the score. */
