@@ -1,8 +1,11 @@
 import { BulkWriteError } from '../errors.js'
 import { EncodeError, type ColumnEncoding } from './encode.js'
 
-/** A row: values in `columns` order, or an object keyed by column name (missing keys are NULL). */
-export type BulkRow = readonly unknown[] | Readonly<Record<string, unknown>>
+/**
+ * A row: values in `columns` order, or an object keyed by column name (missing keys are NULL).
+ * `object` rather than `Record<string, unknown>` so rows typed by an interface are accepted.
+ */
+export type BulkRow = readonly unknown[] | object
 
 /** Rows in memory or streamed: any (async) iterable. */
 export type BulkRows = Iterable<BulkRow> | AsyncIterable<BulkRow>
