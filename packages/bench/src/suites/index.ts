@@ -10,6 +10,7 @@ const LOADERS = {
   monitor: () => import('./monitor.js'),
   redis: () => import('./redis.js'),
   prisma: () => import('./prisma.js'),
+  pg: () => import('./pg.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
 export type SuiteName = keyof typeof LOADERS
