@@ -2,7 +2,7 @@ import { AdaptiveBatchSize, PerfError } from '@perf/core'
 import type pg from 'pg'
 import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
-import { closeScope, openScope } from '../transaction.js'
+import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
 import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { textParam, type ColumnEncoding } from './encode.js'
@@ -81,7 +81,10 @@ export async function writeWithUnnest(
     const types = await columnTypes(client, table, columns)
     const encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
     const sql = plan.sql(types)
-    const mode = atomic ? await openScope(client, owned) : undefined
+    // On the caller's client the scope (a savepoint, if it is in a transaction) opens at once, so a
+    // failure never aborts the caller's transaction. On our own connection it opens only when a
+    // second statement follows: one statement is atomic by itself, and saves two round trips.
+    let mode: Scope | undefined = atomic && !owned ? await openScope(client, owned) : undefined
     let sent = 0
     let written = 0
     let batches = 0
@@ -105,13 +108,18 @@ export async function writeWithUnnest(
       batches++
       chunk = []
       positions = new Map()
-      chunkStart = sent
       onProgress?.({ rows: sent, committedRows: atomic ? 0 : written, bytes: 0 })
     }
 
     try {
       for await (const row of iterate(rows)) {
+        // A full chunk is sent once the next row shows it is not the last.
+        if (chunk.length >= (adaptive ? adaptive.size : fixed)) {
+          if (atomic && mode === undefined) mode = await openScope(client, owned)
+          await flush()
+        }
         const encoded = encodeRow(row, sent, columns, encodings, table, atomic ? 0 : written, textParam)
+        if (chunk.length === 0) chunkStart = sent
         sent++
         // The same key twice in one statement is an error for ON CONFLICT DO UPDATE and an
         // arbitrary pick for UPDATE … FROM: keep the last, as row-by-row writes would.
@@ -122,7 +130,6 @@ export async function writeWithUnnest(
           if (key !== undefined) positions.set(key, chunk.length)
           chunk.push(encoded)
         }
-        if (chunk.length >= (adaptive ? adaptive.size : fixed)) await flush()
       }
       await flush()
       if (mode) await closeScope(client, mode, true)
