@@ -7,7 +7,7 @@ import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
 import { columnTypes, isJsonType } from './column-types.js'
 import { copyEncoderFor, copyField, EncodeError } from './encode.js'
-import { encodeRow, iterate, type BulkRow, type BulkRows } from './rows.js'
+import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
 /** Progress of a bulk write, reported as data is sent. */
@@ -94,7 +94,7 @@ export async function copyInsert(
   const { signal, onProgress } = options
   if (signal?.aborted) throw abortedError('copyInsert', signal)
 
-  const source = iterate(rows)[Symbol.asyncIterator]()
+  const source = rowSource(rows)
   let sent = 0
   let committed = 0
   let bytes = 0
@@ -147,7 +147,8 @@ export async function copyInsert(
         onProgress?.({ rows: sent, committedRows: committed, bytes })
       }
       if (inBatch >= batchRows) break
-      const next = await source.next()
+      // `cond ? sync : await async`: no microtask per row for arrays and sync generators
+      const next = source.sync ? source.sync.next() : await source.async!.next()
       if (next.done) {
         exhausted = true
         break
@@ -171,7 +172,7 @@ export async function copyInsert(
       return copyEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
     })
     while (!exhausted) {
-      const first = await source.next()
+      const first = source.sync ? source.sync.next() : await source.async!.next()
       if (first.done) break
       const batchStart = sent
       const copy = client.query(copyFrom(sql))

@@ -63,8 +63,15 @@ export function encodeRow<T>(
   return out
 }
 
-/** Iterates sync and async sources alike. */
-export async function* iterate(rows: BulkRows): AsyncGenerator<BulkRow> {
-  if (rows === null || typeof rows !== 'object') return
-  yield* rows as AsyncIterable<BulkRow>
+/** Pulls rows one at a time; `sync` sources (arrays, generators) are read without an await per row. */
+export interface RowSource {
+  readonly sync: Iterator<BulkRow> | undefined
+  readonly async: AsyncIterator<BulkRow> | undefined
+}
+
+/** A {@link RowSource} over `rows`: an await per row only when the source really is asynchronous. */
+export function rowSource(rows: BulkRows): RowSource {
+  if (Symbol.asyncIterator in rows)
+    return { sync: undefined, async: (rows as AsyncIterable<BulkRow>)[Symbol.asyncIterator]() }
+  return { sync: (rows as Iterable<BulkRow>)[Symbol.iterator](), async: undefined }
 }

@@ -6,7 +6,7 @@ import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
 import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { textParam, type ColumnEncoding } from './encode.js'
-import { encodeRow, iterate, type BulkRows } from './rows.js'
+import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
 /** Options shared by {@link bulkUpdate} and {@link bulkUpsert}. */
@@ -112,7 +112,11 @@ export async function writeWithUnnest(
     }
 
     try {
-      for await (const row of iterate(rows)) {
+      const source = rowSource(rows)
+      for (;;) {
+        const next = source.sync ? source.sync.next() : await source.async!.next()
+        if (next.done) break
+        const row = next.value
         // A full chunk is sent once the next row shows it is not the last.
         if (chunk.length >= (adaptive ? adaptive.size : fixed)) {
           if (atomic && mode === undefined) mode = await openScope(client, owned)
