@@ -6,7 +6,7 @@ import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
 import { columnTypes, isJsonType } from './column-types.js'
-import { copyEncoderFor, copyField, EncodeError } from './encode.js'
+import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
@@ -105,7 +105,7 @@ export async function copyInsert(
   /** One row as a COPY text line; a value that cannot be encoded names its row and column. */
   const encodeLine = (row: BulkRow, rowIndex: number): string => {
     if (Array.isArray(row) ? row.length !== columns.length : typeof row !== 'object' || row === null) {
-      encodeRow(row, rowIndex, columns, [], target, committed, copyField) // throws the shape error
+      encodeRow(row, rowIndex, columns, [], target, committed) // throws the shape error
     }
     let line = ''
     for (let i = 0; i < columns.length; i++) {

@@ -137,3 +137,22 @@ export function copyEncoderFor(type: string, encoding: ColumnEncoding): (value: 
     return copyField(value, 'auto')
   }
 }
+
+/** A text-parameter encoder for one column (`null` for NULL), with the same fast paths as {@link copyEncoderFor}. */
+export function paramEncoderFor(type: string, encoding: ColumnEncoding): (value: unknown) => string | null {
+  if (encoding === 'json') return (value) => textParam(value, 'json')
+  const tz = type === 'timestamp with time zone'
+  return (value) => {
+    if (value === null || value === undefined) return null
+    if (typeof value === 'string') {
+      if (value.includes('\0')) throw new EncodeError('string holds a NUL character (PostgreSQL text cannot store it)')
+      return value
+    }
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+    if (tz && value instanceof Date) {
+      const ms = value.getTime()
+      if (ms >= ISO_SAFE_MIN && ms <= ISO_SAFE_MAX) return value.toISOString()
+    }
+    return encodeValue(value, 'auto')
+  }
+}

@@ -1,5 +1,5 @@
 import { BulkWriteError } from '../errors.js'
-import { EncodeError, type ColumnEncoding } from './encode.js'
+import { EncodeError } from './encode.js'
 
 /**
  * A row: values in `columns` order, or an object keyed by column name (missing keys are NULL).
@@ -23,10 +23,9 @@ export function encodeRow<T>(
   row: BulkRow,
   rowIndex: number,
   columns: readonly string[],
-  encodings: readonly ColumnEncoding[],
+  encoders: ReadonlyArray<(value: unknown) => T>,
   table: string,
   committedRows: number,
-  encode: (value: unknown, encoding: ColumnEncoding, i: number) => T,
 ): T[] {
   if (typeof row !== 'object' || row === null) {
     throw new BulkWriteError(
@@ -49,7 +48,7 @@ export function encodeRow<T>(
   const out: T[] = new Array(columns.length)
   for (let i = 0; i < columns.length; i++) {
     try {
-      out[i] = encode(field(row, columns, i), encodings[i]!, i)
+      out[i] = encoders[i]!(field(row, columns, i))
     } catch (error) {
       if (!(error instanceof EncodeError)) throw error
       throw new BulkWriteError(

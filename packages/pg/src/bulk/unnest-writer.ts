@@ -5,7 +5,7 @@ import { assertQueryable, withConnection, type PgQueryable } from '../queryable.
 import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
 import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
-import { textParam, type ColumnEncoding } from './encode.js'
+import { paramEncoderFor } from './encode.js'
 import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
@@ -79,7 +79,10 @@ export async function writeWithUnnest(
 
   return withConnection(db, async (client, owned) => {
     const types = await columnTypes(client, table, columns)
-    const encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
+    const encoders = columns.map((c) => {
+      const type = types.get(c)!
+      return paramEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
+    })
     const sql = plan.sql(types)
     // On the caller's client the scope (a savepoint, if it is in a transaction) opens at once, so a
     // failure never aborts the caller's transaction. On our own connection it opens only when a
@@ -88,14 +91,15 @@ export async function writeWithUnnest(
     let sent = 0
     let written = 0
     let batches = 0
-    let chunk: Array<Array<string | null>> = []
+    // Column-major: one text array per column, the statement's parameters as they are.
+    let arrays: Array<Array<string | null>> = columns.map(() => [])
+    let size = 0
     let positions = new Map<string, number>()
     let chunkStart = 0
 
     const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return
+      if (size === 0) return
       if (signal?.aborted) throw abortedError(plan.fn, signal, atomic ? 0 : written)
-      const arrays = columns.map((_, i) => chunk.map((r) => r[i]!))
       const started = performance.now()
       let result: pg.QueryResult
       try {
@@ -103,10 +107,11 @@ export async function writeWithUnnest(
       } catch (error) {
         throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
       }
-      adaptive?.record({ items: chunk.length, durationMs: performance.now() - started })
+      adaptive?.record({ items: size, durationMs: performance.now() - started })
       written += result.rowCount ?? 0
       batches++
-      chunk = []
+      arrays = columns.map(() => [])
+      size = 0
       positions = new Map()
       onProgress?.({ rows: sent, committedRows: atomic ? 0 : written, bytes: 0 })
     }
@@ -118,22 +123,25 @@ export async function writeWithUnnest(
         if (next.done) break
         const row = next.value
         // A full chunk is sent once the next row shows it is not the last.
-        if (chunk.length >= (adaptive ? adaptive.size : fixed)) {
+        if (size >= (adaptive ? adaptive.size : fixed)) {
           if (atomic && mode === undefined) mode = await openScope(client, owned)
           await flush()
         }
-        const encoded = encodeRow(row, sent, columns, encodings, table, atomic ? 0 : written, textParam)
-        if (chunk.length === 0) chunkStart = sent
+        const encoded = encodeRow(row, sent, columns, encoders, table, atomic ? 0 : written)
+        if (size === 0) chunkStart = sent
         sent++
         // The same key twice in one statement is an error for ON CONFLICT DO UPDATE and an
         // arbitrary pick for UPDATE … FROM: keep the last, as row-by-row writes would.
-        const key = keyIndexes.length === 0 ? undefined : JSON.stringify(keyIndexes.map((i) => encoded[i]))
-        const at = key === undefined ? undefined : positions.get(key)
-        if (at !== undefined) chunk[at] = encoded
-        else {
-          if (key !== undefined) positions.set(key, chunk.length)
-          chunk.push(encoded)
-        }
+        const key =
+          keyIndexes.length === 1
+            ? encoded[keyIndexes[0]!]
+            : keyIndexes.length === 0
+              ? null
+              : JSON.stringify(keyIndexes.map((i) => encoded[i]))
+        const at = key === null || key === undefined ? undefined : positions.get(key)
+        const slot = at ?? size++
+        if (at === undefined && key !== null && key !== undefined) positions.set(key, slot)
+        for (let i = 0; i < columns.length; i++) arrays[i]![slot] = encoded[i]!
       }
       await flush()
       if (mode) await closeScope(client, mode, true)
