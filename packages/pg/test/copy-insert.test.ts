@@ -199,3 +199,13 @@ describe.skipIf(!url)('copyInsert', () => {
     expect(rows).toEqual([{ select: 1 }])
   })
 })
+
+describe('encodeValue', () => {
+  it('encodes BigInt inside JSON as a string and refuses cycles as an encode error', async () => {
+    const { encodeValue, EncodeError } = await import('../src/bulk/encode.js')
+    expect(encodeValue({ a: 1n, b: [2n] }, 'json')).toBe('{"a":"1","b":["2"]}')
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    expect(() => encodeValue(cycle, 'json')).toThrow(EncodeError)
+  })
+})

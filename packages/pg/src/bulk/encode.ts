@@ -37,7 +37,15 @@ function isBytes(value: unknown): value is Uint8Array {
 }
 
 function jsonText(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (error) {
+    // Only a BigInt inside needs the (much slower) replacer; anything else (a cycle) is the caller's.
+    if (!(error instanceof TypeError) || !/BigInt/i.test(error.message))
+      throw new EncodeError(`cannot encode as JSON: ${(error as Error).message}`)
+    text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+  }
   if (text === undefined) throw new EncodeError(`cannot encode ${typeof value} as JSON`)
   return text
 }
