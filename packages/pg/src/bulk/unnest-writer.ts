@@ -4,7 +4,7 @@ import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
 import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
-import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
+import { columnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { paramEncoderFor } from './encode.js'
 import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
@@ -25,6 +25,13 @@ export interface UnnestWriteOptions {
    * @default 5000
    */
   batchSize?: number | AdaptiveBatchSize
+  /**
+   * Column → PostgreSQL type (`'integer'`, `'timestamp with time zone'`, `'jsonb'`, `'text[]'`).
+   * When it names every column the catalog is not read (one round trip less: ORM adapters know
+   * their columns' types). Only plain type names are accepted.
+   * @default read from the catalog
+   */
+  types?: Readonly<Record<string, string>>
   /** Text columns holding JSON: encode their values as JSON (json/jsonb columns always are). @default [] */
   json?: readonly string[]
   /** Called after each statement. */
@@ -77,8 +84,9 @@ export async function writeWithUnnest(
   const json = new Set(options.json ?? [])
   const { columns, keyIndexes, table } = plan
 
+  const given = givenTypes(options.types, columns)
   return withConnection(db, async (client, owned) => {
-    const types = await columnTypes(client, table, columns)
+    const types = given ?? (await columnTypes(client, table, columns))
     const encoders = columns.map((c) => {
       const type = types.get(c)!
       return paramEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
