@@ -60,6 +60,8 @@ export async function gatherReport(pool: pg.Pool, options: GatherOptions = {}): 
       penalty: 5,
     })
   }
+  const rank: Record<Severity, number> = { critical: 0, warning: 1, info: 2 }
+  findings.sort((a, b) => rank[a.severity] - rank[b.severity])
   const { rows } = await pool.query<{ db: string }>('SELECT current_database() AS db')
   const scored = scoreFindings(findings)
   return {
@@ -75,6 +77,13 @@ export async function gatherReport(pool: pg.Pool, options: GatherOptions = {}): 
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 }
+
+/** Whether an advised index leads with a foreign key's columns (one index then serves both). */
+export function coveredByAdvice(report: PgReport, fk: { schema: string; table: string; columns: string[] }): boolean {
+  return report.indexAdvice.some(
+    (a) => a.schema === fk.schema && a.table === fk.table && fk.columns.every((c, i) => a.columns[i] === c),
+  )
+}
 
 /** Whether any finding is at or above `level`. */
 export function failsAt(findings: readonly PgFinding[], level: Severity): boolean {

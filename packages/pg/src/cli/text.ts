@@ -1,4 +1,4 @@
-import type { PgReport } from './gather.js'
+import { coveredByAdvice, type PgReport } from './gather.js'
 
 const ms = (v: number | null | undefined): string =>
   v === null || v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(1)} ms`
@@ -61,7 +61,10 @@ export function renderText(report: PgReport): string {
   out.push('', 'Index advice (heuristics from plans and statistics)')
   const advice = [
     ...report.indexAdvice.map((a) => `${a.statement}  -- ×${a.estimatedSpeedup.toFixed(1)} est.`),
-    ...(s.missingForeignKeyIndexes ?? []).map((m) => `${m.suggestion}  -- foreign key ${m.constraint}`),
+    ...(s.missingForeignKeyIndexes ?? []).map(
+      (m) =>
+        `${m.suggestion}  -- foreign key ${m.constraint}${coveredByAdvice(report, m) ? ' (or the index advised above, which leads with the same columns)' : ''}`,
+    ),
     ...(s.duplicateIndexes ?? []).map(
       (d) => `DROP INDEX CONCURRENTLY ${d.schema}.${d.index};  -- covered by ${d.coveredBy}`,
     ),
