@@ -1,5 +1,6 @@
 import { lockerSuite } from '@perf/core/testing'
 import type { Lock } from '@perf/core'
+import diagnosticsChannel from 'node:diagnostics_channel'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { pgAdvisoryLocker } from '../src/index.js'
@@ -54,6 +55,24 @@ describe.skipIf(!url)('pgAdvisoryLocker', () => {
       await a.close()
       await b.close()
     }
+  })
+
+  it('acquire(), release() and a timeout are published on perf:lock', async () => {
+    const events: Array<{ type: string; locker: string; resources: readonly string[] }> = []
+    const listen = (message: unknown) => events.push(message as (typeof events)[number])
+    diagnosticsChannel.subscribe('perf:lock', listen)
+    const locker = pgAdvisoryLocker(db.pool, { name: 'pg-test' })
+    try {
+      const lock = await locker.acquire('events', 5_000)
+      await expect(locker.acquire('events', 5_000, { waitMs: 0 })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
+      await lock.release()
+    } finally {
+      diagnosticsChannel.unsubscribe('perf:lock', listen)
+      await locker.close()
+    }
+    const mine = events.filter((e) => e.locker === 'pg-test')
+    expect(mine.map((e) => e.type)).toEqual(['acquire', 'timeout', 'release'])
+    expect(mine[0]).toMatchObject({ resources: ['events'], fence: expect.any(Number) })
   })
 
   it('close() frees the locks on the server at once', async () => {

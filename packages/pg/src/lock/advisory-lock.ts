@@ -1,9 +1,11 @@
 import { LockError } from '@perf/core'
-import type { Lock } from '@perf/core'
+import type { Lock, LockEvent } from '@perf/core'
 
 /** What a lock needs from its locker. */
 export interface LockHost {
   readonly name: string
+  /** Publishes a `perf:lock` event (only when someone subscribed). */
+  publish(event: LockEvent): void
   /** Frees the advisory locks on the server (queued on the session) and wakes local waiters. */
   unlock(lock: PgAdvisoryLock): Promise<void>
   /** Runs a no-op on the session; rejects when it is gone. */
@@ -22,6 +24,7 @@ export class PgAdvisoryLock implements Lock {
   #expiresAt: number
   #ttlMs: number
   #state: State = 'held'
+  readonly #acquiredAt = Date.now()
   #timer: ReturnType<typeof setTimeout> | undefined
   readonly #listeners = new Set<(error: LockError) => void>()
   readonly #host: LockHost
@@ -62,6 +65,15 @@ export class PgAdvisoryLock implements Lock {
     this.#state = why
     clearTimeout(this.#timer)
     if (unlock) void this.#host.unlock(this).catch(() => undefined)
+    this.#host.publish({
+      type: 'lost',
+      locker: this.#host.name,
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      durationMs: Date.now() - this.#acquiredAt,
+      reason: why === 'expired' ? 'expired' : 'closed',
+    })
     const error = this.#lostError(why === 'expired' ? 'expired' : 'session')
     for (const listener of this.#listeners) queueMicrotask(() => listener(error))
     this.#listeners.clear()
@@ -117,6 +129,14 @@ export class PgAdvisoryLock implements Lock {
     this.#ttlMs = ttlMs
     this.#expiresAt = Date.now() + ttlMs
     this.#arm()
+    this.#host.publish({
+      type: 'extend',
+      locker: this.#host.name,
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      ttlMs,
+    })
   }
 
   async release(): Promise<void> {
@@ -127,6 +147,14 @@ export class PgAdvisoryLock implements Lock {
     this.#listeners.clear()
     // An unlock that fails means the session is gone, and with it every advisory lock it held.
     await this.#host.unlock(this).catch(() => undefined)
+    this.#host.publish({
+      type: 'release',
+      locker: this.#host.name,
+      resources: this.resources,
+      owner: this.owner,
+      fence: this.fence,
+      durationMs: Date.now() - this.#acquiredAt,
+    })
   }
 
   onLost(listener: (error: LockError) => void): () => void {

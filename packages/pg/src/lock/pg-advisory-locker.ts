@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import diagnosticsChannel from 'node:diagnostics_channel'
 import { LockError, PerfError, runWithLock } from '@perf/core'
-import type { AcquireOptions, Lock, Locker, UsingOptions } from '@perf/core'
+import type { AcquireOptions, Lock, LockEvent, Locker, UsingOptions } from '@perf/core'
 import type pg from 'pg'
 import { quoteTable } from '../identifiers.js'
 import { assertQueryable, isPool, type PgQueryable } from '../queryable.js'
@@ -213,6 +214,15 @@ class PgAdvisoryLocker implements Locker, LockHost {
         if (fence !== undefined && !signal?.aborted && !this.#closed) {
           const lock = new PgAdvisoryLock(this, list, owner, fence, ttlMs)
           for (const r of list) this.#busy.set(r, lock)
+          this.publish({
+            type: 'acquire',
+            locker: this.name,
+            resources: list,
+            owner,
+            fence,
+            ttlMs,
+            durationMs: Date.now() - started,
+          })
           return lock
         }
         if (fence !== undefined && this.#live) await this.#unlockKeys(this.#live, list).catch(() => undefined)
@@ -227,6 +237,15 @@ class PgAdvisoryLocker implements Locker, LockHost {
           holder instanceof PgAdvisoryLock
             ? `owner "${holder.owner}" in this process (fence ${holder.fence})`
             : 'another session'
+        this.publish({
+          type: 'timeout',
+          locker: this.name,
+          resources: list,
+          owner,
+          resource: list[0]!,
+          holder: holder instanceof PgAdvisoryLock ? holder.owner : undefined,
+          durationMs: Date.now() - started,
+        })
         const what =
           waitMs === 0
             ? 'was not free (waitMs=0 tries once)'
@@ -284,6 +303,11 @@ class PgAdvisoryLocker implements Locker, LockHost {
         { cause: error },
       )
     }
+  }
+
+  publish(event: LockEvent): void {
+    const channel = diagnosticsChannel.channel('perf:lock')
+    if (channel.hasSubscribers) channel.publish(event)
   }
 
   async ping(): Promise<void> {
