@@ -81,7 +81,7 @@ function speedTable(
 const suite: Suite = {
   name: 'pg',
   title: '@perf/pg bulk writes and streaming (issue 12)',
-  libraries: ['@perf/pg', 'pg', 'pg-copy-streams', 'pg-cursor'],
+  libraries: ['@perf/pg', 'pg', 'pg-copy-streams', '@perf/pg>pg-cursor'],
   async run(ctx) {
     if (!(await isReachable(DATABASE_URL, 5432))) {
       ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
