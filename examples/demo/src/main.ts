@@ -1,32 +1,53 @@
 /**
  * The @perf main job: seeds a shop, runs the same API workload with plain Prisma and with
- * `prisma.$extends(perf())`, prints the side-by-side table, checks that sampled results are
- * identical, and writes a self-contained HTML report.
+ * `prisma.$extends(perf())` (or, with `--orm typeorm`, plain TypeORM and `instrument(dataSource)`),
+ * prints the side-by-side table, checks that sampled results are identical, and writes a
+ * self-contained HTML report.
  *
  *   pnpm demo                 # embedded PGlite + in-memory cache, ~1 minute
  *   pnpm demo -- --smoke      # small and short (CI)
+ *   pnpm demo -- --orm typeorm
  *   DATABASE_URL=postgresql://... REDIS_URL=redis://... pnpm demo
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createCache, createMonitor, MemoryStore, type CacheStore, type InvalidationBus } from '@perf/core'
-import { instrumentPgPool, perf, prismaCodec } from '@perf/prisma'
+import {
+  createCache,
+  createMonitor,
+  MemoryStore,
+  type CacheStore,
+  type InvalidationBus,
+  type Monitor,
+} from '@perf/core'
+import { instrumentPgPool, perf, prismaCodec, type PgPoolInstrumentation } from '@perf/prisma'
 import { createRedisClient, redisBus, redisStore } from '@perf/redis'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { openDatabase } from './database.js'
 import { PrismaClient } from './generated/client.js'
 import { ProgressBar } from './progress.js'
+import { typeormSide } from './typeorm/clients.js'
 import { renderReport } from './report/html.js'
 import { runPhase, type PhaseConfig } from './run-phase.js'
 import { FULL_SIZES, SMOKE_SIZES, seed } from './seed.js'
 import { formatTable } from './table.js'
 import { verify } from './verify.js'
+import { prismaShop, type ShopApp } from './workload.js'
 
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
 const reportArg = argv.indexOf('--report')
+const ormArg = argv.indexOf('--orm')
+const orm = ormArg >= 0 ? argv[ormArg + 1] : 'prisma'
+if (orm !== 'prisma' && orm !== 'typeorm') {
+  console.error(`[demo] --orm must be "prisma" or "typeorm" (got ${JSON.stringify(orm ?? '')})`)
+  process.exit(2)
+}
+const LABELS =
+  orm === 'typeorm'
+    ? { plain: 'plain TypeORM', wrapped: 'instrument() wrapped', what: 'plain TypeORM vs instrument(dataSource)' }
+    : { plain: 'plain Prisma', wrapped: 'perf() wrapped', what: 'plain Prisma vs prisma.$extends(perf())' }
 const POOL_MAX = 10
 const config: PhaseConfig = smoke
   ? { seconds: 4, warmupSeconds: 1, users: 8, thinkMs: 10, writesPerSecond: 10, sizes: SMOKE_SIZES, bucketMs: 250 }
@@ -63,9 +84,7 @@ async function phaseProgress<T>(label: string, run: (tick: (f: number) => void) 
 
 async function main(): Promise<void> {
   const started = performance.now()
-  console.log(
-    `@perf demo${smoke ? ' (--smoke)' : ''}: one shop API workload, plain Prisma vs prisma.$extends(perf())\n`,
-  )
+  console.log(`@perf demo${smoke ? ' (--smoke)' : ''}: one shop API workload, ${LABELS.what}\n`)
   const database = await openDatabase(process.env.DATABASE_URL)
   const redis = process.env.REDIS_URL ? createRedisClient(process.env.REDIS_URL) : undefined
   const cleanups: (() => Promise<unknown>)[] = []
@@ -80,35 +99,46 @@ async function main(): Promise<void> {
       `workload: ${config.users} concurrent users (${config.thinkMs} ms think time), ${config.writesPerSecond} writes/s, ${config.seconds} s measured after ${config.warmupSeconds} s warm-up, per run\n`,
     )
 
-    const clientFor = (monitorName: string) => {
+    const newMonitor = () => createMonitor({ eventLoopDelay: true, slowQueryMs: 50 })
+    const prismaClient = (monitor: Monitor, monitorName: string) => {
       const pool = new pg.Pool(database.poolConfig(POOL_MAX))
-      const monitor = createMonitor({ eventLoopDelay: true, slowQueryMs: 50 })
       const instrumentation = instrumentPgPool(pool, { monitor, name: monitorName })
       const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: database.schema }) })
       cleanups.push(async () => {
         await prisma.$disconnect()
         instrumentation.close()
-        monitor.close()
         await pool.end()
       })
-      return { pool, monitor, instrumentation, prisma }
+      return { pool, instrumentation, prisma }
     }
 
-    const plain = clientFor('plain')
-    const plainResult = await phaseProgress('plain Prisma', (tick) =>
-      runPhase('plain Prisma', plain.prisma, plain.monitor, plain.instrumentation, config, tick),
+    const plainMonitor = newMonitor()
+    cleanups.push(async () => plainMonitor.close())
+    let plainApp: ShopApp
+    let plainPg: PgPoolInstrumentation
+    if (orm === 'typeorm') {
+      const side = await typeormSide(database, POOL_MAX, plainMonitor, 'plain')
+      cleanups.push(() => side.close())
+      plainApp = side.app
+      plainPg = side.instrumentation
+    } else {
+      const plain = prismaClient(plainMonitor, 'plain')
+      plainApp = prismaShop(plain.prisma)
+      plainPg = plain.instrumentation
+    }
+    const plainResult = await phaseProgress(LABELS.plain, (tick) =>
+      runPhase(LABELS.plain, plainApp, plainMonitor, plainPg, config, tick),
     )
 
-    const wrapped = clientFor('wrapped')
-    const codec = prismaCodec()
+    const codec = orm === 'prisma' ? prismaCodec() : undefined
     const tiers: CacheStore[] = [new MemoryStore({ maxBytes: 128 * 1024 * 1024 })]
     let bus: InvalidationBus | undefined
     if (redis) {
-      tiers.push(redisStore(redis, { codec }))
+      tiers.push(redisStore(redis, codec ? { codec } : {}))
       bus = redisBus(redis)
     }
     const cache = createCache({
-      codec,
+      ...(codec ? { codec } : {}),
       tiers,
       bus,
       namespace: `demo-${database.schema.replace(/[^a-z0-9_]/gi, '')}-${Date.now()}`,
@@ -118,34 +148,44 @@ async function main(): Promise<void> {
       if (redis) await cache.clear()
       await cache.close()
     })
-    const db = wrapped.prisma.$extends(
-      perf({ cache, monitor: wrapped.monitor, pool: wrapped.instrumentation, models: MODEL_DEFAULTS }),
-    )
-    // The workload is typed against the plain client; the extended client is call-compatible.
-    const app = db as unknown as PrismaClient
-    const wrappedResult = await phaseProgress('perf() wrapped', (tick) =>
-      runPhase('perf() wrapped', app, wrapped.monitor, wrapped.instrumentation, config, tick),
+    const wrappedMonitor = newMonitor()
+    cleanups.push(async () => wrappedMonitor.close())
+    let wrappedApp: ShopApp
+    let wrappedPg: PgPoolInstrumentation
+    let cacheHits: () => number
+    if (orm === 'typeorm') {
+      const side = await typeormSide(database, POOL_MAX, wrappedMonitor, 'wrapped', cache)
+      cleanups.push(() => side.close())
+      wrappedApp = side.app
+      wrappedPg = side.instrumentation
+      cacheHits = () => side.cacheHits()
+    } else {
+      const wrapped = prismaClient(wrappedMonitor, 'wrapped')
+      const db = wrapped.prisma.$extends(
+        perf({ cache, monitor: wrappedMonitor, pool: wrapped.instrumentation, models: MODEL_DEFAULTS }),
+      )
+      // The workload is typed against the plain client; the extended client is call-compatible.
+      wrappedApp = prismaShop(db as unknown as PrismaClient)
+      wrappedPg = wrapped.instrumentation
+      cacheHits = () => db.$perf.stats().operations.cacheHits
+    }
+    const wrappedResult = await phaseProgress(LABELS.wrapped, (tick) =>
+      runPhase(LABELS.wrapped, wrappedApp, wrappedMonitor, wrappedPg, config, tick),
     )
 
-    const verification = await verify(
-      plain.prisma,
-      app,
-      () => db.$perf.stats().operations.cacheHits,
-      config.sizes,
-      samples,
-    )
+    const verification = await verify(plainApp, wrappedApp, cacheHits, config.sizes, samples)
     console.log(`\n${formatTable(plainResult, wrappedResult)}\n`)
     const ok = verification.identical === verification.samples
     console.log(
       ok
-        ? `✔ Sampled results identical: ${verification.identical}/${verification.samples} requests equal in values and classes (Decimal, BigInt, Date, Json), ${verification.cachedReads.toLocaleString('en-US')} wrapped reads served from cache.`
+        ? `✔ Sampled results identical: ${verification.identical}/${verification.samples} requests equal in values and classes (${orm === 'typeorm' ? 'entity classes, Date, numeric and bigint strings, jsonb' : 'Decimal, BigInt, Date, Json'}), ${verification.cachedReads.toLocaleString('en-US')} wrapped reads served from cache.`
         : `✘ Sampled results DIFFER: ${verification.identical}/${verification.samples} identical; first mismatch ${verification.firstMismatch}`,
     )
     mkdirSync(dirname(reportPath), { recursive: true })
     writeFileSync(
       reportPath,
       renderReport({
-        title: '@perf demo: plain Prisma vs perf()',
+        title: `@perf demo: ${LABELS.what}`,
         database: database.label,
         rows,
         generatedAt: new Date(),

@@ -1,8 +1,7 @@
 import { Histogram, PoolMonitor, type Monitor, type NPlusOneReport } from '@perf/core'
 import type { PgPoolInstrumentation } from '@perf/prisma'
-import type { PrismaClient } from './generated/client.js'
 import type { SeedSizes } from './seed.js'
-import { nextRequest, random, serve, write } from './workload.js'
+import { nextRequest, random, type ShopApp } from './workload.js'
 
 /** How one phase runs. */
 export interface PhaseConfig {
@@ -64,12 +63,12 @@ export function fingerprintLabel(f: { model?: string; operation?: string; finger
 }
 
 /**
- * Runs the workload against `db` for `config.seconds` (after a warm-up): `users` closed-loop
+ * Runs the workload against `app` for `config.seconds` (after a warm-up): `users` closed-loop
  * virtual users, each request inside `monitor.scope()` (N+1 detection), and a write stream.
  */
 export async function runPhase(
   label: string,
-  db: PrismaClient,
+  app: ShopApp,
   monitor: Monitor,
   pg: PgPoolInstrumentation,
   config: PhaseConfig,
@@ -127,7 +126,7 @@ export async function runPhase(
         }
       }
       try {
-        await monitor.scope(() => serve(db, request), { name: request.endpoint, onReport })
+        await monitor.scope(() => app.serve(request), { name: request.endpoint, onReport })
       } catch {
         errors++
       }
@@ -150,7 +149,7 @@ export async function runPhase(
     while (performance.now() < deadline) {
       next += interval
       try {
-        await write(db, rnd, config.sizes)
+        await app.write(rnd, config.sizes)
         if (performance.now() >= measureFrom) writes++
       } catch {
         errors++

@@ -93,7 +93,7 @@ export function tableRows(plain: PhaseResult, wrapped: PhaseResult): TableRow[] 
 /** The table as aligned text for the terminal. */
 export function formatTable(plain: PhaseResult, wrapped: PhaseResult): string {
   const rows = tableRows(plain, wrapped)
-  const header = { label: '', plain: 'plain Prisma', wrapped: 'perf() wrapped', change: 'change' }
+  const header = { label: '', plain: plain.label, wrapped: wrapped.label, change: 'change' }
   const all = [header, ...rows]
   const w = {
     label: Math.max(...all.map((r) => r.label.length)),

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { PrismaClient } from './generated/client.js'
 import type { SeedSizes } from './seed.js'
-import { nextRequest, random, serve } from './workload.js'
+import { nextRequest, random, type ShopApp } from './workload.js'
 
 /** The verdict of comparing plain and wrapped results. */
 export interface Verification {
@@ -19,8 +18,8 @@ export interface Verification {
  * `util.isDeepStrictEqual`: same values and same prototypes (Decimal, Date, BigInt, Uint8Array).
  */
 export async function verify(
-  plain: PrismaClient,
-  wrapped: PrismaClient,
+  plain: ShopApp,
+  wrapped: ShopApp,
   cacheHits: () => number,
   sizes: SeedSizes,
   samples: number,
@@ -31,9 +30,9 @@ export async function verify(
   const hitsBefore = cacheHits()
   for (let i = 0; i < samples; i++) {
     const request = nextRequest(rnd, sizes)
-    const expected = await serve(plain, request)
-    const first = await serve(wrapped, request)
-    const second = await serve(wrapped, request)
+    const expected = await plain.serve(request)
+    const first = await wrapped.serve(request)
+    const second = await wrapped.serve(request)
     if (isDeepStrictEqual(expected, first) && isDeepStrictEqual(expected, second)) identical++
     else firstMismatch ??= JSON.stringify(request)
   }

@@ -18,7 +18,7 @@ export function random(seed: number): () => number {
   }
 }
 
-const int = (rnd: () => number, max: number) => 1 + Math.floor(rnd() * max)
+export const int = (rnd: () => number, max: number) => 1 + Math.floor(rnd() * max)
 
 /** One API request: an endpoint name and its parameters. */
 export type Request =
@@ -27,7 +27,7 @@ export type Request =
   | { endpoint: 'GET /customers/:id/orders'; id: number }
 
 /** Hot products: most traffic lands on a few pages, like any shop. */
-const HOT_PRODUCTS = 100
+export const HOT_PRODUCTS = 100
 
 /** Picks the next request: 45% product pages (80% hot), 35% category listings, 20% order history (cold). */
 export function nextRequest(rnd: () => number, sizes: SeedSizes): Request {
@@ -41,6 +41,22 @@ export function nextRequest(rnd: () => number, sizes: SeedSizes): Request {
     return { endpoint: 'GET /categories/:id/products', id: int(rnd, sizes.categories), page }
   }
   return { endpoint: 'GET /customers/:id/orders', id: int(rnd, sizes.customers) }
+}
+
+/**
+ * The shop as the phases and the verification drive it: one implementation per ORM
+ * (`prismaShop` below, `typeormShop` in ./typeorm/workload.ts), the same endpoints and writes.
+ */
+export interface ShopApp {
+  /** Serves one request; returns what the endpoint would render. */
+  serve(request: Request): Promise<unknown>
+  /** One write of the background stream. */
+  write(rnd: () => number, sizes: SeedSizes): Promise<void>
+}
+
+/** The shop on a Prisma client (plain or extended). */
+export function prismaShop(db: PrismaClient): ShopApp {
+  return { serve: (request) => serve(db, request), write: (rnd, sizes) => write(db, rnd, sizes) }
 }
 
 /** Serves one request with `db`; returns what the endpoint would render. */

@@ -1,36 +1,23 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findChromium, launch, renderCharts } from './chromium.js'
+import { runDemo } from './run-demo.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'perf-demo-smoke-'))
-
-/** Runs the demo in --smoke mode as a user would, capturing its output. */
-function runDemo(report: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke', '--report', report], {
-      cwd: root,
-      env: process.env,
-    })
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += String(chunk)))
-    child.stderr.on('data', (chunk) => (output += String(chunk)))
-    child.on('close', (code) => resolve({ code, output }))
-  })
-}
 
 describe('pnpm demo --smoke', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const report = join(dir, 'report.html')
   let run: Promise<{ code: number | null; output: string }> | undefined
-  const result = () => (run ??= runDemo(report))
+  const result = () => (run ??= runDemo(['--smoke', '--report', report]))
 
   it('seeds, runs both phases, prints the side-by-side table and an identical-results verdict', async () => {
     const { code, output } = await result()
+    // Prisma stays the default ORM.
+    expect(output).toContain('plain Prisma vs prisma.$extends(perf())')
     expect(output).toMatch(/seeded [\d,]+ rows in 6 related tables/)
     for (const row of [
       'throughput (req/s)',

@@ -132,6 +132,8 @@ export type {
   MonitorOptions,
   MonitorSnapshot,
   MonitorTotals,
+  NPlusOneAdvisor,
+  NPlusOneFinding,
   NPlusOneReport,
   PoolHealth,
   PrometheusOptions,

@@ -72,8 +72,18 @@ describeIf(binary, 'redis-server binary not available')('cross-instance ordering
     for (let i = 0; i < rounds; i++) {
       const key = `k${i}`
       const gate = deferred<string>()
-      const loading = b.getOrSet(key, () => gate.promise, { tags: ['t'], ttl: '1h' })
-      await sleep(1) // B's read of Redis is done: its load has begun
+      const begun = deferred<void>()
+      const loading = b.getOrSet(
+        key,
+        () => {
+          begun.resolve()
+          return gate.promise
+        },
+        { tags: ['t'], ttl: '1h' },
+      )
+      // B has read Redis and called its loader: its load began before the invalidation. (A fixed
+      // sleep here let a loaded machine run the invalidation before B's read, a legitimate store.)
+      await begun.promise
       await invalidate(a, key)
       gate.resolve('stale')
       await loading

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RateLimitResult } from '@perf/core'
 import { rateLimiterSuite } from '@perf/core/testing'
 import { redisRateLimiter } from '../src/index.js'
+import { RedisServer, hasRedisServerBinary } from './redis-server.js'
 import { REDIS_PORT, hasRedis } from './services.js'
 
 const ok = await hasRedis()
@@ -14,10 +15,22 @@ else
   describe.skip('rateLimiterSuite: redisRateLimiter (skipped: Redis not available)', () =>
     it('needs Redis', () => undefined))
 
-describe.skipIf(!ok)('redisRateLimiter batching', () => {
+describe.skipIf(!ok || !hasRedisServerBinary())('redisRateLimiter batching', () => {
+  // A private server: MONITOR then sees only this block's commands. On the shared one, other
+  // processes' traffic broke ioredis's monitor connection ("Command queue state error").
+  let server: RedisServer
+  let redis: Redis
+  beforeAll(async () => {
+    server = await RedisServer.start()
+    redis = new Redis({ port: server.port })
+  }, 30_000)
+  afterAll(async () => {
+    redis?.disconnect()
+    await server?.stop()
+  })
   /** Script calls (EVALSHA/EVAL) that touched keys under `prefix` while `fn` ran. */
   async function scriptCalls(prefix: string, fn: () => Promise<unknown>): Promise<string[]> {
-    const other = new Redis({ port: REDIS_PORT })
+    const other = new Redis({ port: server.port })
     const monitor = await other.monitor()
     // ioredis emits "Command queue state error" for commands other clients sent in the same packet as
     // MONITOR's OK, before the connection counts as monitoring: those precede what is counted here.

@@ -11,3 +11,20 @@ export type { TransactionFlag } from './context.js'
 // logger
 export { PerfLogger } from './logger.js'
 export type { PerfLoggerOptions } from './logger.js'
+
+// caching
+export { queryResultCache, PerfQueryResultCache } from './cache/query-result-cache.js'
+export type { QueryResultCacheProviderOptions, QueryResultCacheStats } from './cache/query-result-cache.js'
+export { installCachedFinds } from './cache/cached-finds.js'
+export type { CachedFindsOptions, CachedFindsEntityOptions } from './cache/cached-finds.js'
+
+// N+1 loaders
+export { createLoaders } from './loaders/index.js'
+export type { CreateLoadersOptions, EntityKeyValue, ParentKey, RelationValue, TypeormLoaders } from './loaders/index.js'
+
+// N+1 advice
+export { typeormAdvisor } from './advisor.js'
+
+// pool health and leaks
+export { typeormPoolProbe, watchPool } from './pool/index.js'
+export type { PoolWatch, WatchPoolOptions } from './pool/index.js'

@@ -1,5 +1,6 @@
 import { PerfError } from '@perf/core'
 import type { DataSource } from 'typeorm'
+import { typeormAdvisor } from './advisor.js'
 import { installCachedFinds } from './cache/cached-finds.js'
 import { type EntityMetadataLike, Invalidator, TableGraph } from './invalidation.js'
 import { dialectOf, resolveOptions, type InstrumentOptions } from './options.js'
@@ -98,6 +99,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
   }
   driver.createQueryRunner = wrapped
   ds[INSTRUMENTED] = true
+  const unadvise = o.monitor?.advise?.('typeorm', typeormAdvisor(dataSource))
   let undoFinds: (() => void) | undefined
   try {
     if (o.cache !== undefined)
@@ -114,6 +116,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
 
   function restore(): void {
     runners.active = false
+    unadvise?.()
     // Someone wrapped it after us: leave their wrapper; ours now passes through.
     if (driver.createQueryRunner === wrapped) {
       if (hadOwn) driver.createQueryRunner = original

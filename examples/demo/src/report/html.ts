@@ -33,7 +33,7 @@ function latencyChart(plain: PhaseResult, wrapped: PhaseResult): string {
       points: r.latencyBins.slice(lo, hi + 1).map((b) => ({ x: b.upperMs, y: (b.count / total) * 100 })),
     }
   }
-  return lineChart([series(plain, 'plain Prisma', PLAIN), series(wrapped, 'perf() wrapped', WRAPPED)], {
+  return lineChart([series(plain, plain.label, PLAIN), series(wrapped, wrapped.label, WRAPPED)], {
     id: 'latency',
     title: 'Request latency distribution',
     xLabel: 'latency per request (ms, log scale)',
@@ -55,7 +55,7 @@ function throughputChart(plain: PhaseResult, wrapped: PhaseResult, bucketMs: num
   })
   const seconds = Math.max(plain.seconds, wrapped.seconds)
   const step = seconds <= 10 ? 1 : 5
-  return lineChart([series(plain, 'plain Prisma', PLAIN), series(wrapped, 'perf() wrapped', WRAPPED)], {
+  return lineChart([series(plain, plain.label, PLAIN), series(wrapped, wrapped.label, WRAPPED)], {
     id: 'throughput',
     title: 'Throughput over time',
     xLabel: 'seconds into the measured run',
@@ -103,7 +103,7 @@ code{font-size:12px;color:#555;word-break:break-all}.verdict{font-weight:600;col
 </style></head><body>
 <h1>${escape(input.title)}</h1>
 <p>${escape(input.database)} · ${input.rows.toLocaleString('en-US')} rows · generated ${escape(input.generatedAt.toISOString())}</p>
-<table><thead><tr><th></th><th>plain Prisma</th><th>perf() wrapped</th><th>change</th></tr></thead><tbody>
+<table><thead><tr><th></th><th>${escape(plain.label)}</th><th>${escape(wrapped.label)}</th><th>change</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <p class="verdict">Sampled results ${verdict}: ${v.identical}/${v.samples} requests equal in values and classes (${v.cachedReads.toLocaleString('en-US')} wrapped reads served from cache during the check).</p>

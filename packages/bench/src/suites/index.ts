@@ -10,6 +10,7 @@ const LOADERS = {
   monitor: () => import('./monitor.js'),
   redis: () => import('./redis.js'),
   prisma: () => import('./prisma.js'),
+  typeorm: () => import('./typeorm.js'),
   pg: () => import('./pg.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 

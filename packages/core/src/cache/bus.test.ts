@@ -90,3 +90,33 @@ describe('Cache bus with a failing shared write', () => {
     expect(await b.get('k')).not.toBe('v1')
   })
 })
+
+describe('Cache bus whose subscription goes live late', () => {
+  it('an L1 entry cached before the subscription was live is not served after it: an invalidation sent meanwhile was missed', async () => {
+    const bus = new LocalBus()
+    const l2 = new ScriptedStore()
+    const writer = createCache({ tiers: [new MemoryStore(), l2], bus: bus.endpoint() })
+    await writer.ready()
+    // The reader's SUBSCRIBE is slow (a loaded machine): until it is live, messages pass it by.
+    let live!: () => void
+    const slow = bus.endpoint()
+    const reader = createCache({
+      tiers: [new MemoryStore(), l2],
+      bus: {
+        publish: (m) => slow.publish(m),
+        subscribe: (handlers) => new Promise((resolve) => (live = () => void slow.subscribe(handlers).then(resolve))),
+      },
+    })
+    await writer.set('k', 'v1')
+    expect(await reader.getOrSet('k', () => 'loaded')).toBe('v1') // in the reader's L1 now
+    await writer.delete('k') // gone from the shared tier; the reader is not told
+    live()
+    await reader.ready()
+    expect(await reader.getOrSet('k', () => 'fresh')).toBe('fresh')
+    // Without a shared tier the local copy is the only one: a value set before the subscription stays.
+    const alone = createCache({ bus: bus.endpoint() })
+    await alone.set('own', 1)
+    await alone.ready()
+    expect(await alone.get('own')).toBe(1)
+  })
+})

@@ -17,6 +17,8 @@ export type {
   HealthReport,
   MonitorSnapshot,
   MonitorTotals,
+  NPlusOneAdvisor,
+  NPlusOneFinding,
   NPlusOneReport,
   PoolHealth,
   QueryEvent,

@@ -22,6 +22,8 @@ import type {
   HealthReport,
   MonitorSnapshot,
   MonitorTotals,
+  NPlusOneAdvisor,
+  NPlusOneFinding,
   NPlusOneReport,
   QueryEvent,
   ScopeInfo,
@@ -48,6 +50,13 @@ export interface Monitor {
   scope<T>(fn: () => T, options?: ScopeOptions): T
   /** The scope the caller runs in, if any (adapters use it to tag events). */
   currentScope(): ScopeInfo | undefined
+  /**
+   * Registers an advisor for N+1 findings of events with `source`: its answer becomes the
+   * report's `suggestion`. Advisors of one source are asked in registration order; the first
+   * string wins. Returns a function that removes it.
+   * @throws PerfError INVALID_ARGUMENT for a non-string source or a non-function advisor
+   */
+  advise(source: string, advisor: NPlusOneAdvisor): () => void
   /** Adds a pool to health and metrics; returns a function that removes it. @throws PerfError INVALID_ARGUMENT for a malformed probe or past 64 probes. */
   addPoolProbe(probe: PoolProbe): () => void
   /** Per-fingerprint statistics, the most total time first. */
@@ -91,6 +100,7 @@ class QueryMonitor implements Monitor {
   readonly #slow: SlowLog
   readonly #scopes: ScopeTracker
   readonly #probes: PoolProbe[] = []
+  readonly #advisors = new Map<string, NPlusOneAdvisor[]>()
   #cache: Record<CacheOutcome, number> = { hit: 0, stale: 0, grace: 0, miss: 0, bypass: 0 }
   #calls = 0
   #errors = 0
@@ -116,6 +126,7 @@ class QueryMonitor implements Monitor {
       ignoredFrames: o.ignoredFrames,
       clock: o.clock,
       onNPlusOne: o.onNPlusOne,
+      advise: (finding) => this.#suggest(finding),
     })
   }
 
@@ -145,7 +156,7 @@ class QueryMonitor implements Monitor {
     // The overflow bucket lumps statements together; N+1 and the slow log need the real one.
     const statement = stats.id === 'other' ? overflowStatement(text, event) : stats
     if (durationMs >= this.#o.slowQueryMs) this.#slow.add(event, statement.id, now)
-    this.#scopes.observe(statement, event.callSite, QueryMonitor.prototype.record)
+    this.#scopes.observe(statement, event.callSite, QueryMonitor.prototype.record, event.tables)
   }
 
   scope<T>(fn: () => T, options?: ScopeOptions): T {
@@ -154,6 +165,39 @@ class QueryMonitor implements Monitor {
 
   currentScope(): ScopeInfo | undefined {
     return this.#scopes.current()
+  }
+
+  advise(source: string, advisor: NPlusOneAdvisor): () => void {
+    if (typeof source !== 'string' || typeof advisor !== 'function') {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        '[perf:monitor] advise(source, advisor) needs a source name and a function (finding) => string | undefined',
+        { context: { source } },
+      )
+    }
+    const list = this.#advisors.get(source) ?? []
+    list.push(advisor)
+    this.#advisors.set(source, list)
+    return () => {
+      const at = list.indexOf(advisor)
+      if (at !== -1) list.splice(at, 1)
+      if (list.length === 0 && this.#advisors.get(source) === list) this.#advisors.delete(source)
+    }
+  }
+
+  /** Asked once per finding, not per event; a throwing advisor is skipped, as listeners are. */
+  #suggest(finding: NPlusOneFinding): string | undefined {
+    const list = this.#advisors.get(finding.source)
+    if (list === undefined) return undefined
+    for (const advisor of [...list]) {
+      try {
+        const suggestion = advisor(finding)
+        if (typeof suggestion === 'string' && suggestion !== '') return suggestion
+      } catch {
+        // An advisor bug must not fail the query that crossed the threshold.
+      }
+    }
+    return undefined
   }
 
   addPoolProbe(probe: PoolProbe): () => void {

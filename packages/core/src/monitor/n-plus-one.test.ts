@@ -222,3 +222,74 @@ describe('Monitor.scope()', () => {
     }
   })
 })
+
+describe('Monitor.advise()', () => {
+  it('puts the advisor of the event source into the report as its suggestion, asked once per finding', async () => {
+    const monitor = make({ nPlusOneThreshold: 3 })
+    const asked: unknown[] = []
+    monitor.advise('other', () => 'never asked')
+    monitor.advise('prisma', (finding) => {
+      asked.push(finding)
+      return `use a loader for ${finding.model ?? '?'} on ${finding.tables?.join(',') ?? '?'}`
+    })
+    await monitor.scope(async () => {
+      for (let id = 1; id <= 5; id++) {
+        await tick()
+        monitor.record({
+          source: 'prisma',
+          sql: `SELECT * FROM "Post" WHERE "authorId" = ${id}`,
+          model: 'Post',
+          tables: ['Post'],
+          durationMs: 1,
+        })
+      }
+    })
+    const [report] = monitor.nPlusOne()
+    expect(report?.suggestion).toBe('use a loader for Post on Post')
+    expect(asked).toEqual([
+      {
+        source: 'prisma',
+        fingerprint: 'SELECT * FROM "Post" WHERE "authorId" = ?',
+        fingerprintId: report?.fingerprintId,
+        model: 'Post',
+        tables: ['Post'],
+        sample: 'SELECT * FROM "Post" WHERE "authorId" = ?',
+      },
+    ])
+  })
+
+  it('skips an advisor that throws or has nothing to say; the returned function removes one', async () => {
+    const monitor = make({ nPlusOneThreshold: 2 })
+    monitor.advise('prisma', () => {
+      throw new Error('advisor bug')
+    })
+    monitor.advise('prisma', () => undefined)
+    const remove = monitor.advise('prisma', () => 'first answer')
+    monitor.advise('prisma', () => 'second answer')
+    await monitor.scope(() => {
+      loadPosts(monitor, 1)
+      loadPosts(monitor, 2)
+    })
+    remove()
+    await monitor.scope(() => {
+      loadPosts(monitor, 1)
+      loadPosts(monitor, 2)
+    })
+    expect(monitor.nPlusOne().map((r) => r.suggestion)).toEqual(['first answer', 'second answer'])
+  })
+
+  it('leaves suggestion out without an advisor, and rejects malformed arguments', async () => {
+    const monitor = make({ nPlusOneThreshold: 2 })
+    await monitor.scope(() => {
+      loadPosts(monitor, 1)
+      loadPosts(monitor, 2)
+    })
+    expect(monitor.nPlusOne()[0]).not.toHaveProperty('suggestion')
+    expect(() => monitor.advise(1 as unknown as string, () => 'x')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+    expect(() => monitor.advise('prisma', 'x' as unknown as () => string)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+  })
+})

@@ -3,7 +3,7 @@ import type { Clock } from '../util/clock.js'
 import { assertFunction, assertInt } from '../util/validate.js'
 import { PerfError } from '../errors.js'
 import { captureCallSite } from './call-site.js'
-import type { NPlusOneReport, ScopeInfo, ScopeReport } from './types.js'
+import type { NPlusOneFinding, NPlusOneReport, ScopeInfo, ScopeReport } from './types.js'
 
 /** Options of one `monitor.scope(fn, options)`. */
 export interface ScopeOptions {
@@ -34,6 +34,8 @@ export interface ScopeTrackerSettings {
   ignoredFrames: readonly RegExp[]
   clock: Clock
   onNPlusOne: ((report: NPlusOneReport) => void) | undefined
+  /** The suggestion for a new finding, from the advisors registered for its source. */
+  advise?: (finding: NPlusOneFinding) => string | undefined
 }
 
 class ScopeState implements ScopeInfo {
@@ -106,7 +108,12 @@ export class ScopeTracker {
   }
 
   /** Counts `statement` in the current scope; reports it once when it reaches the threshold. */
-  observe(statement: ObservedStatement, callSite: string | undefined, cutoff: Function): void {
+  observe(
+    statement: ObservedStatement,
+    callSite: string | undefined,
+    cutoff: Function,
+    tables?: readonly string[],
+  ): void {
     const state = this.#storage.getStore()
     if (state === undefined || state.ended) return
     state.queries++
@@ -121,7 +128,7 @@ export class ScopeTracker {
       existing.count = count
       return
     }
-    this.#report(state, statement, count, callSite, cutoff)
+    this.#report(state, statement, count, callSite, cutoff, tables)
   }
 
   /** Recent N+1 reports (copies), oldest first. */
@@ -141,6 +148,7 @@ export class ScopeTracker {
     count: number,
     callSite: string | undefined,
     cutoff: Function,
+    tables: readonly string[] | undefined,
   ): void {
     const site =
       callSite === undefined ? captureCallSite(this.#settings.ignoredFrames, cutoff) : { callSite, frames: [callSite] }
@@ -158,6 +166,8 @@ export class ScopeTracker {
     if (statement.operation !== undefined) report.operation = statement.operation
     if (statement.sample !== undefined) report.sample = statement.sample
     if (site.callSite !== undefined) report.callSite = site.callSite
+    const suggestion = this.#suggest(report, tables)
+    if (suggestion !== undefined) report.suggestion = suggestion
     state.byFingerprint.set(statement.fingerprint, report)
     state.reports.push(report)
     this.total++
@@ -172,6 +182,21 @@ export class ScopeTracker {
         // A failing listener must not fail the query that happened to cross the threshold.
       }
     }
+  }
+
+  #suggest(report: NPlusOneReport, tables: readonly string[] | undefined): string | undefined {
+    const advise = this.#settings.advise
+    if (advise === undefined) return undefined
+    const finding: NPlusOneFinding = {
+      source: report.source,
+      fingerprint: report.fingerprint,
+      fingerprintId: report.fingerprintId,
+    }
+    if (report.model !== undefined) finding.model = report.model
+    if (report.operation !== undefined) finding.operation = report.operation
+    if (tables !== undefined) finding.tables = [...tables]
+    if (report.sample !== undefined) finding.sample = report.sample
+    return advise(finding)
   }
 
   #end(state: ScopeState, failed: boolean, onReport: ((report: ScopeReport) => void) | undefined): void {

@@ -98,7 +98,32 @@ export interface NPlusOneReport {
   frames: string[]
   /** When the threshold was reached (ms since the epoch). */
   detectedAt: number
+  /**
+   * How to remove the N+1, from the advisor its source registered with `monitor.advise()`
+   * (e.g. `use loaders.relation(Post, 'author')`); absent when no advisor had one.
+   */
+  suggestion?: string
 }
+
+/** What an {@link NPlusOneAdvisor} is told about a finding. */
+export interface NPlusOneFinding {
+  /** The adapter that recorded the statement. */
+  source: string
+  fingerprint: string
+  fingerprintId: string
+  model?: string
+  operation?: string
+  /** Tables of the event that crossed the threshold, when the adapter reported them. */
+  tables?: readonly string[]
+  /** Redacted SQL, when known. */
+  sample?: string
+}
+
+/**
+ * Maps an N+1 finding to a suggestion (one line, e.g. `use loaders.byId(User)`), or `undefined`
+ * when it has none. Registered by an adapter with `monitor.advise(source, advisor)`.
+ */
+export type NPlusOneAdvisor = (finding: NPlusOneFinding) => string | undefined
 
 /** What a scope saw, handed to `scope(fn, { onReport })` when it ends. */
 export interface ScopeReport {

@@ -47,7 +47,14 @@ export class BusSync {
 
   private async subscribe(bus: InvalidationBus): Promise<(() => Promise<void>) | undefined> {
     try {
-      return await bus.subscribe({ onMessage: (m) => this.receive(m), onGap: () => this.gap() })
+      const unsubscribe = await bus.subscribe({ onMessage: (m) => this.receive(m), onGap: () => this.gap() })
+      // What was cached locally before the subscription was live may have missed an invalidation
+      // published meanwhile (a slow SUBSCRIBE on a loaded machine): it is not vouched for either.
+      // The shared tier still holds it, at a version that saw every invalidation. (Without a shared
+      // tier the local copy is the only one, and a value set before the subscription stays.)
+      // Loads in flight stay: what they write to the shared tier is checked against its versions.
+      if (this.parts.tiers.hasShared && !this.closed) this.parts.tiers.forLocal('clear', (s) => s.clear(this.prefix))
+      return unsubscribe
     } catch (error) {
       this.parts.events.emit({ type: 'bus-error', error, namespace: this.parts.events.namespace })
       return undefined

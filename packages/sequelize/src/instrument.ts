@@ -1,0 +1,236 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { PerfError, sqlTables, stableKey, type SqlDialect } from '@perf/core'
+import type { Sequelize } from 'sequelize'
+import { patchConnection, type Route } from './connection.js'
+import { mariadbShape, pgShape, type DriverShape } from './drivers.js'
+import {
+  checkSettings,
+  resolveOptions,
+  type CacheSettings,
+  type InstrumentOptions,
+  type ResolvedOptions,
+} from './options.js'
+import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
+
+/** What {@link instrument} returns. */
+export interface SequelizePerf {
+  /** The instrumented Sequelize instance. */
+  readonly sequelize: Sequelize
+  /** Counters since instrument(). */
+  stats(): SequelizePerfStats
+  /**
+   * Restores the dialect's Query class and the connection manager, and makes connections
+   * wrapped so far pass statements straight through. Idempotent.
+   */
+  uninstrument(): void
+}
+
+/** Counters of {@link SequelizePerf.stats}. */
+export interface SequelizePerfStats extends StatementCounters {}
+
+interface QueryLike {
+  options: Record<string, unknown> & { model?: { name?: string }; type?: string; transaction?: unknown }
+  run(sql: string, params?: unknown): Promise<unknown>
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type QueryClass = new (...args: any[]) => QueryLike
+
+interface SequelizeLike {
+  options: { dialect?: string; dialectOptions?: { options?: unknown } }
+  config: { host?: string; port?: number | string; database?: string }
+  models: Record<string, unknown>
+  dialect: { Query: QueryClass }
+  connectionManager: { getConnection(this: unknown, ...args: unknown[]): Promise<unknown> }
+  getQueryInterface(): { rawSelect(this: unknown, ...args: unknown[]): Promise<unknown> }
+  [INSTRUMENTED]?: true
+}
+
+const INSTRUMENTED = Symbol.for('@perf/sequelize.instrumented')
+
+const DIALECTS: Record<string, { sql: SqlDialect; driver: 'pg' | 'mariadb'; shape: DriverShape }> = {
+  postgres: { sql: 'postgres', driver: 'pg', shape: pgShape },
+  mariadb: { sql: 'mysql', driver: 'mariadb', shape: mariadbShape },
+}
+
+/** Query types that write: `cache` on them is an error. */
+const WRITE_TYPES = new Set(['INSERT', 'UPDATE', 'BULKUPDATE', 'BULKDELETE', 'DELETE', 'UPSERT'])
+/** Query types a call may ask to cache: model reads and raw statements (checked to be reads). */
+const CACHEABLE_TYPES = new Set(['SELECT', 'RAW'])
+
+/**
+ * Instruments a Sequelize 6 instance: every statement it runs (finders, aggregates, instance and
+ * static writes, association setters, raw `sequelize.query`, transactions) is timed around the
+ * driver call and recorded on `monitor`; writes invalidate the table tags they touch in `cache`
+ * (at once outside a transaction, after COMMIT inside one, never after ROLLBACK); reads that ask
+ * for it (`cache: { ttl }` on the call, or `defaults`/`models`) are served from `cache` and come
+ * back as real model instances built by Sequelize from the cached rows.
+ *
+ * Installs through the instance's own seams (its dialect's Query class and its connection
+ * manager); models are not touched. Supported dialects: `postgres` (pg) and `mariadb`.
+ *
+ * @throws PerfError INVALID_ARGUMENT for something that is not a Sequelize instance, an
+ * unsupported dialect or an instance already instrumented; INVALID_OPTION, UNKNOWN_MODEL,
+ * INVALID_TTL for bad options
+ * @example
+ * const perf = instrument(sequelize, { cache, monitor, models: { Product: { ttl: '1m' } } })
+ * const user = await User.findByPk(1, { cache: { ttl: '30s' } }) // a User instance, hit or miss
+ * await user.update({ name: 'ann' }) // drops every entry tagged table:users
+ */
+export function instrument(sequelize: Sequelize, options?: InstrumentOptions): SequelizePerf {
+  const sq = sequelize as unknown as SequelizeLike
+  if (
+    typeof sq !== 'object' ||
+    sq === null ||
+    typeof sq.dialect?.Query !== 'function' ||
+    typeof sq.connectionManager?.getConnection !== 'function'
+  )
+    throw new PerfError('INVALID_ARGUMENT', '[perf:sequelize] instrument(sequelize): expected a Sequelize 6 instance')
+  const dialectName = sq.options?.dialect ?? ''
+  const dialect = Object.prototype.hasOwnProperty.call(DIALECTS, dialectName) ? DIALECTS[dialectName] : undefined
+  if (dialect === undefined) {
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      `[perf:sequelize] instrument(): dialect "${dialectName}" is not supported (postgres, mariadb)`,
+      { context: { dialect: dialectName } },
+    )
+  }
+  if (sq[INSTRUMENTED] === true) {
+    throw new PerfError(
+      'INVALID_ARGUMENT',
+      '[perf:sequelize] instrument(): this Sequelize instance is already instrumented; call uninstrument() on the first one first',
+    )
+  }
+  const o = resolveOptions(options, new Set(Object.keys(sq.models)))
+  const runner = new StatementRunner(
+    dialect.sql,
+    dialect.shape,
+    o.cache,
+    o.monitor,
+    saltOf(sq, o.salt),
+    o.onError,
+    () => sq.models,
+  )
+  const route: Route & { active: boolean } = { active: true, storage: new AsyncLocalStorage(), runner }
+
+  const sqlDialect = dialect.sql
+  const dialectObject = sq.dialect
+  const hadOwnQuery = Object.prototype.hasOwnProperty.call(dialectObject, 'Query')
+  const BaseQuery = dialectObject.Query
+  // Aggregates (count, max, min, sum) reach the Query without a model: remember it around rawSelect.
+  const aggregateModel = new AsyncLocalStorage<string>()
+  const contextOf = (query: QueryLike) => statementContext(query.options, o, aggregateModel.getStore())
+  class PerfQuery extends BaseQuery {
+    override run(sql: string, params?: unknown): Promise<unknown> {
+      if (!route.active) return super.run(sql, params)
+      let ctx: StatementContext
+      try {
+        ctx = contextOf(this)
+        if (ctx.explicit && ctx.cache !== undefined) refuseWrite(sql, sqlDialect, ctx)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return route.storage.run(ctx, () => super.run(sql, params))
+    }
+  }
+  dialectObject.Query = PerfQuery
+
+  const manager = sq.connectionManager
+  const hadOwnGet = Object.prototype.hasOwnProperty.call(manager, 'getConnection')
+  const originalGet = manager.getConnection
+  const getConnection = async function (this: unknown, ...args: unknown[]) {
+    const connection = await originalGet.apply(this, args)
+    if (route.active) patchConnection(connection, dialect.driver, route)
+    return connection
+  }
+  manager.getConnection = getConnection
+
+  const queryInterface = sq.getQueryInterface()
+  const hadOwnRawSelect = Object.prototype.hasOwnProperty.call(queryInterface, 'rawSelect')
+  const originalRawSelect = queryInterface.rawSelect
+  const rawSelect = function (this: unknown, ...args: unknown[]) {
+    const name = (args[3] as { name?: unknown } | undefined)?.name
+    if (!route.active || typeof name !== 'string') return originalRawSelect.apply(this, args)
+    return aggregateModel.run(name, () => originalRawSelect.apply(this, args))
+  }
+  queryInterface.rawSelect = rawSelect
+  sq[INSTRUMENTED] = true
+
+  return {
+    sequelize,
+    stats: () => ({ ...runner.counters }),
+    uninstrument() {
+      if (!route.active) return
+      route.active = false
+      // Someone wrapped them after us: leave their wrappers; ours now pass through.
+      if (dialectObject.Query === PerfQuery) {
+        if (hadOwnQuery) dialectObject.Query = BaseQuery
+        else delete (dialectObject as Partial<SequelizeLike['dialect']>).Query
+      }
+      if (manager.getConnection === getConnection) {
+        if (hadOwnGet) manager.getConnection = originalGet
+        else delete (manager as Partial<SequelizeLike['connectionManager']>).getConnection
+      }
+      if (queryInterface.rawSelect === rawSelect) {
+        if (hadOwnRawSelect) queryInterface.rawSelect = originalRawSelect
+        else delete (queryInterface as { rawSelect?: unknown }).rawSelect
+      }
+      delete sq[INSTRUMENTED]
+    },
+  }
+}
+
+/**
+ * A call that asked for caching must be a read; checked before anything runs, so Sequelize does
+ * not wrap the error in a DatabaseError.
+ * @throws PerfError INVALID_CACHE_STRATEGY
+ */
+function refuseWrite(sql: string, dialect: SqlDialect, ctx: StatementContext): void {
+  if (sqlTables(sql, { dialect }).kind === 'read') return
+  throw new PerfError(
+    'INVALID_CACHE_STRATEGY',
+    `[perf:sequelize] cache was given for a statement that writes (${ctx.type ?? 'RAW'}${ctx.model === undefined ? '' : ` on ${ctx.model}`}); only reads are cached`,
+    { context: { model: ctx.model, type: ctx.type } },
+  )
+}
+
+/** What one Query is: its model, type, transaction, and how (whether) to cache it. */
+function statementContext(
+  options: QueryLike['options'],
+  o: ResolvedOptions,
+  aggregateOf: string | undefined,
+): StatementContext {
+  const type = typeof options.type === 'string' ? options.type : undefined
+  const model = typeof options.model?.name === 'string' ? options.model.name : aggregateOf
+  const requested = options.cache
+  const explicit = requested !== undefined && requested !== null && requested !== false
+  let cache: CacheSettings | undefined
+  if (explicit) {
+    if (type !== undefined && !CACHEABLE_TYPES.has(type)) {
+      throw new PerfError(
+        'INVALID_CACHE_STRATEGY',
+        `[perf:sequelize] cache was given for a ${WRITE_TYPES.has(type) ? 'write' : 'statement'} (${type}${model === undefined ? '' : ` on ${model}`}); only reads (finders, aggregates, raw SELECT) are cached`,
+        { context: { model, type } },
+      )
+    }
+    const base = { ...o.defaults, ...(model === undefined ? undefined : o.models.get(model) || undefined) }
+    cache = requested === true ? base : { ...base, ...checkSettings(requested, 'cache', 'INVALID_CACHE_STRATEGY') }
+  } else if (requested === undefined && model !== undefined && type === 'SELECT') {
+    const entry = o.models.get(model)
+    if (entry !== false && (entry !== undefined || o.defaults !== undefined)) cache = { ...o.defaults, ...entry }
+  }
+  return {
+    model,
+    type,
+    cache: o.cache === undefined ? undefined : cache,
+    explicit,
+    inTransaction: options.transaction !== undefined && options.transaction !== null,
+  }
+}
+
+/** The part of every key that tells this database apart from another one sharing the cache. */
+function saltOf(sq: SequelizeLike, salt: string): string {
+  const { host, port, database } = sq.config ?? {}
+  const extra = sq.options?.dialectOptions?.options
+  const where = stableKey([host ?? '', String(port ?? ''), database ?? '', typeof extra === 'string' ? extra : ''])
+  return `sequelize:${sq.options.dialect ?? ''}:${where}${salt === '' ? '' : `:${salt}`}`
+}

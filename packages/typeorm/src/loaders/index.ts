@@ -1,0 +1,8 @@
+export { createLoaders } from './create-loaders.js'
+export type {
+  CreateLoadersOptions,
+  EntityKeyValue,
+  ParentKey,
+  RelationValue,
+  TypeormLoaders,
+} from './create-loaders.js'
