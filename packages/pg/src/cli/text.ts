@@ -70,7 +70,8 @@ export function renderText(report: PgReport): string {
     ),
   ]
   if (advice.length === 0) out.push('  none')
-  for (const a of advice) out.push(`  ${a}`)
+  for (const a of advice.slice(0, 15)) out.push(`  ${a}`)
+  if (advice.length > 15) out.push(`  … and ${advice.length - 15} more (--json or --html list them all)`)
   const h = s.connectionHeadroom
   out.push('', 'Connections')
   if (!h) out.push('  unavailable')
