@@ -75,6 +75,15 @@ describe.skipIf(!url)('pgAdvisoryLocker', () => {
     expect(mine[0]).toMatchObject({ resources: ['events'], fence: expect.any(Number) })
   })
 
+  it('pgAdvisoryLocker() refuses malformed options', () => {
+    for (const options of [{ extendAt: 1 }, { extendAt: 0 }, { waitMs: -1 }, { pollMs: 0 }, { fenceSequence: '' }]) {
+      expect(() => pgAdvisoryLocker(db.pool, options), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: expect.stringMatching(/^INVALID_(OPTION|ARGUMENT)$/) }),
+      )
+    }
+    expect(() => pgAdvisoryLocker({} as never)).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID' }))
+  })
+
   it('close() frees the locks on the server at once', async () => {
     const a = pgAdvisoryLocker(db.pool)
     const b = pgAdvisoryLocker(db.pool)

@@ -105,7 +105,17 @@ class PgAdvisoryLocker implements Locker, LockHost {
     this.#db = db
     this.name = options.name ?? 'pg-advisory'
     this.#waitMs = option(options.waitMs ?? 10_000, 'waitMs', 0, MAX_TTL)
-    this.#extendAt = option(options.extendAt ?? 0.5, 'extendAt', 0, 1)
+    const extendAt = options.extendAt ?? 0.5
+    if (typeof extendAt !== 'number' || !(extendAt > 0 && extendAt < 1)) {
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:pg-advisory] option "extendAt" must be between 0 and 1 (exclusive), got ${String(extendAt)}`,
+        {
+          context: { option: 'extendAt', value: extendAt },
+        },
+      )
+    }
+    this.#extendAt = extendAt
     this.#pollMs = option(options.pollMs ?? 100, 'pollMs', 1, 60_000)
     this.#sequence = quoteTable(options.fenceSequence ?? 'perf_lock_fence')
     this.#prefix = options.keyPrefix ?? 'perf:'
