@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
-import { columnTypes, isJsonType } from './column-types.js'
+import { columnTypes, givenTypes, isJsonType } from './column-types.js'
 import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
@@ -36,6 +36,12 @@ export interface CopyInsertOptions {
    * @default []
    */
   json?: readonly string[]
+  /**
+   * Column → PostgreSQL type (`'integer'`, `'jsonb'`, …). When it names every column the catalog
+   * is not read (json/jsonb and timestamptz are then known from it). Only plain type names.
+   * @default read from the catalog
+   */
+  types?: Readonly<Record<string, string>>
   /** Bytes of encoded rows gathered before one write to the socket. @default 65536 */
   chunkBytes?: number
   /** Called after each chunk is handed to the connection and after each committed batch. */
@@ -163,9 +169,10 @@ export async function copyInsert(
     }
   }
 
+  const given = givenTypes(options.types, columns)
   return withConnection(db, async (client) => {
     // Also refuses an unknown table or column before any row is read from the source.
-    const types = await columnTypes(client, target, columns)
+    const types = given ?? (await columnTypes(client, target, columns))
     const json = new Set(options.json ?? [])
     encoders = columns.map((c) => {
       const type = types.get(c)!
