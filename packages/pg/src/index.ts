@@ -25,6 +25,12 @@ export type {
   UnusedIndexesOptions,
 } from './diagnostics/indexes.js'
 export type { CacheHitRatio, TableStats, TableStatsOptions } from './diagnostics/tables.js'
+export type { ExplainOptions, ExplainResult, PlanNode } from './explain/explain.js'
+export type { AdviseIndexesOptions, IndexAdvice, IndexAdviceResult } from './explain/advise-indexes.js'
+
+// health
+export { combineHealth, pgFindings, scoreFindings } from './health/findings.js'
+export type { PgFinding, PgHealthReport, PgHealthThresholds, Severity } from './health/findings.js'
 
 // bulk writes and streaming
 export { copyInsert } from './bulk/copy-insert.js'
@@ -38,3 +44,7 @@ export type { BulkRow, BulkRows } from './bulk/rows.js'
 export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/parameter-chunks.js'
 export { streamQuery } from './bulk/stream-query.js'
 export type { StreamQueryOptions } from './bulk/stream-query.js'
+
+// locks
+export { pgAdvisoryLocker } from './lock/pg-advisory-locker.js'
+export type { PgAdvisoryLockerOptions } from './lock/pg-advisory-locker.js'

@@ -177,6 +177,29 @@ describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
     expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT', rowIndex: 1, column: 'v' })
   })
 
+  it('bulkUpdate() with types skips the catalog and refuses a type that is not a plain name', async () => {
+    await db.pool.query('CREATE TABLE typed_u (id int PRIMARY KEY, at timestamptz, tags text[], n numeric(6,2))')
+    await db.pool.query('INSERT INTO typed_u VALUES (1, NULL, NULL, NULL)')
+    const at = new Date('2031-05-06T07:08:09.010Z')
+    const types = { id: 'integer', at: 'timestamp with time zone', tags: 'text[]', n: 'numeric(6,2)' }
+    const result = await bulkUpdate(db.pool, 'typed_u', 'id', ['at', 'tags', 'n'], [[1, at, ['a', 'b c'], '12.345']], {
+      types,
+    })
+    expect(result.rows).toBe(1)
+    const { rows } = await db.pool.query('SELECT at, tags, n::text FROM typed_u')
+    expect(rows[0]).toEqual({ at, tags: ['a', 'b c'], n: '12.35' })
+    await expect(
+      bulkUpdate(db.pool, 'typed_u', 'id', ['n'], [[1, 1]], {
+        types: { id: 'integer', n: 'int; DROP TABLE typed_u; --' },
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(
+      bulkUpdate(db.pool, 'typed_u', 'id', ['n'], [[1, 1]], { types: { id: 'integer', n: 'int"' } }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
+  })
+
   it('bulkUpsert() inserts new rows and updates existing ones, with DO NOTHING and a subset of columns', async () => {
     await db.pool.query('CREATE TABLE prices (sku text PRIMARY KEY, price numeric, note text, seen int DEFAULT 0)')
     await db.pool.query("INSERT INTO prices VALUES ('a', 1, 'old a', 1), ('b', 2, 'old b', 1)")

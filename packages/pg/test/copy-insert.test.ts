@@ -186,6 +186,18 @@ describe.skipIf(!url)('copyInsert', () => {
     expect(rows[0].n).toBe(0)
   })
 
+  it('copyInsert() with types skips the catalog and still JSON-encodes a jsonb column', async () => {
+    await db.pool.query('CREATE TABLE typed_c (id int, doc jsonb)')
+    const result = await copyInsert(db.pool, 'typed_c', ['id', 'doc'], [[1, [1, 'two']]], {
+      types: { id: 'integer', doc: 'jsonb' },
+    })
+    expect(result.rows).toBe(1)
+    expect((await db.pool.query('SELECT doc FROM typed_c')).rows[0].doc).toEqual([1, 'two'])
+    await expect(copyInsert(db.pool, 'typed_c', ['id'], [[1]], { types: { id: 'int)' } })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
+  })
+
   it('copyInsert() quotes identifiers and rejects bad ones', async () => {
     await expect(copyInsert(db.pool, 'x', [], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(copyInsert(db.pool, 'x', ['a', 'a'], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
@@ -197,5 +209,15 @@ describe.skipIf(!url)('copyInsert', () => {
     await copyInsert(db.pool, 'drop table x; --', ['select'], [[1]])
     const { rows } = await db.pool.query('SELECT "select" FROM "drop table x; --"')
     expect(rows).toEqual([{ select: 1 }])
+  })
+})
+
+describe('encodeValue', () => {
+  it('encodes BigInt inside JSON as a string and refuses cycles as an encode error', async () => {
+    const { encodeValue, EncodeError } = await import('../src/bulk/encode.js')
+    expect(encodeValue({ a: 1n, b: [2n] }, 'json')).toBe('{"a":"1","b":["2"]}')
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    expect(() => encodeValue(cycle, 'json')).toThrow(EncodeError)
   })
 })

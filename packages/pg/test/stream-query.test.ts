@@ -60,6 +60,21 @@ describe.skipIf(!url)('streamQuery', () => {
     expect(db.pool.idleCount + db.pool.waitingCount).toBe(db.pool.totalCount)
   })
 
+  it('streamQuery() on a client uses it as it is and leaves it connected', async () => {
+    const client = await db.pool.connect()
+    try {
+      const ids: number[] = []
+      for await (const row of streamQuery<{ g: number }>(client, 'SELECT g FROM generate_series(1, 25) g', [], {
+        batchSize: 10,
+      }))
+        ids.push(row.g)
+      expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
+      expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1)
+    } finally {
+      client.release()
+    }
+  })
+
   it('streamQuery() stops fetching and releases the connection on break', async () => {
     let seen = 0
     for await (const _ of streamQuery(db.pool, 'SELECT g FROM generate_series(1, 1000000) g', [], { batchSize: 100 })) {

@@ -47,3 +47,33 @@ export async function columnTypes(
 export function isJsonType(type: string): boolean {
   return type === 'json' || type === 'jsonb'
 }
+
+// Type names are written into the statement as cast targets, so only plain ones are accepted:
+// words, spaces, dots (schema.type), a typmod in parentheses, and trailing [].
+const PLAIN_TYPE = /^[A-Za-z_][A-Za-z0-9_ .]*(\(\s*\d+(\s*,\s*\d+)?\s*\))?(\[\])*$/
+
+/**
+ * The caller's column types, when they name every column; undefined otherwise (read the catalog).
+ *
+ * @throws PerfError INVALID_OPTION for a type name that is not a plain identifier (see PLAIN_TYPE)
+ */
+export function givenTypes(
+  types: Readonly<Record<string, string>> | undefined,
+  columns: readonly string[],
+): ColumnTypes | undefined {
+  if (types === undefined) return undefined
+  for (const [column, type] of Object.entries(types)) {
+    if (typeof type !== 'string' || !PLAIN_TYPE.test(type.trim())) {
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:pg] option "types" gives column "${column}" the type ${JSON.stringify(type)}, which is not a plain type name`,
+        {
+          context: { option: 'types', column, value: type },
+        },
+      )
+    }
+  }
+  if (!columns.every((c) => Object.hasOwn(types, c))) return undefined
+  // A typmod is dropped for the same reason as in columnTypes: the cast must not truncate.
+  return new Map(columns.map((c) => [c, types[c]!.trim().replace(/\(.*\)/, '')]))
+}

@@ -1,8 +1,11 @@
 import { BulkWriteError } from '../errors.js'
-import { EncodeError, type ColumnEncoding } from './encode.js'
+import { EncodeError } from './encode.js'
 
-/** A row: values in `columns` order, or an object keyed by column name (missing keys are NULL). */
-export type BulkRow = readonly unknown[] | Readonly<Record<string, unknown>>
+/**
+ * A row: values in `columns` order, or an object keyed by column name (missing keys are NULL).
+ * `object` rather than `Record<string, unknown>` so rows typed by an interface are accepted.
+ */
+export type BulkRow = readonly unknown[] | object
 
 /** Rows in memory or streamed: any (async) iterable. */
 export type BulkRows = Iterable<BulkRow> | AsyncIterable<BulkRow>
@@ -20,10 +23,9 @@ export function encodeRow<T>(
   row: BulkRow,
   rowIndex: number,
   columns: readonly string[],
-  encodings: readonly ColumnEncoding[],
+  encoders: ReadonlyArray<(value: unknown) => T>,
   table: string,
   committedRows: number,
-  encode: (value: unknown, encoding: ColumnEncoding, i: number) => T,
 ): T[] {
   if (typeof row !== 'object' || row === null) {
     throw new BulkWriteError(
@@ -46,7 +48,7 @@ export function encodeRow<T>(
   const out: T[] = new Array(columns.length)
   for (let i = 0; i < columns.length; i++) {
     try {
-      out[i] = encode(field(row, columns, i), encodings[i]!, i)
+      out[i] = encoders[i]!(field(row, columns, i))
     } catch (error) {
       if (!(error instanceof EncodeError)) throw error
       throw new BulkWriteError(
@@ -60,8 +62,15 @@ export function encodeRow<T>(
   return out
 }
 
-/** Iterates sync and async sources alike. */
-export async function* iterate(rows: BulkRows): AsyncGenerator<BulkRow> {
-  if (rows === null || typeof rows !== 'object') return
-  yield* rows as AsyncIterable<BulkRow>
+/** Pulls rows one at a time; `sync` sources (arrays, generators) are read without an await per row. */
+export interface RowSource {
+  readonly sync: Iterator<BulkRow> | undefined
+  readonly async: AsyncIterator<BulkRow> | undefined
+}
+
+/** A {@link RowSource} over `rows`: an await per row only when the source really is asynchronous. */
+export function rowSource(rows: BulkRows): RowSource {
+  if (Symbol.asyncIterator in rows)
+    return { sync: undefined, async: (rows as AsyncIterable<BulkRow>)[Symbol.asyncIterator]() }
+  return { sync: (rows as Iterable<BulkRow>)[Symbol.iterator](), async: undefined }
 }

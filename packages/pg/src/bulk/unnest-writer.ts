@@ -2,10 +2,11 @@ import { AdaptiveBatchSize, PerfError } from '@perf/core'
 import type pg from 'pg'
 import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
+import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
-import { columnTypes, isJsonType, type ColumnTypes } from './column-types.js'
-import { textParam, type ColumnEncoding } from './encode.js'
-import { encodeRow, iterate, type BulkRows } from './rows.js'
+import { columnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
+import { paramEncoderFor } from './encode.js'
+import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
 /** Options shared by {@link bulkUpdate} and {@link bulkUpsert}. */
@@ -24,6 +25,13 @@ export interface UnnestWriteOptions {
    * @default 5000
    */
   batchSize?: number | AdaptiveBatchSize
+  /**
+   * Column → PostgreSQL type (`'integer'`, `'timestamp with time zone'`, `'jsonb'`, `'text[]'`).
+   * When it names every column the catalog is not read (one round trip less: ORM adapters know
+   * their columns' types). Only plain type names are accepted.
+   * @default read from the catalog
+   */
+  types?: Readonly<Record<string, string>>
   /** Text columns holding JSON: encode their values as JSON (json/jsonb columns always are). @default [] */
   json?: readonly string[]
   /** Called after each statement. */
@@ -55,27 +63,6 @@ export function castOf(column: string, types: ColumnTypes): string {
   return `v.${quoteIdent(column, 'column')}::${types.get(column)!}`
 }
 
-async function begin(client: pg.ClientBase, owned: boolean): Promise<'transaction' | 'savepoint'> {
-  if (owned) {
-    await client.query('BEGIN')
-    return 'transaction'
-  }
-  try {
-    await client.query('SAVEPOINT perf_bulk_write')
-    return 'savepoint'
-  } catch (error) {
-    // 25P01 no_active_sql_transaction: the caller's client is not in a transaction; open one.
-    if ((error as { code?: string }).code !== '25P01') throw error
-    await client.query('BEGIN')
-    return 'transaction'
-  }
-}
-
-async function finish(client: pg.ClientBase, mode: 'transaction' | 'savepoint', ok: boolean): Promise<void> {
-  if (mode === 'transaction') await client.query(ok ? 'COMMIT' : 'ROLLBACK')
-  else await client.query(ok ? 'RELEASE SAVEPOINT perf_bulk_write' : 'ROLLBACK TO SAVEPOINT perf_bulk_write')
-}
-
 /** Chunks, encodes and writes rows with one `unnest` statement per chunk. */
 export async function writeWithUnnest(
   db: PgQueryable,
@@ -97,22 +84,30 @@ export async function writeWithUnnest(
   const json = new Set(options.json ?? [])
   const { columns, keyIndexes, table } = plan
 
+  const given = givenTypes(options.types, columns)
   return withConnection(db, async (client, owned) => {
-    const types = await columnTypes(client, table, columns)
-    const encodings = columns.map((c): ColumnEncoding => (json.has(c) || isJsonType(types.get(c)!) ? 'json' : 'auto'))
+    const types = given ?? (await columnTypes(client, table, columns))
+    const encoders = columns.map((c) => {
+      const type = types.get(c)!
+      return paramEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
+    })
     const sql = plan.sql(types)
-    const mode = atomic ? await begin(client, owned) : undefined
+    // On the caller's client the scope (a savepoint, if it is in a transaction) opens at once, so a
+    // failure never aborts the caller's transaction. On our own connection it opens only when a
+    // second statement follows: one statement is atomic by itself, and saves two round trips.
+    let mode: Scope | undefined = atomic && !owned ? await openScope(client, owned) : undefined
     let sent = 0
     let written = 0
     let batches = 0
-    let chunk: Array<Array<string | null>> = []
+    // Column-major: one text array per column, the statement's parameters as they are.
+    let arrays: Array<Array<string | null>> = columns.map(() => [])
+    let size = 0
     let positions = new Map<string, number>()
     let chunkStart = 0
 
     const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return
+      if (size === 0) return
       if (signal?.aborted) throw abortedError(plan.fn, signal, atomic ? 0 : written)
-      const arrays = columns.map((_, i) => chunk.map((r) => r[i]!))
       const started = performance.now()
       let result: pg.QueryResult
       try {
@@ -120,34 +115,46 @@ export async function writeWithUnnest(
       } catch (error) {
         throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
       }
-      adaptive?.record({ items: chunk.length, durationMs: performance.now() - started })
+      adaptive?.record({ items: size, durationMs: performance.now() - started })
       written += result.rowCount ?? 0
       batches++
-      chunk = []
+      arrays = columns.map(() => [])
+      size = 0
       positions = new Map()
-      chunkStart = sent
       onProgress?.({ rows: sent, committedRows: atomic ? 0 : written, bytes: 0 })
     }
 
     try {
-      for await (const row of iterate(rows)) {
-        const encoded = encodeRow(row, sent, columns, encodings, table, atomic ? 0 : written, textParam)
+      const source = rowSource(rows)
+      for (;;) {
+        const next = source.sync ? source.sync.next() : await source.async!.next()
+        if (next.done) break
+        const row = next.value
+        // A full chunk is sent once the next row shows it is not the last.
+        if (size >= (adaptive ? adaptive.size : fixed)) {
+          if (atomic && mode === undefined) mode = await openScope(client, owned)
+          await flush()
+        }
+        const encoded = encodeRow(row, sent, columns, encoders, table, atomic ? 0 : written)
+        if (size === 0) chunkStart = sent
         sent++
         // The same key twice in one statement is an error for ON CONFLICT DO UPDATE and an
         // arbitrary pick for UPDATE … FROM: keep the last, as row-by-row writes would.
-        const key = keyIndexes.length === 0 ? undefined : JSON.stringify(keyIndexes.map((i) => encoded[i]))
-        const at = key === undefined ? undefined : positions.get(key)
-        if (at !== undefined) chunk[at] = encoded
-        else {
-          if (key !== undefined) positions.set(key, chunk.length)
-          chunk.push(encoded)
-        }
-        if (chunk.length >= (adaptive ? adaptive.size : fixed)) await flush()
+        const key =
+          keyIndexes.length === 1
+            ? encoded[keyIndexes[0]!]
+            : keyIndexes.length === 0
+              ? null
+              : JSON.stringify(keyIndexes.map((i) => encoded[i]))
+        const at = key === null || key === undefined ? undefined : positions.get(key)
+        const slot = at ?? size++
+        if (at === undefined && key !== null && key !== undefined) positions.set(key, slot)
+        for (let i = 0; i < columns.length; i++) arrays[i]![slot] = encoded[i]!
       }
       await flush()
-      if (mode) await finish(client, mode, true)
+      if (mode) await closeScope(client, mode, true)
     } catch (error) {
-      if (mode) await finish(client, mode, false).catch(() => undefined)
+      if (mode) await closeScope(client, mode, false).catch(() => undefined)
       throw error
     }
     return { rows: written, batches, bytes: 0 }

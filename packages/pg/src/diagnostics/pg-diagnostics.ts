@@ -1,3 +1,6 @@
+import { adviseIndexes, type AdviseIndexesOptions, type IndexAdviceResult } from '../explain/advise-indexes.js'
+import { explain, type ExplainOptions, type ExplainResult } from '../explain/explain.js'
+import { pgFindings, scoreFindings, type PgHealthReport, type PgHealthThresholds } from '../health/findings.js'
 import { assertQueryable, type PgQueryable } from '../queryable.js'
 import {
   connectionHeadroom,
@@ -68,7 +71,13 @@ export interface PgDiagnostics {
   cacheHitRatio(): Promise<CacheHitRatio>
   /** Connections in use against max_connections. */
   connectionHeadroom(): Promise<ConnectionHeadroom>
-  /** All of the above with default options, one after another (never more than one connection). */
+  /** The plan PostgreSQL chooses (EXPLAIN; `analyze` runs it inside a rolled-back transaction). */
+  explain(sql: string, params?: readonly unknown[], options?: ExplainOptions): Promise<ExplainResult>
+  /** `CREATE INDEX CONCURRENTLY` advice for one statement, by heuristics from its plan and pg_stats. */
+  adviseIndexes(sql: string, options?: AdviseIndexesOptions): Promise<IndexAdviceResult>
+  /** A snapshot turned into findings and a 0–100 score (the shape of `monitor.health()`); see `combineHealth`. */
+  health(thresholds?: PgHealthThresholds): Promise<PgHealthReport & { snapshot: PgSnapshot }>
+  /** All of the above (but explain and adviseIndexes) with default options, one after another (never more than one connection). */
   snapshot(): Promise<PgSnapshot>
 }
 
@@ -99,6 +108,12 @@ export function pgDiagnostics(db: PgQueryable, options: PgDiagnosticsOptions = {
     tableStats: (o) => tableStats(db, o),
     cacheHitRatio: () => cacheHitRatio(db),
     connectionHeadroom: () => connectionHeadroom(db),
+    explain: (sql, params, o) => explain(db, sql, params, o),
+    adviseIndexes: (sql, o) => adviseIndexes(db, sql, o),
+    async health(thresholds) {
+      const snapshot = await diagnostics.snapshot()
+      return { ...scoreFindings(pgFindings(snapshot, thresholds)), snapshot }
+    },
     async snapshot() {
       const errors: PgSnapshot['errors'] = {}
       // One after another: a diagnostic must not take a busy pool's connections.
