@@ -220,7 +220,7 @@ describeIf(binary, 'redis-server binary not available')('cross-instance ordering
       const raw = new Redis({ port: REDIS_PORT })
       clients.push(raw)
       await cache.set('good', 'fine')
-      await raw.set(`perf:${scope}:e:perf:bad`, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from('"x"')]))
+      await raw.set(`perf:${scope}:e:app:bad`, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from('"x"')]))
       const other = instance(scope) // nothing in its L1: every read goes to Redis
       const [got, loaded, many] = await Promise.all([
         other.get('bad'),
@@ -243,7 +243,7 @@ describeIf(binary, 'redis-server binary not available')('cross-instance ordering
     const raw = new Redis({ port: REDIS_PORT })
     clients.push(raw)
     const deep = `\u0010${'['.repeat(5_000)}${']'.repeat(5_000)}`
-    await raw.set(`perf:${scope}:e:perf:deep`, Buffer.from(`${header}${deep}`, 'latin1'))
+    await raw.set(`perf:${scope}:e:app:deep`, Buffer.from(`${header}${deep}`, 'latin1'))
     const cache = instance(scope)
     expect(await cache.getOrSet('deep', () => 'loaded')).toBe('loaded')
     const fresh = instance(scope)

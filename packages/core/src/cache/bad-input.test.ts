@@ -61,7 +61,7 @@ describe('Cache bad input', () => {
     expect(cache.stats().unstorable).toBe(1)
     const reported = events.filter((e) => e.type === 'unstorable')
     expect(reported).toHaveLength(1)
-    expect(reported[0]).toMatchObject({ key: 'g', namespace: 'perf' })
+    expect(reported[0]).toMatchObject({ key: 'g', namespace: 'app' })
     expect(isPerfError((reported[0] as { error: unknown }).error, 'UNSERIALIZABLE_VALUE')).toBe(true)
     // Nothing was stored: the next call loads again.
     expect(await cache.get('g')).toBeUndefined()

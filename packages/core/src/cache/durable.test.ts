@@ -33,7 +33,7 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
     // Meanwhile this instance serves its own write and never the shared tier's old value.
     expect(await a.get('k')).toBe('v2')
     await until(() => a.stats().pendingInvalidations === 0)
-    expect(await l2.get('perf:k')).toBeUndefined()
+    expect(await l2.get('app:k')).toBeUndefined()
     expect(await b.getOrSet('k', () => 'from-db')).toBe('from-db')
   })
 
@@ -138,7 +138,7 @@ describe('Cache durable invalidation (a failed shared part is retried, never dro
     expect(errors.every((e) => e.type === 'tier-error' && isPerfError(e.error, 'VALUE_TOO_LARGE'))).toBe(true)
     tooLarge = false
     await cache.set('small', 'y')
-    expect((await l2.get('perf:small'))?.value).toBe('y')
+    expect((await l2.get('app:small'))?.value).toBe('y')
     // The compensating deletes went through: no old value of the oversized keys is left there.
     expect(cache.stats().pendingInvalidations).toBe(0)
   })

@@ -81,15 +81,15 @@ describe('Cache ordering across instances (the shared tier orders, never two clo
     const cache = createCache({ tiers: [new MemoryStore()], bus: bus.endpoint() })
     await cache.ready()
     const liar = bus.endpoint()
-    await liar.publish({ type: 'clear', namespace: 'perf', at: 1e308, source: 'liar' })
+    await liar.publish({ type: 'clear', namespace: 'app', at: 1e308, source: 'liar' })
     await liar.publish({
       type: 'tags',
-      namespace: 'perf',
-      tags: ['perf:t'],
+      namespace: 'app',
+      tags: ['app:t'],
       at: Number.POSITIVE_INFINITY,
       source: 'liar',
     })
-    await liar.publish({ type: 'delete', namespace: 'perf', keys: ['perf:k'], at: Number.NaN, source: 'liar' })
+    await liar.publish({ type: 'delete', namespace: 'app', keys: ['app:k'], at: Number.NaN, source: 'liar' })
     let loads = 0
     expect(await cache.getOrSet('k', () => (loads++, 1), { tags: ['t'] })).toBe(1)
     expect(await cache.getOrSet('k', () => (loads++, 2), { tags: ['t'] })).toBe(1)
@@ -102,9 +102,9 @@ describe('Cache ordering across instances (the shared tier orders, never two clo
     const cache = createCache({ tiers: [new MemoryStore()], bus: bus.endpoint(), onEvent: (e) => events.push(e.type) })
     await cache.ready()
     const liar = bus.endpoint()
-    await liar.publish({ type: 'delete', namespace: 'perf', keys: null, at: 0, source: 'x' } as never)
-    await liar.publish({ type: 'tags', namespace: 'perf', tags: [1, {}, 'perf:t'], at: 0, source: 'x' } as never)
-    await liar.publish({ type: 'bogus', namespace: 'perf', at: 0, source: 'x' } as never)
+    await liar.publish({ type: 'delete', namespace: 'app', keys: null, at: 0, source: 'x' } as never)
+    await liar.publish({ type: 'tags', namespace: 'app', tags: [1, {}, 'app:t'], at: 0, source: 'x' } as never)
+    await liar.publish({ type: 'bogus', namespace: 'app', at: 0, source: 'x' } as never)
     expect(await cache.getOrSet('k', () => 'ok')).toBe('ok')
     expect(events.filter((t) => t === 'bus-error')).toHaveLength(1)
   })

@@ -61,7 +61,7 @@ describe('Cache tiers', () => {
     expect(await cache.getOrSet('c', () => 3)).toBe(3)
     expect(l2.calls.get + l2.calls.set).toBeGreaterThan(callsWhenOpen)
     await cache.set('d', 4)
-    expect(await l2.inner.get('perf:d')).toBeDefined()
+    expect(await l2.inner.get('app:d')).toBeDefined()
   })
 
   it('tag invalidation recorded in a tag-capable shared tier applies to entries another instance reads', async () => {
@@ -80,7 +80,7 @@ describe('Cache tiers', () => {
     const l1 = new MemoryStore()
     const cache = createCache({ tiers: [l1, new ScriptedStore()], localMaxAgeMs: 1_000 })
     await cache.set('k', 1, { ttl: 60_000 })
-    expect((l1.get('perf:k') as { expiresAt: number }).expiresAt).toBeLessThanOrEqual(1_000)
+    expect((l1.get('app:k') as { expiresAt: number }).expiresAt).toBeLessThanOrEqual(1_000)
   })
 })
 

@@ -303,7 +303,7 @@ export interface CacheOptions {
   tiers?: readonly CacheStore[]
   /** Delivers invalidations to other instances. */
   bus?: InvalidationBus
-  /** Prefix of every key this cache writes; isolates caches sharing a tier. @default 'perf' */
+  /** Prefix of every key this cache writes; isolates caches sharing a tier. @default 'app' */
   namespace?: string
   /** TTL when a call gives none. @default '1m' */
   defaultTtl?: Duration

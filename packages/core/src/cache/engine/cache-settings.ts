@@ -10,7 +10,7 @@ import { baseOptions, type OptionDefaults } from './entry-options.js'
  * plain numbers. @throws PerfError INVALID_OPTION naming the option
  */
 export function cacheSettings(options: CacheOptions) {
-  const namespace = options.namespace ?? 'perf'
+  const namespace = options.namespace ?? 'app'
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.includes(':')) {
     throw new PerfError(
       'INVALID_OPTION',
