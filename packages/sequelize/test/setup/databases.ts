@@ -86,8 +86,19 @@ export interface TestDatabase {
   another(): { sequelize: sequelize6.Sequelize; tap: DriverTap }
   /** SQL run around Sequelize, on an admin connection. */
   sql(text: string): Promise<unknown>
+  /**
+   * Runs `fn` (a `sync()`) while no other test file drops its schema. Sequelize's PostgreSQL
+   * `showIndex` reads every table of that name in the database, in every schema, through
+   * `pg_get_indexdef`: a schema dropped meanwhile fails it with "could not open relation with OID".
+   */
+  ddl<T>(fn: () => Promise<T>): Promise<T>
   close(): Promise<void>
 }
+
+/** Serialises schema drops against `sync()` across test processes (PostgreSQL only). */
+const DDL_LOCK = 'SELECT pg_advisory_lock(hashtext($1))'
+const DDL_UNLOCK = 'SELECT pg_advisory_unlock(hashtext($1))'
+const DDL_KEY = 'perf-sequelize-tests-ddl'
 
 function tapState(filter: RegExp | undefined) {
   let count = 0
@@ -225,10 +236,19 @@ export async function createDatabase(
         return { sequelize: s, tap: other.tap }
       },
       sql: async (text) => (await admin.query(text)).rows,
+      async ddl(fn) {
+        await admin.query(DDL_LOCK, [DDL_KEY])
+        try {
+          return await fn()
+        } finally {
+          await admin.query(DDL_UNLOCK, [DDL_KEY])
+        }
+      },
       async close() {
         for (const s of [sequelize, ...others]) await s.close().catch(() => undefined)
+        await admin.query(DDL_LOCK, [DDL_KEY]).catch(() => undefined)
         await admin.query(`DROP SCHEMA "${name}" CASCADE`).catch(() => undefined)
-        await admin.end().catch(() => undefined)
+        await admin.end().catch(() => undefined) // ends the session, and its lock with it
       },
     }
   }
@@ -258,6 +278,7 @@ export async function createDatabase(
       return { sequelize: s, tap: other.tap }
     },
     sql: (text) => admin.query(text),
+    ddl: (fn) => fn(),
     async close() {
       for (const s of [sequelize, ...others]) await s.close().catch(() => undefined)
       await admin.query(`DROP DATABASE \`${name}\``).catch(() => undefined)

@@ -77,7 +77,7 @@ export async function openShop(
     sequelize: sequelizeOptions,
   })
   const shop = defineShop(lib, db.sequelize, dialect)
-  await db.sequelize.sync()
+  await db.ddl(() => db.sequelize.sync())
   const cat = await shop.Category.create({ name: 'tools' })
   await shop.Category.create({ name: 'toys' })
   const [red, blue] = await shop.Label.bulkCreate([{ name: 'red' }, { name: 'blue' }])
