@@ -1,6 +1,6 @@
 // extension
-export { perf } from './perf.js'
-export type { PerfExtension } from './perf.js'
+export { perf } from './extension/perf.js'
+export type { PerfExtension } from './extension/perf.js'
 export type { PerfOptions } from './options.js'
 export type {
   InvalidateTarget,
@@ -12,24 +12,24 @@ export type {
   PerfStats,
   RawCacheStrategy,
   RawQuery,
-} from './extension-types.js'
-export type { CacheStrategy, ModelCacheOptions, StrategyDuration } from './cache-strategy.js'
-export type { OperationCounters } from './runtime-types.js'
-export type { PerfInfo, WithPerfInfo } from './perf-info.js'
+} from './extension/types.js'
+export type { CacheStrategy, ModelCacheOptions, StrategyDuration } from './read/cache-strategy.js'
+export type { OperationCounters } from './report/counters.js'
+export type { PerfInfo, WithPerfInfo } from './read/perf-info.js'
 
 // cache helpers
-export { prismaCodec, decimalCodecClass } from './prisma-codec.js'
-export { modelTag, ALL_TAG } from './cache-key.js'
-export { READ_OPERATIONS, WRITE_OPERATIONS } from './operations.js'
-export type { ReadOperation, WriteOperation } from './operations.js'
+export { prismaCodec, decimalCodecClass } from './read/prisma-codec.js'
+export { modelTag, ALL_TAG } from './model/cache-key.js'
+export { READ_OPERATIONS, WRITE_OPERATIONS } from './model/operations.js'
+export type { ReadOperation, WriteOperation } from './model/operations.js'
 
 // pg pool behind @prisma/adapter-pg
-export { pgPoolProbe } from './pg-pool-probe.js'
-export type { PgPoolLike } from './pg-pool-probe.js'
-export { instrumentPgPool, pgPoolInstrumentation } from './instrument-pg-pool.js'
+export { pgPoolProbe } from './report/pg-pool-probe.js'
+export type { PgPoolLike } from './report/pg-pool-probe.js'
+export { instrumentPgPool, pgPoolInstrumentation } from './report/instrument-pg-pool.js'
 export type {
   InstrumentPgPoolOptions,
   PgPoolInstrumentation,
   PgStatement,
   StatementSink,
-} from './instrument-pg-pool.js'
+} from './report/instrument-pg-pool.js'

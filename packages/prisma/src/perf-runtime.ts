@@ -1,32 +1,12 @@
-import {
-  ALL_TABLES_TAG,
-  createCache,
-  createMonitor,
-  isPerfError,
-  PerfError,
-  type Cache,
-  type CacheStatus,
-  type LoaderContext,
-  type Monitor,
-  type WithMeta,
-} from '@perf/core'
-import { readKey, readKeyPart, modelTag, anyRowTag, ALL_TAG } from './cache-key.js'
-import { cacheEntryOptions, type CacheEntryOptions, type ResolvedStrategy } from './cache-strategy.js'
-import { instrumentPgPool, pgPoolInstrumentation, type PgPoolInstrumentation } from './instrument-pg-pool.js'
-import { ModelGraph, type RuntimeDataModel } from './model-graph.js'
-import { isWriteOperation } from './operations.js'
-import { resolveOptions, type PerfOptions, type ResolvedPerfOptions } from './options.js'
-import { cachedInfo, uncachedInfo } from './perf-info.js'
-import { splitArgs, type InfoSink, type OperationCounters, type OperationParams } from './runtime-types.js'
-import { ReadSites, type KeyMemo } from './read-sites.js'
-import { isTransactionClient } from './read-promise.js'
-import { DecimalBoxes } from './decimal-box.js'
-import { QueryRecorder } from './query-recorder.js'
-import { rawInvalidation } from './raw-invalidation.js'
-import type { PgPoolLike } from './pg-pool-probe.js'
-import { TransactionScopes } from './transaction-scope.js'
-import { deriveTags, planRead, writeTags } from './row-tags.js'
-import { relatedModels, writeEffect } from './touched-models.js'
+import { createCache, createMonitor, PerfError, type Cache, type Monitor } from '@perf/core'
+import type { AnyClient } from './extension/client-shape.js'
+import { ModelGraph, type RuntimeDataModel } from './model/model-graph.js'
+import { resolveOptions, type PerfOptions } from './options.js'
+import { Reads } from './read/reads.js'
+import { instrumentPgPool, pgPoolInstrumentation, type PgPoolInstrumentation } from './report/instrument-pg-pool.js'
+import type { PgPoolLike } from './report/pg-pool-probe.js'
+import { Reporter } from './report/reporter.js'
+import { Writes } from './write/writes.js'
 
 /** The internals of a Prisma client the adapter reads (stable across Prisma 7 releases). */
 interface ClientInternals {
@@ -34,49 +14,26 @@ interface ClientInternals {
   _engineConfig?: { inlineSchema?: string }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClient = any
-
 /**
- * The state of one `perf()`-extended client: resolves strategies, runs reads through the cache,
- * turns writes into tag invalidations (deferred inside transactions) and reports every operation.
+ * The state of one `perf()`-extended client: its schema graph, cache, monitor and pool
+ * instrumentation, and the parts that use them: {@link Reads}, {@link Writes} and the
+ * {@link Reporter}.
  */
 export class PerfRuntime {
   readonly graph: ModelGraph
   readonly cache: Cache
   readonly monitor: Monitor
   readonly pg: PgPoolInstrumentation | undefined
-  readonly scopes = new TransactionScopes()
-  readonly recorder: QueryRecorder
-  /** Per model operation: its strategies and, per cache key, its tags plan and the SQL that filled it (planning costs more than a cache hit). */
-  private readonly sites: ReadSites
-  /** Per model delegate: whether it belongs to a transaction client (the check reads through Prisma's proxies). */
-  private readonly transactionContexts = new WeakMap<object, boolean>()
-  readonly counters: OperationCounters = {
-    reads: 0,
-    cacheHits: 0,
-    cacheMisses: 0,
-    bypassed: 0,
-    writes: 0,
-    raw: 0,
-    invalidations: 0,
-    deferredInvalidations: 0,
-    droppedTransactions: 0,
-    failOpen: 0,
-  }
-  private readonly resolved: ResolvedPerfOptions
+  readonly report: Reporter
+  readonly reads: Reads
+  readonly writes: Writes
   private readonly owned: { cache: boolean; monitor: boolean; pg: boolean }
-  private warnedFailOpen = false
-  /** Decimal values in and out of the cache, whatever its codec. */
-  private readonly decimals = new DecimalBoxes()
 
   /**
    * @param client the client `perf()` extends (reads outside transactions run on it directly)
+   * @throws PerfError CLIENT_INVALID when `client` is not a Prisma 7 client
    */
-  constructor(
-    readonly client: AnyClient,
-    private readonly options: PerfOptions,
-  ) {
+  constructor(client: AnyClient, options: PerfOptions) {
     const internals = client as ClientInternals
     if (!internals?._runtimeDataModel?.models) {
       throw new PerfError(
@@ -85,8 +42,7 @@ export class PerfRuntime {
       )
     }
     this.graph = new ModelGraph(internals._runtimeDataModel, internals._engineConfig?.inlineSchema)
-    this.resolved = resolveOptions(options, this.graph)
-    this.sites = new ReadSites(this.resolved.models)
+    const resolved = resolveOptions(options, this.graph)
     this.cache = options.cache ?? createCache()
     this.monitor = options.monitor ?? createMonitor()
     const pool = options.pool
@@ -97,258 +53,9 @@ export class PerfRuntime {
     const existing = pool && !given ? pgPoolInstrumentation(pool as PgPoolLike) : undefined
     this.pg = given ?? existing ?? (pool ? instrumentPgPool(pool as PgPoolLike, { monitor: this.monitor }) : undefined)
     this.owned = { cache: !options.cache, monitor: !options.monitor, pg: Boolean(pool && !given && !existing) }
-    this.recorder = new QueryRecorder(this.monitor, this.pg)
-  }
-
-  /** The query-extension hook for writes and raw SQL (reads come through {@link read} from the model layer). */
-  async handle(params: OperationParams): Promise<unknown> {
-    const { model, operation } = params
-    const inTransaction = params.__internalParams?.transaction !== undefined
-    if (model === undefined) return this.handleRaw(operation, params.args, params.query, inTransaction)
-    const { args, strategy } = splitArgs(params.args)
-    if (strategy !== undefined) {
-      throw new PerfError(
-        'INVALID_CACHE_STRATEGY',
-        `[perf:prisma] ${model}.${operation}() is a write; cacheStrategy is only accepted on reads (findUnique, findMany, count, ...)`,
-        {
-          context: { model, operation },
-        },
-      )
-    }
-    return isWriteOperation(operation)
-      ? this.write(model, operation, args, params.query, inTransaction)
-      : this.passThrough(model, operation, () => params.query(args))
-  }
-
-  /** Whether a model delegate (Prisma's extension context) belongs to an interactive-transaction client. */
-  inTransactionContext(context: AnyClient): boolean {
-    if ((typeof context !== 'object' && typeof context !== 'function') || context === null)
-      return isTransactionClient(context?.$parent)
-    let known = this.transactionContexts.get(context)
-    if (known === undefined) this.transactionContexts.set(context, (known = isTransactionClient(context.$parent)))
-    return known
-  }
-
-  /**
-   * Runs one read: through the cache when a strategy applies and no transaction is involved,
-   * straight to the database otherwise. `run` executes Prisma's own operation with the arguments
-   * it is given (the adapter's keys removed); it is only called on a miss.
-   */
-  read(
-    model: string,
-    operation: string,
-    rawArgs: unknown,
-    inTransaction: boolean,
-    run: (args: unknown) => PromiseLike<unknown>,
-    info?: InfoSink,
-  ): Promise<unknown> {
-    const site = this.sites.get(model, operation)
-    const { args, strategy: call } = splitArgs(rawArgs)
-    let strategy: ResolvedStrategy | undefined
-    try {
-      strategy = site.strategies.resolve(call)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    this.counters.reads++
-    if (strategy === undefined || inTransaction) {
-      if (strategy) this.counters.bypassed++
-      info?.(uncachedInfo(strategy ? 'bypass' : 'none'))
-      return this.passThrough(model, operation, () => run(args), strategy ? 'bypass' : undefined)
-    }
-    let memo = site.findEquality(args)
-    if (memo === undefined) {
-      const part = readKeyPart(args)
-      memo = site.memos.get(part) ?? this.sites.remember(site, part, this.planKey(model, operation, part, args))
-      site.indexEquality(args, memo)
-    }
-    return this.cached(model, operation, memo.key, entryFor(memo, strategy), run, args, info, memo)
-  }
-
-  private planKey(model: string, operation: string, part: string, args: unknown): KeyMemo {
-    const key = readKey(this.graph.schemaVersion, model, operation, part)
-    let tags: string[]
-    let derive: KeyMemo['derive']
-    if (this.resolved.tableTags) {
-      // Shared table tags: a write through any adapter drops this read (row precision would need tags other adapters never write).
-      const models = relatedModels(this.graph, model, args).add(model)
-      tags = [...[...models].map(modelTag), ...this.graph.tableTagsOf(models), ALL_TAG, ALL_TABLES_TAG]
-    } else {
-      const plan = planRead(this.graph, model, args)
-      tags = [...plan.tags, ALL_TAG]
-      if (plan.derive.length > 0) derive = (value: unknown) => deriveTags(this.graph, plan, value)
-    }
-    return {
-      key,
-      tags,
-      derive,
-      sql: undefined,
-      entry: undefined,
-      entryFor: undefined,
-      field: undefined,
-      value: undefined,
-    }
-  }
-
-  /**
-   * Serves a read through the cache; fails open to the database when the cache cannot hold the
-   * value. `run(args)` executes the read on a miss.
-   */
-  async cached(
-    model: string | undefined,
-    operation: string,
-    key: string,
-    entry: CacheEntryOptions,
-    run: (args: unknown) => PromiseLike<unknown>,
-    args: unknown,
-    info: InfoSink | undefined,
-    memo?: KeyMemo,
-  ): Promise<unknown> {
-    const started = performance.now()
-    let loaded: { value: unknown; sql?: string } | undefined
-    const loader = async (ctx: LoaderContext) => {
-      loaded = await this.recorder.execute(() => run(args))
-      // Included rows are tagged by the keys in the result; the entry's load-start time still orders it against invalidations.
-      if (memo?.derive) ctx.addTags(memo.derive(loaded.value))
-      return this.decimals.box(loaded.value)
-    }
-    let result: WithMeta<unknown>
-    try {
-      result = await this.cache.getOrSet(key, loader, entry)
-    } catch (error) {
-      // A closed cache is the one failure core cannot serve past: run the read (once) uncached.
-      if (!isPerfError(error, 'CACHE_CLOSED')) {
-        this.recorder.record({ model, operation, started, error, cache: 'miss', sql: loaded?.sql })
-        throw error
-      }
-      return this.failOpen(error, model, operation, loaded, () => run(args), started, info)
-    }
-    const value = this.decimals.unbox(result.value)
-    if (result.meta.error !== undefined && result.meta.status === 'miss') {
-      // Core served the loaded value uncached (the codec cannot hold it): report it, no second run.
-      this.counters.failOpen++
-      this.reportError(result.meta.error)
-      info?.(uncachedInfo('none'))
-      this.recorder.record({ model, operation, started, value, cache: 'bypass', sql: loaded?.sql })
-      return value
-    }
-    const status: CacheStatus = result.meta.status
-    if (status === 'miss') {
-      this.counters.cacheMisses++
-      if (memo && loaded?.sql) memo.sql = loaded.sql
-    } else this.counters.cacheHits++
-    info?.(cachedInfo(result.meta))
-    // A hit carries the SQL of the miss that filled its entry: one fingerprint per query, hit or miss.
-    const sql = status === 'miss' && loaded ? loaded.sql : memo?.sql
-    this.recorder.record({ model, operation, started, value, cache: status, sql })
-    return value
-  }
-
-  private async failOpen(
-    error: PerfError,
-    model: string | undefined,
-    operation: string,
-    loaded: { value: unknown; sql?: string } | undefined,
-    run: () => PromiseLike<unknown>,
-    started: number,
-    info: InfoSink | undefined,
-  ): Promise<unknown> {
-    this.counters.failOpen++
-    this.reportError(error)
-    // The loaded value itself (never the box the cache was given).
-    const executed = loaded ?? (await this.recorder.execute(run))
-    info?.(uncachedInfo('none'))
-    this.recorder.record({ model, operation, started, value: executed.value, cache: 'bypass', sql: executed.sql })
-    return executed.value
-  }
-
-  private reportError(error: unknown): void {
-    if (this.options.onError) {
-      try {
-        this.options.onError(error)
-      } catch {
-        // onError must not throw; a broken handler must not break reads.
-      }
-    } else if (!this.warnedFailOpen) {
-      this.warnedFailOpen = true
-      process.emitWarning(
-        `[perf:prisma] caching failed open, results are served uncached: ${(error as Error).message}`,
-        { code: 'PERF_PRISMA_FAIL_OPEN' },
-      )
-    }
-  }
-
-  /** Runs an operation uncached and records it. */
-  async passThrough(
-    model: string | undefined,
-    operation: string,
-    run: () => PromiseLike<unknown>,
-    cache?: 'bypass',
-  ): Promise<unknown> {
-    const started = performance.now()
-    let executed: { value: unknown; sql?: string }
-    try {
-      executed = await this.recorder.execute(run)
-    } catch (error) {
-      this.recorder.record({ model, operation, started, error, cache })
-      throw error
-    }
-    this.recorder.record({ model, operation, started, value: executed.value, cache, sql: executed.sql })
-    return executed.value
-  }
-
-  private async write(
-    model: string,
-    operation: string,
-    args: unknown,
-    query: OperationParams['query'],
-    inTransaction: boolean,
-  ): Promise<unknown> {
-    this.counters.writes++
-    const effect = writeEffect(this.graph, model, operation, args)
-    const tables = this.graph.tableTagsOf([model, ...effect.others])
-    let result: unknown
-    let failed = true
-    try {
-      result = await this.passThrough(model, operation, () => query(args))
-      failed = false
-      return result
-    } finally {
-      // Also after a failure (model-wide then): a timeout may hide a committed write, and an extra invalidation only costs a miss.
-      await this.invalidateTags([...writeTags(this.graph, model, effect, result, failed), ...tables], inTransaction)
-    }
-  }
-
-  private async handleRaw(
-    operation: string,
-    args: unknown,
-    query: OperationParams['query'],
-    inTransaction: boolean,
-  ): Promise<unknown> {
-    this.counters.raw++
-    const tags = rawInvalidation(args, this.graph, this.resolved.rawTables)
-    try {
-      return await this.passThrough(undefined, operation, () => query(args))
-    } finally {
-      if (tags.length > 0) await this.invalidateTags(tags, inTransaction)
-    }
-  }
-
-  /**
-   * Invalidates `tags` now, or at commit when the operation ran inside a `$transaction` of this
-   * client (dropped if it rolls back).
-   */
-  async invalidateTags(tags: readonly string[], inTransaction = false): Promise<void> {
-    if (tags.length === 0) return
-    const scope = inTransaction ? this.scopes.current() : undefined
-    if (scope) {
-      scope.buffer.add(tags)
-      scope.buffered = true
-      this.counters.deferredInvalidations++
-      return
-    }
-    this.counters.invalidations++
-    await this.cache.invalidateTags(tags)
+    this.report = new Reporter(this.monitor, this.pg, options.onError)
+    this.reads = new Reads(client, this.graph, this.cache, resolved, this.report)
+    this.writes = new Writes(this.graph, this.cache, resolved, this.report)
   }
 
   /** Closes what this runtime created itself (default cache and monitor, pool instrumentation). */
@@ -357,21 +64,4 @@ export class PerfRuntime {
     if (this.owned.monitor) this.monitor.close()
     if (this.owned.cache) await this.cache.close()
   }
-
-  /** Model names → the tags that drop every cached read of them, validating each name. @throws PerfError UNKNOWN_MODEL */
-  modelTags(models: readonly string[], option: string): string[] {
-    return models.flatMap((m) => {
-      const model = this.graph.resolve(m, option)
-      return [modelTag(model), anyRowTag(model), this.graph.tableTag(model)]
-    })
-  }
-}
-
-/** The getOrSet options of a key under `strategy`, built once per key and strategy (the strategy resolver returns one object for equal strategies). */
-function entryFor(memo: KeyMemo, strategy: ResolvedStrategy): CacheEntryOptions {
-  if (memo.entryFor === strategy && memo.entry !== undefined) return memo.entry
-  const entry = cacheEntryOptions(strategy, strategy.tags.length === 0 ? memo.tags : [...memo.tags, ...strategy.tags])
-  memo.entry = entry
-  memo.entryFor = strategy
-  return entry
 }

@@ -1,6 +1,6 @@
 import { isPerfError } from '@perf/core'
 import { describe, expect, it } from 'vitest'
-import { blogDataModel, blogSchema } from '../test/fixtures/blog-model.js'
+import { blogDataModel, blogSchema } from '../../test/fixtures/blog-model.js'
 import { ModelGraph } from './model-graph.js'
 import { parseSchemaText } from './schema-text.js'
 

@@ -1,6 +1,6 @@
 import { ALL_TABLES_TAG, sqlTables, tableTag, type SqlWriteKind } from '@perf/core'
-import { ALL_TAG, anyRowTag, modelTag } from './cache-key.js'
-import type { ModelGraph } from './model-graph.js'
+import { ALL_TAG, anyRowTag, modelTag } from '../model/cache-key.js'
+import type { ModelGraph } from '../model/model-graph.js'
 
 /** The SQL text of a raw operation's arguments (`Prisma.sql` object, TypedSQL, or `[text, ...values]`). */
 export function rawSqlText(args: unknown): string | undefined {

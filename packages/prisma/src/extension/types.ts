@@ -1,8 +1,8 @@
 import type { Cache, CacheStats, HealthReport, Monitor } from '@perf/core'
 import type { Prisma } from '@prisma/client/extension'
-import type { CacheStrategy } from './cache-strategy.js'
-import type { OperationCounters } from './runtime-types.js'
-import type { WithPerfInfo } from './perf-info.js'
+import type { CacheStrategy } from '../read/cache-strategy.js'
+import type { OperationCounters } from '../report/counters.js'
+import type { WithPerfInfo } from '../read/perf-info.js'
 
 /** The extra argument `perf()` adds to read operations. */
 export interface PerfReadArgs {

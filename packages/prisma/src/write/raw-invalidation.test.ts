@@ -1,8 +1,8 @@
 import { ALL_TABLES_TAG } from '@perf/core'
 import { describe, expect, it } from 'vitest'
-import { blogDataModel, blogSchema } from '../test/fixtures/blog-model.js'
-import { ALL_TAG } from './cache-key.js'
-import { ModelGraph } from './model-graph.js'
+import { blogDataModel, blogSchema } from '../../test/fixtures/blog-model.js'
+import { ALL_TAG } from '../model/cache-key.js'
+import { ModelGraph } from '../model/model-graph.js'
 import { rawInvalidation } from './raw-invalidation.js'
 
 const graph = new ModelGraph(blogDataModel, blogSchema)

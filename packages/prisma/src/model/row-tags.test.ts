@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blogDataModel, blogSchema } from '../test/fixtures/blog-model.js'
+import { blogDataModel, blogSchema } from '../../test/fixtures/blog-model.js'
 import { ModelGraph } from './model-graph.js'
 import { canonicalValue, deriveTags, planRead, writeTags } from './row-tags.js'
 

@@ -1,14 +1,3 @@
-import type { PerfInfo } from './perf-info.js'
-
-/** What Prisma hands a `$allOperations` query extension. */
-export interface OperationParams {
-  model?: string
-  operation: string
-  args: unknown
-  query: (args: unknown) => PromiseLike<unknown>
-  __internalParams?: { transaction?: unknown }
-}
-
 /** Counters behind `db.$perf.stats().operations`. */
 export interface OperationCounters {
   /** Model reads seen. */
@@ -31,14 +20,4 @@ export interface OperationCounters {
   droppedTransactions: number
   /** Times caching failed open (the database result was returned uncached). */
   failOpen: number
-}
-
-/** Receives a read's {@link PerfInfo} (`withPerfInfo()`). */
-export type InfoSink = (info: PerfInfo) => void
-
-/** Splits `cacheStrategy` off Prisma's arguments. */
-export function splitArgs(args: unknown): { args: unknown; strategy: unknown } {
-  if (args === null || typeof args !== 'object' || !('cacheStrategy' in args)) return { args, strategy: undefined }
-  const { cacheStrategy, ...rest } = args as Record<string, unknown>
-  return { args: rest, strategy: cacheStrategy }
 }

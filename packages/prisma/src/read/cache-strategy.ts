@@ -124,3 +124,10 @@ export function cacheEntryOptions(strategy: ResolvedStrategy, tags: readonly str
     ? { swr: strategy.swrMs, tags, meta: true }
     : { ttl: strategy.ttlMs, swr: strategy.swrMs, tags, meta: true }
 }
+
+/** Splits `cacheStrategy` off Prisma's arguments. */
+export function splitArgs(args: unknown): { args: unknown; strategy: unknown } {
+  if (args === null || typeof args !== 'object' || !('cacheStrategy' in args)) return { args, strategy: undefined }
+  const { cacheStrategy, ...rest } = args as Record<string, unknown>
+  return { args: rest, strategy: cacheStrategy }
+}

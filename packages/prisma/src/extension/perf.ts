@@ -1,7 +1,7 @@
 import { ALL_TABLES_TAG, PerfError, sqlResultKey, sqlTables, tableTags, type HealthReport } from '@perf/core'
 import { Prisma } from '@prisma/client/extension'
-import { ALL_TAG } from './cache-key.js'
-import { cacheEntryOptions, resolveStrategy, validateStrategy } from './cache-strategy.js'
+import { ALL_TAG } from '../model/cache-key.js'
+import { cacheEntryOptions, resolveStrategy, validateStrategy } from '../read/cache-strategy.js'
 import type {
   InvalidateTarget,
   PerfApi,
@@ -10,43 +10,18 @@ import type {
   PerfStats,
   RawCacheStrategy,
   RawQuery,
-} from './extension-types.js'
-import { RAW_EXECUTE_OPERATIONS, RAW_QUERY_OPERATIONS, READ_OPERATIONS, WRITE_OPERATIONS } from './operations.js'
-import { isTransactionClient, PerfReadPromise, readPromiseClass } from './read-promise.js'
-import { checkOptions, type PerfOptions } from './options.js'
-import { PerfRuntime } from './perf-runtime.js'
-import type { OperationParams } from './runtime-types.js'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClient = any
+} from './types.js'
+import { RAW_EXECUTE_OPERATIONS, RAW_QUERY_OPERATIONS, READ_OPERATIONS, WRITE_OPERATIONS } from '../model/operations.js'
+import { PerfReadPromise, readPromiseClass } from './read-promise.js'
+import { isTransactionClient, type AnyClient, type OperationParams } from './client-shape.js'
+import { checkOptions, type PerfOptions } from '../options.js'
+import { PerfRuntime } from '../perf-runtime.js'
+import { readPlan } from '../read/read-sites.js'
 
 /** The extension `perf()` returns, typed for `prisma.$extends()`. */
 export type PerfExtension = ReturnType<
   typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods }, {}, PerfClientMethods>
 >
-
-/**
- * Runs the original `$transaction` on the full extended client, buffering the invalidations of
- * its writes and applying them after commit (dropping them on rollback). A nested transaction's
- * invalidations join its parent's.
- */
-async function runTransaction(
-  runtime: PerfRuntime,
-  client: AnyClient,
-  original: (...args: unknown[]) => Promise<unknown>,
-  args: unknown[],
-): Promise<unknown> {
-  const { result, tags } = await runtime.scopes.run(
-    isTransactionClient(client),
-    () => original.apply(client, args),
-    () => runtime.counters.droppedTransactions++,
-  )
-  if (tags !== undefined && tags.length > 0) {
-    runtime.counters.invalidations++
-    await runtime.cache.invalidateTags(tags)
-  }
-  return result
-}
 
 function invalidate(runtime: PerfRuntime, target: InvalidateTarget): Promise<void> {
   if (
@@ -59,9 +34,9 @@ function invalidate(runtime: PerfRuntime, target: InvalidateTarget): Promise<voi
     )
   }
   try {
-    const tags = [...(target.tags ?? []), ...runtime.modelTags(target.models ?? [], 'invalidate({ models })')]
+    const tags = [...(target.tags ?? []), ...runtime.writes.modelTags(target.models ?? [], 'invalidate({ models })')]
     if (target.all) tags.push(ALL_TAG)
-    return runtime.invalidateTags(tags)
+    return runtime.writes.invalidateTags(tags)
   } catch (error) {
     return Promise.reject(error)
   }
@@ -72,7 +47,7 @@ function perfApi(runtime: PerfRuntime): PerfApi {
     invalidate: (target) => invalidate(runtime, target),
     stats: (): PerfStats => ({
       cache: runtime.cache.stats(),
-      operations: { ...runtime.counters },
+      operations: { ...runtime.report.counters },
       pool: runtime.pg?.stats(),
       schemaVersion: runtime.graph.schemaVersion,
     }),
@@ -94,7 +69,7 @@ async function queryRawCached(
   if (typeof query?.sql !== 'string' || !Array.isArray(query.values)) {
     throw new PerfError('INVALID_ARGUMENT', '[perf:prisma] $queryRawCached() needs a Prisma.sql`...` query')
   }
-  const modelTags = runtime.modelTags(checked.models ?? [], 'cacheStrategy.models')
+  const modelTags = runtime.writes.modelTags(checked.models ?? [], 'cacheStrategy.models')
   const touches = sqlTables(query.sql, { dialect: 'postgres' })
   if (touches.kind !== 'read') {
     throw new PerfError(
@@ -113,16 +88,15 @@ async function queryRawCached(
   if (isTransactionClient(caller)) return caller.$queryRaw(query)
   const resolved = resolveStrategy(checked, undefined, 'cacheStrategy')
   const tags = [...(checked.tags ?? []), ...modelTags, ...tables, ALL_TAG, ALL_TABLES_TAG]
-  // The base client: the hook would record the statement a second time.
-  return runtime.cached(
+  const plan = readPlan(
     undefined,
     '$queryRaw',
     sqlResultKey(query.sql, query.values, `prisma:${runtime.graph.schemaVersion}`),
-    cacheEntryOptions(resolved, tags),
-    () => base.$queryRaw(query),
-    undefined,
-    undefined,
+    tags,
   )
+  plan.entry = cacheEntryOptions(resolved, tags)
+  // The base client: the hook would record the statement a second time.
+  return runtime.reads.cached(plan, query, () => base.$queryRaw(query))
 }
 
 /** Model-level read methods: typed `cacheStrategy`, `withPerfInfo()`, and cache hits without Prisma's request pipeline. */
@@ -151,7 +125,7 @@ function modelMethods(runtime: PerfRuntime): Record<string, unknown> {
       const ctx = Prisma.getExtensionContext(this) as AnyClient
       const delegate = describe(ctx)
       const ReadPromise = fluent ? delegate.fluent : PerfReadPromise
-      return new ReadPromise(runtime, ctx, delegate.model, operation, args)
+      return new ReadPromise(runtime.reads, ctx, delegate.model, operation, args)
     }
   }
   return methods
@@ -162,7 +136,7 @@ const FLUENT = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFir
 
 /** Write operations get the query hook; reads never pass through it (any query hook costs Prisma ~10 µs per request). */
 function writeHooks(runtime: PerfRuntime): Record<string, unknown> {
-  const hook = (params: OperationParams) => runtime.handle(params)
+  const hook = (params: OperationParams) => runtime.writes.handle(params)
   return Object.fromEntries(WRITE_OPERATIONS.map((operation) => [operation, hook]))
 }
 
@@ -190,7 +164,7 @@ export function perf(options: PerfOptions = {}): PerfExtension {
         ...Object.fromEntries(
           [...RAW_EXECUTE_OPERATIONS, ...RAW_QUERY_OPERATIONS].map((operation) => [
             operation,
-            (params: OperationParams) => runtime.handle(params),
+            (params: OperationParams) => runtime.writes.handle(params),
           ]),
         ),
       },
@@ -201,7 +175,8 @@ export function perf(options: PerfOptions = {}): PerfExtension {
         },
         // Not typed by PerfClientMethods: callers keep Prisma's own $transaction signature.
         $transaction(this: unknown, ...args: unknown[]) {
-          return runTransaction(runtime, Prisma.getExtensionContext(this), originalTransaction, args)
+          const caller = Prisma.getExtensionContext(this) as AnyClient
+          return runtime.writes.transaction(isTransactionClient(caller), () => originalTransaction.apply(caller, args))
         },
       },
     })

@@ -39,3 +39,6 @@ export function cachedInfo(meta: CacheMeta): PerfInfo {
     key: meta.key,
   }
 }
+
+/** Receives a read's {@link PerfInfo} (`withPerfInfo()`). */
+export type InfoSink = (info: PerfInfo) => void

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ReadSites, type KeyMemo } from './read-sites.js'
+import { readPlan, ReadSites, type ReadPlan } from './read-sites.js'
 
-function memo(key: string): KeyMemo {
-  return {
-    key,
-    tags: [],
-    derive: undefined,
-    sql: undefined,
-    entry: undefined,
-    entryFor: undefined,
-    field: undefined,
-    value: undefined,
-  }
+function memo(key: string): ReadPlan {
+  return readPlan('User', 'findUnique', key, [])
 }
 
 describe('ReadSites', () => {

@@ -1,18 +1,6 @@
-import type { PerfInfo, WithPerfInfo } from './perf-info.js'
-import type { PerfRuntime } from './perf-runtime.js'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDelegate = any
-
-/** Prisma's client property for a model: the name with its first letter lower-cased (`OrderItem` -> `orderItem`). */
-export function delegateName(model: string): string {
-  return model.charAt(0).toLowerCase() + model.slice(1)
-}
-
-/** Interactive-transaction clients lack the connection methods (Prisma's ITX deny list). */
-export function isTransactionClient(client: AnyDelegate): boolean {
-  return typeof client?.$connect !== 'function'
-}
+import { delegateName, isTransactionClient, type AnyClient } from './client-shape.js'
+import type { PerfInfo, WithPerfInfo } from '../read/perf-info.js'
+import type { Reads } from '../read/reads.js'
 
 /**
  * What a read operation of a `perf()` client returns: a lazy PrismaPromise. Awaiting it runs the
@@ -24,9 +12,9 @@ export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
   #result: Promise<T> | undefined
 
   constructor(
-    protected readonly runtime: PerfRuntime,
+    protected readonly reads: Reads,
     /** The model delegate of the client the call was made on (Prisma's extension context). */
-    protected readonly context: AnyDelegate,
+    protected readonly context: AnyClient,
     protected readonly model: string,
     protected readonly operation: string,
     protected readonly args: unknown,
@@ -37,14 +25,14 @@ export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
    * comes from the client `perf()` extended, below the adapter's write hooks: any query
    * extension layer costs every request ~10 µs, and reads need none of ours.
    */
-  protected inner(args: unknown, inTransaction = isTransactionClient(this.context.$parent)): AnyDelegate {
-    const client = inTransaction ? this.context.$parent : this.runtime.client
+  protected inner(args: unknown, inTransaction = isTransactionClient(this.context.$parent)): AnyClient {
+    const client = inTransaction ? this.context.$parent : this.reads.client
     return client[delegateName(this.model)][this.operation](args)
   }
 
   #run(info?: (info: PerfInfo) => void): Promise<T> {
-    const inTransaction = this.runtime.inTransactionContext(this.context)
-    return this.runtime.read(
+    const inTransaction = this.reads.inTransactionContext(this.context)
+    return this.reads.read(
       this.model,
       this.operation,
       this.args,
@@ -72,7 +60,7 @@ export class PerfReadPromise<T = unknown> implements PromiseLike<T> {
 
   /** Called by `$transaction([...])`: the read joins the batch, uncached. */
   requestTransaction(batch: unknown): PromiseLike<unknown> {
-    return this.runtime.read(this.model, this.operation, this.args, true, (args) => {
+    return this.reads.read(this.model, this.operation, this.args, true, (args) => {
       // The batch runs on the client $transaction was called on: keep Prisma's own chain.
       const promise = this.context.$parent[delegateName(this.model)][this.operation](args)
       return promise.requestTransaction ? promise.requestTransaction(batch) : promise

@@ -1,9 +1,12 @@
 import type { CacheEntryOptions, ResolvedStrategy } from './cache-strategy.js'
-import type { ResolvedModelOptions } from './options.js'
+import type { ResolvedModelOptions } from '../options.js'
 import { StrategyResolver } from './strategy-resolver.js'
 
-/** What is worked out once per cache key. */
-export interface KeyMemo {
+/** The read plan of one cache key, worked out once: what it reads, its key, tags and getOrSet options, and the SQL that filled it. */
+export interface ReadPlan {
+  /** The model read (undefined for raw SQL) and the operation, as reported. */
+  model: string | undefined
+  operation: string
   /** The cache key. */
   key: string
   /** Tags known before loading (the plan's tags plus ALL_TAG). */
@@ -20,6 +23,28 @@ export interface KeyMemo {
   value: number | string | undefined
 }
 
+/** A plan with nothing remembered yet (one shape for every plan: the read path stays monomorphic). */
+export function readPlan(
+  model: string | undefined,
+  operation: string,
+  key: string,
+  tags: string[],
+  derive?: ReadPlan['derive'],
+): ReadPlan {
+  return {
+    model,
+    operation,
+    key,
+    tags,
+    derive,
+    sql: undefined,
+    entry: undefined,
+    entryFor: undefined,
+    field: undefined,
+    value: undefined,
+  }
+}
+
 /** Keys whose plan and SQL are remembered, across all operations of a client. */
 export const MAX_MEMO_KEYS = 5_000
 
@@ -27,9 +52,9 @@ export const MAX_MEMO_KEYS = 5_000
 export class ReadSite {
   readonly strategies: StrategyResolver
   /** By the argument part of the key (see readKeyPart): shorter than the key, so cheaper to hash. */
-  readonly memos = new Map<string, KeyMemo>()
+  readonly memos = new Map<string, ReadPlan>()
   /** Memos of `{ where: { field: value } }` reads, by field and value. */
-  readonly byEquality = new Map<string, Map<number | string, KeyMemo>>()
+  readonly byEquality = new Map<string, Map<number | string, ReadPlan>>()
 
   constructor(
     readonly model: string,
@@ -44,7 +69,7 @@ export class ReadSite {
    * field, the most common cached read), found without their canonical text: building and hashing
    * it cost a good share of a cache hit. Undefined for other args, or before {@link indexEquality}.
    */
-  findEquality(args: unknown): KeyMemo | undefined {
+  findEquality(args: unknown): ReadPlan | undefined {
     const where = onlyValue(args, 'where')
     const field = onlyKey(where)
     if (field === undefined) return undefined
@@ -53,7 +78,7 @@ export class ReadSite {
   }
 
   /** Makes `memo` (the memo of `args`) found by {@link findEquality} when `args` have that shape. */
-  indexEquality(args: unknown, memo: KeyMemo): void {
+  indexEquality(args: unknown, memo: ReadPlan): void {
     const where = onlyValue(args, 'where')
     const field = onlyKey(where)
     if (field === undefined || memo.field !== undefined) return
@@ -129,7 +154,7 @@ export class ReadSites {
   }
 
   /** Remembers `memo` for `part` of `site`, forgetting the oldest key when full; returns `memo`. */
-  remember(site: ReadSite, part: string, memo: KeyMemo): KeyMemo {
+  remember(site: ReadSite, part: string, memo: ReadPlan): ReadPlan {
     if (this.#sites.length < this.max) {
       this.#sites.push(site)
       this.#parts.push(part)
