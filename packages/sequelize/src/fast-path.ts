@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { ALL_TABLES_TAG, stableKey, type Cache, type CacheOutcome, type LoaderContext } from '@perf/core'
+import { directBuild, normaliseBuild } from './fast-build.js'
 import { normaliseOptions, Unkeyable } from './fast-key.js'
 import type { CacheSettings } from './options.js'
 import type { StatementRunner } from './statement.js'
@@ -32,6 +33,9 @@ const MEMO_MAX = 5000
 type Fn = (this: unknown, ...args: unknown[]) => Promise<unknown>
 interface ModelClass {
   name: string
+  prototype: object
+  _schema?: unknown
+  _schemaDelimiter?: unknown
   _scope?: unknown
   options?: { rejectOnEmpty?: unknown }
   sequelize?: { constructor: { _cls?: { get(key: string): unknown } }; hasHook?(name: string): boolean }
@@ -200,7 +204,7 @@ function plainOf(instance: Instance): Record<string, unknown> {
 }
 
 function remember(key: string, instance: Instance, memo: Map<string, Build>): void {
-  keep(memo, key, { model: instance.constructor, options: instance._options })
+  keep(memo, key, { model: instance.constructor, options: normaliseBuild(instance.constructor, instance._options) })
 }
 
 function keep(memo: Map<string, Build>, key: string, build: Build): void {
@@ -241,8 +245,9 @@ function fromStored(stored: Stored, key: string, memo: Map<string, Build>, prepa
     build = prepare()
     keep(memo, key, build)
   }
-  if ('one' in stored) return build.model.build(stored.one, { ...build.options })
-  return build.model.bulkBuild(stored.many, { ...build.options })
+  const { model, options } = build
+  if ('one' in stored) return directBuild(model, { ...stored.one }, options)
+  return stored.many.map((row) => directBuild(model, { ...row }, options))
 }
 
 /** Sequelize's own (private, stable across 6.x) steps of findAll that shape the build options. */
@@ -293,5 +298,5 @@ function prepareBuild(model: ModelClass, options: Record<string, unknown> | unde
   const buildOptions = o.include
     ? { isNewRecord: false, include: o.include, includeNames: o.includeNames, includeMap: o.includeMap, includeValidated: true, attributes, raw: true }
     : { isNewRecord: false, raw: true, attributes }
-  return { model, options: buildOptions }
+  return { model, options: normaliseBuild(model, buildOptions) }
 }
