@@ -70,10 +70,13 @@ const CACHEABLE_TYPES = new Set(['SELECT', 'RAW'])
  * driver call and recorded on `monitor`; writes invalidate the table tags they touch in `cache`
  * (at once outside a transaction, after COMMIT inside one, never after ROLLBACK); reads that ask
  * for it (`cache: { ttl }` on the call, or `defaults`/`models`) are served from `cache` and come
- * back as real model instances built by Sequelize from the cached rows.
+ * back as real model instances. Finder hits (`findAll`, `findOne`, `findByPk`, `findAndCountAll`,
+ * `count`) are answered above the finder, from cached plain data, without SQL or a pool connection;
+ * other cached reads are served below it, from the driver's rows.
  *
  * Installs through the instance's own seams (its dialect's Query class and its connection
- * manager); models are not touched. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
+ * manager) and own static finders on the models it defines at this point, removed by
+ * `uninstrument()`. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
  * (mysql2).
  *
  * @throws PerfError INVALID_ARGUMENT for something that is not a Sequelize instance, an
