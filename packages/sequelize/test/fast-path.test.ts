@@ -72,7 +72,7 @@ for (const dialect of DIALECTS) {
 
       it('findByPk(), findOne(), count(), findAndCountAll(): hits equal the database path', async () => {
         const { Product } = shop
-        const calls = [
+        const calls: (() => Promise<unknown>)[] = [
           () => Product.findByPk(1, { cache }),
           () => Product.findOne({ where: { name: 'saw' }, cache }),
           () => Product.findByPk(999, { cache }),
