@@ -75,7 +75,11 @@ async function steps(
     logging: () => void sent++,
     dialectOptions: { options: `-c search_path=${schema}` },
   })
-  const Author = sequelize.define('Author', { name: DataTypes.STRING, email: DataTypes.STRING }, { tableName: 'authors' })
+  const Author = sequelize.define(
+    'Author',
+    { name: DataTypes.STRING, email: DataTypes.STRING },
+    { tableName: 'authors' },
+  )
   const Post = sequelize.define(
     'Post',
     { title: DataTypes.STRING, price: DataTypes.DECIMAL(10, 2) },
@@ -119,7 +123,8 @@ async function steps(
     const [second, secondFindStatements] = await statements(find)
     log(`first find:  ${firstFindStatements} statement(s); second find: ${secondFindStatements} statement(s)`)
     const instancesKept = second instanceof Author && second.posts[0] instanceof Post
-    const typesKept = typeof second?.posts[0]?.get('price') === 'string' && second.posts[0].get('createdAt') instanceof Date
+    const typesKept =
+      typeof second?.posts[0]?.get('price') === 'string' && second.posts[0].get('createdAt') instanceof Date
     log(`cached author is an Author, its posts Posts: ${instancesKept}; price a string, createdAt a Date: ${typesKept}`)
 
     // 4. Writes invalidate the tables they touch: at once outside a transaction...

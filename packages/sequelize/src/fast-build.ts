@@ -83,11 +83,10 @@ export function directBuild(model: BuildableModel, values: Record<string, unknow
       const child = childOptionsOf(include, own.isNewRecord)
       let built: unknown
       if (include.association.isSingleAssociation) {
-        built = value === null || value === undefined ? null : directBuild(include.model, { ...(value as object) }, child)
+        built =
+          value === null || value === undefined ? null : directBuild(include.model, { ...(value as object) }, child)
       } else {
-        built = Array.isArray(value)
-          ? value.map((v) => directBuild(include.model, { ...(v as object) }, child))
-          : value
+        built = Array.isArray(value) ? value.map((v) => directBuild(include.model, { ...(v as object) }, child)) : value
       }
       instance[name] = values[name] = built
     }

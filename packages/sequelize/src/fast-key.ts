@@ -2,7 +2,7 @@
 export class Unkeyable extends Error {}
 
 /** Finder options that change nothing in the result, or are handled before the key. */
-const IGNORED = new Set(['logging', 'benchmark', 'cache', 'searchPath'])
+const IGNORED = new Set(['logging', 'benchmark', 'cache'])
 
 /**
  * Finder options as data a cache key can hold: Sequelize's `Op` symbols as `@@op:<name>`, models

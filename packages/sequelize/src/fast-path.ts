@@ -27,7 +27,13 @@ export interface FastPathDeps {
 
 type Method = 'findAll' | 'findOne' | 'findByPk' | 'findAndCountAll' | 'count'
 const METHODS: readonly Method[] = ['findAll', 'findOne', 'findByPk', 'findAndCountAll', 'count']
-const FIND_HOOKS = ['beforeFind', 'beforeFindAfterExpandIncludeAll', 'beforeFindAfterOptions', 'afterFind', 'beforeCount']
+const FIND_HOOKS = [
+  'beforeFind',
+  'beforeFindAfterExpandIncludeAll',
+  'beforeFindAfterOptions',
+  'afterFind',
+  'beforeCount',
+]
 const MEMO_MAX = 5000
 
 type Fn = (this: unknown, ...args: unknown[]) => Promise<unknown>
@@ -287,7 +293,13 @@ function prepareBuild(model: ModelClass, options: Record<string, unknown> | unde
     o.hasJoin = true
     m._validateIncludedElements(o, {})
     const pk = m.primaryKeyAttribute
-    if (o.attributes && !o.raw && pk && !o.attributes.includes(pk) && (!o.group || !o.hasSingleAssociation || o.hasMultiAssociation))
+    if (
+      o.attributes &&
+      !o.raw &&
+      pk &&
+      !o.attributes.includes(pk) &&
+      (!o.group || !o.hasSingleAssociation || o.hasMultiAssociation)
+    )
       o.attributes = [pk, ...o.attributes]
   }
   if (!o.attributes) {
@@ -296,7 +308,15 @@ function prepareBuild(model: ModelClass, options: Record<string, unknown> | unde
   }
   const attributes = o.originalAttributes ?? o.attributes
   const buildOptions = o.include
-    ? { isNewRecord: false, include: o.include, includeNames: o.includeNames, includeMap: o.includeMap, includeValidated: true, attributes, raw: true }
+    ? {
+        isNewRecord: false,
+        include: o.include,
+        includeNames: o.includeNames,
+        includeMap: o.includeMap,
+        includeValidated: true,
+        attributes,
+        raw: true,
+      }
     : { isNewRecord: false, raw: true, attributes }
   return { model, options: normaliseBuild(model, buildOptions) }
 }

@@ -16,7 +16,11 @@ type Inst = Model & { _options: Record<string, unknown>; _previousDataValues: Re
 /** Everything a caller can observe of an instance, included instances too. */
 function observed(instance: Inst): unknown {
   const nested = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(nested) : value && typeof value === 'object' && 'dataValues' in value ? observed(value as Inst) : value
+    Array.isArray(value)
+      ? value.map(nested)
+      : value && typeof value === 'object' && 'dataValues' in value
+        ? observed(value as Inst)
+        : value
   return {
     class: (instance.constructor as { name: string }).name,
     json: instance.toJSON(),
