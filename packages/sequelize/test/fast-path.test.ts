@@ -1,6 +1,7 @@
 import type { Model } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DIALECTS, SEQUELIZE_VERSIONS, mariadbAvailable, postgresAvailable, type Dialect } from './setup/databases.js'
+import { instrument } from '../src/index.js'
 import { counted, openShop, type ShopFixture } from './setup/shop.js'
 
 const mariadbUp = await mariadbAvailable()
@@ -127,6 +128,44 @@ for (const dialect of DIALECTS) {
         const lit = (s: string) => shop.sequelize.where(shop.sequelize.col('name'), s)
         expect((await Product.findAll({ where: lit('saw'), cache })).map((p) => p.get('name'))).toEqual(['saw'])
         expect((await Product.findAll({ where: lit('hammer'), cache })).map((p) => p.get('name'))).toEqual(['hammer'])
+      })
+
+      it('an entry this process did not load (an L2 hit) is rebuilt equal to the database path', async () => {
+        const { Product, Category, Label } = shop
+        const options = () => ({
+          include: [
+            { model: Category, as: 'category' },
+            { model: Label, as: 'labels', through: { attributes: ['productId'] } },
+          ],
+          attributes: ['id', 'name', 'label', 'releasedAt'],
+          order: [['id', 'ASC']] as [string, string][],
+        })
+        const fromDb = (await Product.findAll(options())) as Inst[]
+        await Product.findAll({ ...options(), cache })
+        // A second instrumentation of the same instance and cache knows nothing of the first's loads.
+        shop.perf.uninstrument()
+        const again = instrument(shop.sequelize, { cache: shop.cache })
+        try {
+          const hit = await counted(shop, () => Product.findAll({ ...options(), cache }))
+          expect(hit.statements).toBe(0)
+          expect((hit.value as Inst[]).map(observed)).toEqual(fromDb.map(observed))
+        } finally {
+          again.uninstrument()
+        }
+      })
+
+      it('a model with a find hook runs the finder (hooks run on every call), cached by statement', async () => {
+        const { Category } = shop
+        let runs = 0
+        Category.addHook('afterFind', 'count', () => void runs++)
+        try {
+          await Category.findAll({ cache })
+          const hit = await counted(shop, () => Category.findAll({ cache }))
+          expect(hit.statements).toBe(0)
+          expect(runs).toBe(2)
+        } finally {
+          Category.removeHook('afterFind', 'count')
+        }
       })
 
       it('uninstrument() removes the wrapped finders', async () => {
