@@ -22,6 +22,12 @@ interface IncludeLike {
   originalAttributes?: unknown[]
 }
 
+/** How to rebuild the instances of one cache key: the model class and its normalised build options. */
+export interface Build {
+  model: BuildableModel
+  options: Options
+}
+
 type Options = Record<string, unknown> & {
   includeNames?: string[]
   includeMap?: Record<string, IncludeLike>
@@ -110,4 +116,71 @@ function childOptionsOf(include: IncludeLike, isNewRecord: unknown): Options {
     childOptions.set(include, options)
   }
   return options
+}
+
+/** Sequelize's own (private, stable across 6.x) steps of findAll that shape the build options. */
+interface Preparing extends BuildableModel {
+  name: string
+  sequelize?: { constructor: unknown }
+  primaryKeyAttribute?: string
+  rawAttributes: Record<string, unknown>
+  _injectScope(o: object): void
+  _conformIncludes(o: object, model: unknown): void
+  _expandAttributes(o: object): void
+  _expandIncludeAll(o: object): void
+  _injectDependentVirtualAttributes(attributes: unknown): unknown
+  _validateIncludedElements(o: object, tableNames: object): void
+}
+
+/**
+ * The build options findAll's Query would give `bulkBuild` for these finder options: findAll's
+ * option preparation up to the SQL, without hooks (the fast path skips models with find hooks).
+ */
+export function prepareBuild(model: Preparing, options: Record<string, unknown> | undefined): Build {
+  const m = model as Preparing
+  const utils = (m.sequelize?.constructor as { Utils?: { cloneDeep(o: unknown): unknown } } | undefined)?.Utils
+  const o = (utils?.cloneDeep(options ?? {}) ?? { ...options }) as Record<string, unknown> & {
+    attributes?: string[]
+    originalAttributes?: unknown
+    include?: unknown[]
+    raw?: boolean
+    group?: unknown
+    hasSingleAssociation?: boolean
+    hasMultiAssociation?: boolean
+  }
+  m._injectScope(o)
+  m._conformIncludes(o, m)
+  m._expandAttributes(o)
+  m._expandIncludeAll(o)
+  o.originalAttributes = m._injectDependentVirtualAttributes(o.attributes)
+  if (o.include) {
+    o.hasJoin = true
+    m._validateIncludedElements(o, {})
+    const pk = m.primaryKeyAttribute
+    if (
+      o.attributes &&
+      !o.raw &&
+      pk &&
+      !o.attributes.includes(pk) &&
+      (!o.group || !o.hasSingleAssociation || o.hasMultiAssociation)
+    )
+      o.attributes = [pk, ...o.attributes]
+  }
+  if (!o.attributes) {
+    o.attributes = Object.keys(m.rawAttributes)
+    o.originalAttributes = m._injectDependentVirtualAttributes(o.attributes)
+  }
+  const attributes = o.originalAttributes ?? o.attributes
+  const buildOptions = o.include
+    ? {
+        isNewRecord: false,
+        include: o.include,
+        includeNames: o.includeNames,
+        includeMap: o.includeMap,
+        includeValidated: true,
+        attributes,
+        raw: true,
+      }
+    : { isNewRecord: false, raw: true, attributes }
+  return { model, options: normaliseBuild(model, buildOptions) }
 }

@@ -1,6 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { ALL_TABLES_TAG, stableKey, type Cache, type CacheOutcome, type LoaderContext } from '@perf/core'
-import { directBuild, normaliseBuild } from './fast-build.js'
+import { directBuild, normaliseBuild, prepareBuild, type Build } from './fast-build.js'
 import { normaliseOptions, Unkeyable } from './fast-key.js'
 import type { CacheSettings } from './options.js'
 import type { StatementRunner } from './statement.js'
@@ -53,12 +53,6 @@ interface Instance {
   dataValues: Record<string, unknown>
   _options: Record<string, unknown>
   constructor: ModelClass
-}
-
-/** How to rebuild the instances of one key: the model class and the build options the DB path used. */
-interface Build {
-  model: ModelClass
-  options: Record<string, unknown>
 }
 
 /** One entry: the data, and the first statement and tables of the load (for hit events). */
@@ -182,7 +176,9 @@ async function serve(
     deps.runner.counters.misses++
     return fresh.result
   }
-  const rebuilt = fromStored(value.data, plan.key, memo, () => prepareBuild(model, plan.options))
+  const rebuilt = fromStored(value.data, plan.key, memo, () =>
+    prepareBuild(model as Parameters<typeof prepareBuild>[0], plan.options),
+  )
   const status: CacheOutcome = meta.status === 'miss' ? 'hit' : meta.status
   deps.runner.fastHit(model.name, performance.now() - started, status, value.sql, value.tables)
   return rebuilt
@@ -254,69 +250,4 @@ function fromStored(stored: Stored, key: string, memo: Map<string, Build>, prepa
   const { model, options } = build
   if ('one' in stored) return directBuild(model, { ...stored.one }, options)
   return stored.many.map((row) => directBuild(model, { ...row }, options))
-}
-
-/** Sequelize's own (private, stable across 6.x) steps of findAll that shape the build options. */
-interface Preparing extends ModelClass {
-  primaryKeyAttribute?: string
-  rawAttributes: Record<string, unknown>
-  _injectScope(o: object): void
-  _conformIncludes(o: object, model: unknown): void
-  _expandAttributes(o: object): void
-  _expandIncludeAll(o: object): void
-  _injectDependentVirtualAttributes(attributes: unknown): unknown
-  _validateIncludedElements(o: object, tableNames: object): void
-}
-
-/**
- * The build options findAll's Query would give `bulkBuild` for these finder options: findAll's
- * option preparation up to the SQL, without hooks (the fast path skips models with find hooks).
- */
-function prepareBuild(model: ModelClass, options: Record<string, unknown> | undefined): Build {
-  const m = model as Preparing
-  const utils = (m.sequelize?.constructor as { Utils?: { cloneDeep(o: unknown): unknown } } | undefined)?.Utils
-  const o = (utils?.cloneDeep(options ?? {}) ?? { ...options }) as Record<string, unknown> & {
-    attributes?: string[]
-    originalAttributes?: unknown
-    include?: unknown[]
-    raw?: boolean
-    group?: unknown
-    hasSingleAssociation?: boolean
-    hasMultiAssociation?: boolean
-  }
-  m._injectScope(o)
-  m._conformIncludes(o, m)
-  m._expandAttributes(o)
-  m._expandIncludeAll(o)
-  o.originalAttributes = m._injectDependentVirtualAttributes(o.attributes)
-  if (o.include) {
-    o.hasJoin = true
-    m._validateIncludedElements(o, {})
-    const pk = m.primaryKeyAttribute
-    if (
-      o.attributes &&
-      !o.raw &&
-      pk &&
-      !o.attributes.includes(pk) &&
-      (!o.group || !o.hasSingleAssociation || o.hasMultiAssociation)
-    )
-      o.attributes = [pk, ...o.attributes]
-  }
-  if (!o.attributes) {
-    o.attributes = Object.keys(m.rawAttributes)
-    o.originalAttributes = m._injectDependentVirtualAttributes(o.attributes)
-  }
-  const attributes = o.originalAttributes ?? o.attributes
-  const buildOptions = o.include
-    ? {
-        isNewRecord: false,
-        include: o.include,
-        includeNames: o.includeNames,
-        includeMap: o.includeMap,
-        includeValidated: true,
-        attributes,
-        raw: true,
-      }
-    : { isNewRecord: false, raw: true, attributes }
-  return { model, options: normaliseBuild(model, buildOptions) }
 }
