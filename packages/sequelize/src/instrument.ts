@@ -13,6 +13,7 @@ import {
 import { sequelizePoolProbe } from './pool-probe.js'
 import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
+import { installFastPath, type Collector } from './fast-path.js'
 
 /** What {@link instrument} returns. */
 export interface SequelizePerf {
@@ -69,10 +70,13 @@ const CACHEABLE_TYPES = new Set(['SELECT', 'RAW'])
  * driver call and recorded on `monitor`; writes invalidate the table tags they touch in `cache`
  * (at once outside a transaction, after COMMIT inside one, never after ROLLBACK); reads that ask
  * for it (`cache: { ttl }` on the call, or `defaults`/`models`) are served from `cache` and come
- * back as real model instances built by Sequelize from the cached rows.
+ * back as real model instances. Finder hits (`findAll`, `findOne`, `findByPk`, `findAndCountAll`,
+ * `count`) are answered above the finder, from cached plain data, without SQL or a pool connection;
+ * other cached reads are served below it, from the driver's rows.
  *
  * Installs through the instance's own seams (its dialect's Query class and its connection
- * manager); models are not touched. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
+ * manager) and own static finders on the models it defines at this point, removed by
+ * `uninstrument()`. Supported dialects: `postgres` (pg), `mariadb` and `mysql`
  * (mysql2).
  *
  * @throws PerfError INVALID_ARGUMENT for something that is not a Sequelize instance, an
@@ -132,7 +136,13 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   const BaseQuery = dialectObject.Query
   // Aggregates (count, max, min, sum) reach the Query without a model: remember it around rawSelect.
   const aggregateModel = new AsyncLocalStorage<string>()
-  const contextOf = (query: QueryLike) => statementContext(query.options, o, aggregateModel.getStore())
+  // Statements of a fast-path load: not cached on their own, their tables collected for the entry's tags.
+  const collector = new AsyncLocalStorage<Collector>()
+  const contextOf = (query: QueryLike) => {
+    const ctx = statementContext(query.options, o, aggregateModel.getStore())
+    const collect = collector.getStore()
+    return collect === undefined ? ctx : { ...ctx, collect }
+  }
   class PerfQuery extends BaseQuery {
     override run(sql: string, params?: unknown): Promise<unknown> {
       if (!route.active) return super.run(sql, params)
@@ -164,6 +174,18 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     return aggregateModel.run(name, () => originalRawSelect.apply(this, args))
   }
   queryInterface.rawSelect = rawSelect
+  const cache = o.cache
+  const removeFastPath =
+    cache === undefined
+      ? undefined
+      : installFastPath(Object.values(sq.models) as Parameters<typeof installFastPath>[0], {
+          cache,
+          runner,
+          salt: saltOf(sq, o.salt),
+          collector,
+          isActive: () => route.active,
+          settingsFor: (model, requested) => cacheSettings(model, 'SELECT', requested, o),
+        })
   const removeProbe =
     o.pool && o.monitor !== undefined ? o.monitor.addPoolProbe(sequelizePoolProbe(sequelize)) : undefined
   sq[INSTRUMENTED] = true
@@ -187,6 +209,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
         if (hadOwnRawSelect) queryInterface.rawSelect = originalRawSelect
         else delete (queryInterface as { rawSelect?: unknown }).rawSelect
       }
+      removeFastPath?.()
       removeProbe?.()
       delete sq[INSTRUMENTED]
     },
@@ -217,6 +240,27 @@ function statementContext(
   const model = typeof options.model?.name === 'string' ? options.model.name : aggregateOf
   const requested = options.cache
   const explicit = requested !== undefined && requested !== null && requested !== false
+  const cache = cacheSettings(model, type, requested, o)
+  return {
+    model,
+    type,
+    cache,
+    explicit,
+    inTransaction: options.transaction !== undefined && options.transaction !== null,
+  }
+}
+
+/**
+ * How a read of `model` with `cache: requested` is cached, or undefined when it is not.
+ * @throws PerfError INVALID_CACHE_STRATEGY for `cache` on a write or a malformed `cache`
+ */
+function cacheSettings(
+  model: string | undefined,
+  type: string | undefined,
+  requested: unknown,
+  o: ResolvedOptions,
+): CacheSettings | undefined {
+  const explicit = requested !== undefined && requested !== null && requested !== false
   let cache: CacheSettings | undefined
   if (explicit) {
     if (type !== undefined && !CACHEABLE_TYPES.has(type)) {
@@ -232,13 +276,7 @@ function statementContext(
     const entry = o.models.get(model)
     if (entry !== false && (entry !== undefined || o.defaults !== undefined)) cache = { ...o.defaults, ...entry }
   }
-  return {
-    model,
-    type,
-    cache: o.cache === undefined ? undefined : cache,
-    explicit,
-    inTransaction: options.transaction !== undefined && options.transaction !== null,
-  }
+  return o.cache === undefined ? undefined : cache
 }
 
 /** The part of every key that tells this database apart from another one sharing the cache. */

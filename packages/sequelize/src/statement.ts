@@ -29,6 +29,8 @@ export interface StatementContext {
   explicit: boolean
   /** Sequelize resolved a transaction for it (passed, or from CLS). */
   inTransaction: boolean
+  /** Set inside a fast-path load: the statement is not cached itself, its tables become the entry's tags. */
+  collect?: { tags: Set<string>; wrote: boolean; sql?: string; tables?: string[] }
 }
 
 /** The counters `stats()` reports. */
@@ -123,6 +125,17 @@ export class StatementRunner {
         { context: { model: ctx.model, type: ctx.type } },
       )
     }
+    if (ctx.collect !== undefined) {
+      if (touches.kind === 'read' && !inTransaction) {
+        for (const tag of tableTags(touches.reads)) ctx.collect.tags.add(tag)
+        if (ctx.collect.sql === undefined) {
+          ctx.collect.sql = sql
+          ctx.collect.tables = [...new Set(touches.reads.map((t) => t.name))]
+        }
+        return this.timed(ctx, sql, touches, false, 'miss', exec)
+      }
+      ctx.collect.wrote = true
+    }
     if (ctx.cache !== undefined && this.cache !== undefined) {
       if (!inTransaction) return this.cached(ctx, this.cache, ctx.cache, sql, params, touches, exec)
       this.counters.bypasses++
@@ -181,6 +194,22 @@ export class StatementRunner {
       this.record(ctx, sql, touches, performance.now() - started, false, status, undefined, undefined)
     }
     return this.shape.fromCached(value)
+  }
+
+  /** Counts and records a call the fast path answered from the cache (no statement ran). */
+  fastHit(model: string, durationMs: number, status: CacheOutcome, sql?: string, tables?: string[]): void {
+    this.counters.hits++
+    if (this.monitor === undefined) return
+    this.monitor.record({
+      source: SOURCE,
+      ...(sql === undefined ? {} : { sql }),
+      durationMs,
+      model,
+      operation: 'SELECT',
+      ...(tables === undefined ? {} : { tables }),
+      cache: status,
+      inTransaction: false,
+    })
   }
 
   /** Runs the driver call, timing it and recording one QueryEvent. */
