@@ -1,5 +1,5 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
-import { ALL_TABLES_TAG, stableKey, type Cache, type CacheOutcome, type LoaderContext } from '@perf/core'
+import { ALL_TABLES_TAG, isPerfError, stableKey, type Cache, type CacheOutcome, type LoaderContext } from '@perf/core'
 import { directBuild, normaliseBuild, prepareBuild, type Build } from './fast-build.js'
 import { normaliseOptions, Unkeyable } from './fast-key.js'
 import type { CacheSettings } from './options.js'
@@ -166,12 +166,25 @@ async function serve(
     load.addTags([...collect.tags])
     return { data: toStored(result, plan.key, memo), sql: collect.sql, tables: collect.tables }
   }
-  const { value, meta } = await deps.cache.getOrSet<Entry>(plan.key, loader, {
-    ttl: plan.settings.ttl,
-    swr: plan.settings.swr,
-    tags: [ALL_TABLES_TAG, ...(plan.settings.tags ?? [])],
-    meta: true,
-  })
+  let loading = false
+  const counted = (load: LoaderContext): Promise<Entry> => {
+    loading = true
+    return loader(load)
+  }
+  let got: { value: Entry; meta: { status: CacheOutcome | 'miss' } }
+  try {
+    got = await deps.cache.getOrSet<Entry>(plan.key, counted, {
+      ttl: plan.settings.ttl,
+      swr: plan.settings.swr,
+      tags: [ALL_TABLES_TAG, ...(plan.settings.tags ?? [])],
+      meta: true,
+    })
+  } catch (error) {
+    // A closed cache fails no query: the finder runs (its statements bypass the closed cache too).
+    if (loading || !isPerfError(error, 'CACHE_CLOSED')) throw error
+    return run()
+  }
+  const { value, meta } = got
   if (fresh !== undefined) {
     deps.runner.counters.misses++
     return fresh.result

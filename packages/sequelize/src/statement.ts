@@ -3,6 +3,7 @@ import {
   sqlResultKey,
   tableTags,
   PerfError,
+  isPerfError,
   type Cache,
   type CacheOutcome,
   type CommittedInvalidations,
@@ -180,12 +181,21 @@ export class StatementRunner {
         lease.release()
       }
     }
-    const { value, meta } = await cache.getOrSet(sqlResultKey(sql, params ? [...params] : [], this.salt), loader, {
-      ttl: settings.ttl,
-      swr: settings.swr,
-      tags,
-      meta: true,
-    })
+    let got: { value: unknown; meta: { status: CacheOutcome | 'miss' } }
+    try {
+      got = await cache.getOrSet(sqlResultKey(sql, params ? [...params] : [], this.salt), loader, {
+        ttl: settings.ttl,
+        swr: settings.swr,
+        tags,
+        meta: true,
+      })
+    } catch (error) {
+      // A closed cache is the one failure core does not serve past: the statement runs uncached.
+      if (loaded || !isPerfError(error, 'CACHE_CLOSED')) throw error
+      this.counters.bypasses++
+      return this.timed(ctx, sql, touches, false, 'bypass', exec)
+    }
+    const { value, meta } = got
     if (loaded) this.counters.misses++
     else {
       // A hit, a stale or grace value, or a load another caller ran: no statement for this call.

@@ -75,6 +75,20 @@ for (const dialect of DIALECTS) {
         expect((hit.value[0]!.get('labels') as Model[])[0]).toBeInstanceOf(Label)
       })
 
+      it('a closed cache fails no read: the finders run uncached, one statement each, with database values', async () => {
+        const { Product } = shop
+        const before = await Product.findByPk(1, { cache })
+        await shop.cache.close()
+        for (let i = 0; i < 2; i++) {
+          const read = await counted(shop, () => Product.findByPk(1, { cache }))
+          expect(read.statements).toBe(1)
+          expect(observed(read.value as Inst)).toEqual(observed(before as Inst))
+          const all = await counted(shop, () => Product.findAll({ order: [['id', 'ASC']], raw: true, cache }))
+          expect(all.statements).toBe(1)
+          expect((all.value as unknown[]).length).toBeGreaterThan(1)
+        }
+      })
+
       it('findByPk(), findOne(), count(), findAndCountAll(): hits equal the database path', async () => {
         const { Product } = shop
         const calls: (() => Promise<unknown>)[] = [
