@@ -1,0 +1,2 @@
+export * from './dashboard/index.js'
+export * from './middleware/index.js'
