@@ -34,7 +34,7 @@ export class BusSync {
       await this.bus.publish(message)
       return true
     } catch (error) {
-      this.parts.events.emit({ type: 'bus-error', error, namespace: this.parts.events.namespace })
+      this.reportError(error)
       return false
     }
   }
@@ -53,10 +53,10 @@ export class BusSync {
       // The shared tier still holds it, at a version that saw every invalidation. (Without a shared
       // tier the local copy is the only one, and a value set before the subscription stays.)
       // Loads in flight stay: what they write to the shared tier is checked against its versions.
-      if (this.parts.tiers.hasShared && !this.closed) this.parts.tiers.forLocal('clear', (s) => s.clear(this.prefix))
+      if (this.parts.tiers.hasShared && !this.closed) this.clearLocal()
       return unsubscribe
     } catch (error) {
-      this.parts.events.emit({ type: 'bus-error', error, namespace: this.parts.events.namespace })
+      this.reportError(error)
       return undefined
     }
   }
@@ -66,7 +66,7 @@ export class BusSync {
       this.apply(message)
     } catch (error) {
       // A bus may hand over anything; a malformed message must not take the process down.
-      this.parts.events.emit({ type: 'bus-error', error, namespace: this.parts.events.namespace })
+      this.reportError(error)
     }
   }
 
@@ -85,16 +85,25 @@ export class BusSync {
     } else if (message.type === 'clear') {
       order.invalidateAll()
       flights.invalidateAll()
-      tiers.forLocal('clear', (s) => s.clear(this.prefix))
+      this.clearLocal()
     }
   }
 
   /** Messages may have been lost: nothing local can be vouched for, so it all goes. */
   private gap(): void {
-    const { flights, tiers, events } = this.parts
+    const { flights, events } = this.parts
     events.emit({ type: 'bus-gap', namespace: events.namespace })
     // Loads in flight may carry what a lost message invalidated: they are not written back.
     flights.invalidateAll()
-    tiers.forLocal('clear', (s) => s.clear(this.prefix))
+    this.clearLocal()
+  }
+
+  /** Drops this namespace from every local tier (the shared tier is left alone). */
+  private clearLocal(): void {
+    this.parts.tiers.forLocal('clear', (s) => s.clear(this.prefix))
+  }
+
+  private reportError(error: unknown): void {
+    this.parts.events.emit({ type: 'bus-error', error, namespace: this.parts.events.namespace })
   }
 }
