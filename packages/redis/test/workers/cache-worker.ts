@@ -135,4 +135,8 @@ onExit(async () => {
   redis.disconnect()
   if (busRedis !== redis) busRedis.disconnect()
 })
+// Ready means subscribed: a write published before this process listens would never reach it (on a
+// loaded machine SUBSCRIBE can take longer than the first test step).
+await cache.ready()
+while (!inner.isConnected) await new Promise((r) => setTimeout(r, 20))
 send({ type: 'ready' })
