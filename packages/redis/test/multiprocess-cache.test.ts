@@ -31,7 +31,7 @@ describeIf(ok, 'Redis or redis-server binary not available')(
         '60000',
         '5000',
       ])
-    }, 60_000)
+    }, 120_000)
     afterAll(async () => {
       await pool?.stop()
       await redis.del(`perf:lock:${scope}:fence`, ...counters)
@@ -114,7 +114,7 @@ describeIf(ok, 'Redis or redis-server binary not available')('createCache across
       String(LOCAL_MAX_AGE_MS),
       '5000',
     ])
-  }, 60_000)
+  }, 120_000)
   afterAll(async () => {
     await pool?.stop()
     await busServer?.stop()

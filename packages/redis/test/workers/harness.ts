@@ -32,7 +32,7 @@ export class WorkerPool {
     script: string,
     count: number,
     args: (index: number) => string[],
-    timeoutMs = 30_000,
+    timeoutMs = 90_000,
   ): Promise<WorkerPool> {
     const file = fileURLToPath(new URL(script, import.meta.url))
     const children = Array.from({ length: count }, (_, i) =>
