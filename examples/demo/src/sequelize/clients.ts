@@ -101,10 +101,7 @@ export async function sequelizeSide(
   return {
     app: sequelizeShop(sequelize, models),
     instrumentation,
-    cacheHits() {
-      const outcomes = monitor.totals().cache
-      return cache ? outcomes.hit + outcomes.stale + outcomes.grace : 0
-    },
+    cacheHits: () => perf?.stats().hits ?? 0,
     async close() {
       perf?.uninstrument()
       removeProbe?.()

@@ -1,6 +1,6 @@
 import { fn, col, type Model, type Sequelize } from 'sequelize'
 import type { SeedSizes } from '../seed.js'
-import { HOT_PRODUCTS, int, type Request, type ShopApp } from '../workload.js'
+import { HOT_PRODUCTS, int, newOrderItems, type Request, type ShopApp } from '../workload.js'
 import type { ShopModels } from './models.js'
 
 /** What an endpoint renders of an instance (or a list of them): `get({ plain: true })`, as `res.json()` would. */
@@ -92,11 +92,7 @@ export function sequelizeShop(sequelize: Sequelize, m: ShopModels): ShopApp {
     const roll = rnd()
     const customerId = int(rnd, sizes.customers)
     if (roll < 0.8) {
-      const items = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({
-        productId: int(rnd, sizes.products),
-        quantity: 1 + Math.floor(rnd() * 3),
-        unitPrice: '19.99',
-      }))
+      const items = newOrderItems(rnd, sizes)
       await sequelize.transaction(async (transaction) => {
         const order = await m.Order.create(
           { customerId, total: (items.length * 19.99).toFixed(2), status: 'PAID' },
