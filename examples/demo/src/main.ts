@@ -1,12 +1,14 @@
 /**
  * The @perf main job: seeds a shop, runs the same API workload with plain Prisma and with
- * `prisma.$extends(perf())` (or, with `--orm typeorm`, plain TypeORM and `instrument(dataSource)`),
+ * `prisma.$extends(perf())` (or, with `--orm typeorm`, plain TypeORM and `instrument(dataSource)`;
+ * with `--orm sequelize`, plain Sequelize and `instrument(sequelize)`),
  * prints the side-by-side table, checks that sampled results are identical, and writes a
  * self-contained HTML report.
  *
  *   pnpm demo                 # embedded PGlite + in-memory cache, ~1 minute
  *   pnpm demo -- --smoke      # small and short (CI)
  *   pnpm demo -- --orm typeorm
+ *   pnpm demo -- --orm sequelize
  *   DATABASE_URL=postgresql://... REDIS_URL=redis://... pnpm demo
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -28,6 +30,7 @@ import { openDatabase } from './database.js'
 import { PrismaClient } from './generated/client.js'
 import { ProgressBar } from './progress.js'
 import { typeormSide } from './typeorm/clients.js'
+import { sequelizeSide } from './sequelize/clients.js'
 import { renderReport } from './report/html.js'
 import { runPhase, type PhaseConfig } from './run-phase.js'
 import { FULL_SIZES, SMOKE_SIZES, seed } from './seed.js'
@@ -40,14 +43,22 @@ const smoke = argv.includes('--smoke')
 const reportArg = argv.indexOf('--report')
 const ormArg = argv.indexOf('--orm')
 const orm = ormArg >= 0 ? argv[ormArg + 1] : 'prisma'
-if (orm !== 'prisma' && orm !== 'typeorm') {
-  console.error(`[demo] --orm must be "prisma" or "typeorm" (got ${JSON.stringify(orm ?? '')})`)
+if (orm !== 'prisma' && orm !== 'typeorm' && orm !== 'sequelize') {
+  console.error(`[demo] --orm must be "prisma", "typeorm" or "sequelize" (got ${JSON.stringify(orm ?? '')})`)
   process.exit(2)
 }
 const LABELS =
   orm === 'typeorm'
     ? { plain: 'plain TypeORM', wrapped: 'instrument() wrapped', what: 'plain TypeORM vs instrument(dataSource)' }
-    : { plain: 'plain Prisma', wrapped: 'perf() wrapped', what: 'plain Prisma vs prisma.$extends(perf())' }
+    : orm === 'sequelize'
+      ? { plain: 'plain Sequelize', wrapped: 'instrument() wrapped', what: 'plain Sequelize vs instrument(sequelize)' }
+      : { plain: 'plain Prisma', wrapped: 'perf() wrapped', what: 'plain Prisma vs prisma.$extends(perf())' }
+/** What the verdict says was compared, per ORM. */
+const COMPARED_TYPES: Record<string, string> = {
+  prisma: 'Decimal, BigInt, Date, Json',
+  typeorm: 'entity classes, Date, numeric and bigint strings, jsonb',
+  sequelize: 'instances rendered with get({ plain: true }): Date, DECIMAL and BIGINT strings, jsonb',
+}
 const POOL_MAX = 10
 const config: PhaseConfig = smoke
   ? { seconds: 4, warmupSeconds: 1, users: 8, thinkMs: 10, writesPerSecond: 10, sizes: SMOKE_SIZES, bucketMs: 250 }
@@ -121,6 +132,11 @@ async function main(): Promise<void> {
       cleanups.push(() => side.close())
       plainApp = side.app
       plainPg = side.instrumentation
+    } else if (orm === 'sequelize') {
+      const side = await sequelizeSide(database, POOL_MAX, plainMonitor)
+      cleanups.push(() => side.close())
+      plainApp = side.app
+      plainPg = side.instrumentation
     } else {
       const plain = prismaClient(plainMonitor, 'plain')
       plainApp = prismaShop(plain.prisma)
@@ -159,6 +175,12 @@ async function main(): Promise<void> {
       wrappedApp = side.app
       wrappedPg = side.instrumentation
       cacheHits = () => side.cacheHits()
+    } else if (orm === 'sequelize') {
+      const side = await sequelizeSide(database, POOL_MAX, wrappedMonitor, cache)
+      cleanups.push(() => side.close())
+      wrappedApp = side.app
+      wrappedPg = side.instrumentation
+      cacheHits = () => side.cacheHits()
     } else {
       const wrapped = prismaClient(wrappedMonitor, 'wrapped')
       const db = wrapped.prisma.$extends(
@@ -178,7 +200,7 @@ async function main(): Promise<void> {
     const ok = verification.identical === verification.samples
     console.log(
       ok
-        ? `✔ Sampled results identical: ${verification.identical}/${verification.samples} requests equal in values and classes (${orm === 'typeorm' ? 'entity classes, Date, numeric and bigint strings, jsonb' : 'Decimal, BigInt, Date, Json'}), ${verification.cachedReads.toLocaleString('en-US')} wrapped reads served from cache.`
+        ? `✔ Sampled results identical: ${verification.identical}/${verification.samples} requests equal in values and classes (${COMPARED_TYPES[orm ?? ''] ?? orm}), ${verification.cachedReads.toLocaleString('en-US')} wrapped reads served from cache.`
         : `✘ Sampled results DIFFER: ${verification.identical}/${verification.samples} identical; first mismatch ${verification.firstMismatch}`,
     )
     mkdirSync(dirname(reportPath), { recursive: true })

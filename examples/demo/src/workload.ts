@@ -107,6 +107,18 @@ export async function serve(db: PrismaClient, request: Request): Promise<unknown
   }
 }
 
+/** The items of one new order: 1–3 random products, 1–3 of each, at 19.99. */
+export function newOrderItems(
+  rnd: () => number,
+  sizes: SeedSizes,
+): { productId: number; quantity: number; unitPrice: string }[] {
+  return Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({
+    productId: int(rnd, sizes.products),
+    quantity: 1 + Math.floor(rnd() * 3),
+    unitPrice: '19.99',
+  }))
+}
+
 /**
  * One write of the background stream: 80% orders (nested create of items), 10% restocks,
  * 10% reviews in an interactive transaction that also credits loyalty points.

@@ -44,8 +44,8 @@ describe('pnpm demo --orm typeorm --smoke', () => {
   })
 
   it('rejects an unknown --orm with exit code 2 and names the choices', async () => {
-    const { code, output } = await runDemo(['--smoke', '--orm', 'sequelize'])
+    const { code, output } = await runDemo(['--smoke', '--orm', 'mikro-orm'])
     expect(code).toBe(2)
-    expect(output).toContain('[demo] --orm must be "prisma" or "typeorm" (got "sequelize")')
+    expect(output).toContain('[demo] --orm must be "prisma", "typeorm" or "sequelize" (got "mikro-orm")')
   })
 })

@@ -10,6 +10,7 @@ export type { WarmOptions, WarmProgress } from './warm.js'
 // N+1: DataLoader-compatible loaders
 export { pkLoader, associationLoader } from './loaders.js'
 export type { ModelLoaderOptions, PrimaryKey } from './loaders.js'
+export { sequelizeAdvisor } from './advisor.js'
 
 // pool
 export { sequelizePoolProbe } from './pool-probe.js'

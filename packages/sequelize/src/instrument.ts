@@ -11,6 +11,7 @@ import {
   type ResolvedOptions,
 } from './options.js'
 import { sequelizePoolProbe } from './pool-probe.js'
+import { sequelizeAdvisor } from './advisor.js'
 import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
 import { installFastPath, type Collector } from './fast-path.js'
@@ -188,6 +189,8 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
         })
   const removeProbe =
     o.pool && o.monitor !== undefined ? o.monitor.addPoolProbe(sequelizePoolProbe(sequelize)) : undefined
+  // N+1 findings of this instance name the loader or include that fixes them.
+  const unadvise = o.monitor?.advise?.('sequelize', sequelizeAdvisor(sequelize))
   sq[INSTRUMENTED] = true
 
   return {
@@ -211,6 +214,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
       }
       removeFastPath?.()
       removeProbe?.()
+      unadvise?.()
       delete sq[INSTRUMENTED]
     },
   }

@@ -1,5 +1,6 @@
 import { BatchLoader, PerfError, type BatchLoaderOptions } from '@perf/core'
 import type { FindOptions, Model, ModelStatic } from 'sequelize'
+import { keysWhere } from './key-filter.js'
 
 /** A primary-key value as Sequelize hands it back (BIGINT comes back as a string on PostgreSQL). */
 export type PrimaryKey = string | number | bigint
@@ -36,18 +37,20 @@ function distinct<K>(keys: readonly K[], idOf: (key: K) => PrimaryKey): { ids: P
 }
 
 function where(
+  model: ModelStatic<Model>,
   find: ModelLoaderOptions<unknown, unknown>['find'],
   pk: string,
   ids: PrimaryKey[],
 ): FindOptions['where'] {
+  const keys = keysWhere(model, pk, ids)
   const own = find?.where
-  return own === undefined ? { [pk]: ids } : ({ ...(own as object), [pk]: ids } as FindOptions['where'])
+  return own === undefined ? keys : ({ ...(own as object), ...(keys as object) } as FindOptions['where'])
 }
 
 /**
  * A DataLoader-compatible loader of `model` rows by primary key: every `load(id)` made in the same
- * tick becomes one `findAll({ where: { pk: [ids] } })` (one statement per batch of at most
- * `maxBatchSize`), each resolving to its instance or `null`. Keys are compared as strings, so
+ * tick becomes one `findAll` (one statement per batch of at most `maxBatchSize`: on PostgreSQL
+ * `WHERE "pk" = ANY('{…}')` with the keys as one array literal, elsewhere `IN (…)`), each resolving to its instance or `null`. Keys are compared as strings, so
  * `load(1)` and `load('1')` share a row. Make one per request: its memo cache is the request's.
  *
  * @throws PerfError INVALID_ARGUMENT for a model without a single-column primary key
@@ -64,7 +67,10 @@ export function pkLoader<M extends Model>(
   return new BatchLoader<PrimaryKey, M | null, string>(
     async (keys) => {
       const { ids, lookup } = distinct(keys, (k) => k)
-      const rows = await model.findAll({ ...find, where: where(find, pk, ids) } as FindOptions)
+      const rows = await model.findAll({
+        ...find,
+        where: where(model as ModelStatic<Model>, find, pk, ids),
+      } as FindOptions)
       const byId = new Map(rows.map((row) => [String(row.get(pk)), row]))
       return lookup.map((id) => byId.get(id) ?? null)
     },
@@ -109,7 +115,7 @@ export function associationLoader<M extends Model, V = unknown>(
         attributes: [pk],
         ...find,
         include,
-        where: where(find, pk, ids),
+        where: where(model as ModelStatic<Model>, find, pk, ids),
       } as FindOptions)
       const byId = new Map(owners.map((owner) => [String(owner.get(pk)), owner.get(association) as V]))
       return lookup.map((id) => (byId.has(id) ? (byId.get(id) as V) : ((many ? [] : null) as V)))

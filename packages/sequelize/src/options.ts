@@ -33,7 +33,11 @@ export interface InstrumentOptions {
    * @default undefined: no caching, no invalidation (monitoring only)
    */
   cache?: Cache
-  /** Receives one QueryEvent per statement, and one per cache hit. @default undefined: no monitoring */
+  /**
+   * Receives one QueryEvent per statement, and one per cache hit; its N+1 findings name the
+   * loader or `include` that fixes them (`sequelizeAdvisor`, registered here).
+   * @default undefined: no monitoring
+   */
   monitor?: Monitor
   /**
    * Caches every model read (finders and aggregates) without a `cache` option at the call site,

@@ -11,6 +11,7 @@ const LOADERS = {
   redis: () => import('./redis.js'),
   prisma: () => import('./prisma.js'),
   typeorm: () => import('./typeorm.js'),
+  sequelize: () => import('./sequelize.js'),
   pg: () => import('./pg.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
