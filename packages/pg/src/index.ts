@@ -45,6 +45,17 @@ export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/
 export { streamQuery } from './bulk/stream-query.js'
 export type { StreamQueryOptions } from './bulk/stream-query.js'
 
+// pools
+export { pgPoolProbe } from './pool/pg-pool-probe.js'
+export type { PgPoolLike } from './pool/pg-pool-probe.js'
+export { instrumentPgPool, pgPoolInstrumentation } from './pool/instrument-pg-pool.js'
+export type {
+  InstrumentPgPoolOptions,
+  PgPoolInstrumentation,
+  PgStatement,
+  StatementSink,
+} from './pool/instrument-pg-pool.js'
+
 // locks
 export { pgAdvisoryLocker } from './lock/pg-advisory-locker.js'
 export type { PgAdvisoryLockerOptions } from './lock/pg-advisory-locker.js'
