@@ -2,8 +2,7 @@ import { PerfError, type PerfErrorOptions } from '@perf/core'
 
 /**
  * Thrown when a PostgreSQL extension a diagnostic needs is not usable; the message and
- * `context.fix` say what to run or configure. Code `INVALID_OPTION`: the server option
- * (`shared_preload_libraries`) or the extension is missing.
+ * `context.fix` say what to run or configure. Code `EXTENSION_MISSING`.
  *
  * @example
  * try { await diag.topStatements() } catch (err) { if (err instanceof PgExtensionError) console.log(err.fix) }
@@ -16,7 +15,7 @@ export class PgExtensionError extends PerfError {
   /** What to do about it, in one sentence. */
   readonly fix: string
   constructor(extension: string, reason: PgExtensionError['reason'], fix: string, options: PerfErrorOptions = {}) {
-    super('INVALID_OPTION', `[perf:pg] ${extension} is ${reason.replace('-', ' ')}: ${fix}`, {
+    super('EXTENSION_MISSING', `[perf:pg] ${extension} is ${reason.replace('-', ' ')}: ${fix}`, {
       ...options,
       context: { ...options.context, extension, reason, fix },
     })

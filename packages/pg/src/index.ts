@@ -31,6 +31,8 @@ export type { AdviseIndexesOptions, IndexAdvice, IndexAdviceResult } from './exp
 // health
 export { combineHealth, pgFindings, scoreFindings } from './health/findings.js'
 export type { PgFinding, PgHealthReport, PgHealthThresholds, Severity } from './health/findings.js'
+export { pgHealthSource } from './health/health-source.js'
+export type { PgHealthSourceOptions } from './health/health-source.js'
 
 // bulk writes and streaming
 export { copyInsert } from './bulk/copy-insert.js'
