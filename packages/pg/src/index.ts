@@ -10,6 +10,8 @@ export type { PgQueryable } from './queryable.js'
 export { pgDiagnostics } from './diagnostics/pg-diagnostics.js'
 export type { PgDiagnostics, PgDiagnosticsOptions, PgSnapshot } from './diagnostics/pg-diagnostics.js'
 export type { TopStatement, TopStatementsOptions } from './diagnostics/statements.js'
+export { statementColumns } from './diagnostics/statement-columns.js'
+export type { StatementColumns } from './diagnostics/statement-columns.js'
 export type { BlockingSession, BlockingTree, LockInfo } from './diagnostics/locks.js'
 export type {
   ActiveSession,
