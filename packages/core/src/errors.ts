@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   INVALID_CACHE_STRATEGY:
     'A cacheStrategy was given where caching is not allowed (for example on a write) or is malformed.',
   UNKNOWN_MODEL: 'An option names a model the ORM client does not have.',
+  EXTENSION_MISSING:
+    'A database extension a feature needs is not available, not installed or not preloaded (the error names the fix, e.g. shared_preload_libraries).',
 } as const
 
 /** A stable error code; see {@link ERROR_CODES} for what each one means. */

@@ -144,6 +144,7 @@ export type {
   SlowQuery,
   TopOptions,
 } from './monitor/index.js'
+export type { HealthSource, HealthSourceResult, HealthSourceStatus } from './monitor/index.js'
 
 // SQL-level adapter kit (for adapters of ORMs and query builders that speak SQL)
 export {

@@ -10,6 +10,8 @@ export type { PgQueryable } from './queryable.js'
 export { pgDiagnostics } from './diagnostics/pg-diagnostics.js'
 export type { PgDiagnostics, PgDiagnosticsOptions, PgSnapshot } from './diagnostics/pg-diagnostics.js'
 export type { TopStatement, TopStatementsOptions } from './diagnostics/statements.js'
+export { statementColumns } from './diagnostics/statement-columns.js'
+export type { StatementColumns } from './diagnostics/statement-columns.js'
 export type { BlockingSession, BlockingTree, LockInfo } from './diagnostics/locks.js'
 export type {
   ActiveSession,
@@ -31,6 +33,8 @@ export type { AdviseIndexesOptions, IndexAdvice, IndexAdviceResult } from './exp
 // health
 export { combineHealth, pgFindings, scoreFindings } from './health/findings.js'
 export type { PgFinding, PgHealthReport, PgHealthThresholds, Severity } from './health/findings.js'
+export { pgHealthSource } from './health/health-source.js'
+export type { PgHealthSourceOptions } from './health/health-source.js'
 
 // bulk writes and streaming
 export { copyInsert } from './bulk/copy-insert.js'
@@ -44,6 +48,17 @@ export type { BulkRow, BulkRows } from './bulk/rows.js'
 export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/parameter-chunks.js'
 export { streamQuery } from './bulk/stream-query.js'
 export type { StreamQueryOptions } from './bulk/stream-query.js'
+
+// pools
+export { pgPoolProbe } from './pool/pg-pool-probe.js'
+export type { PgPoolLike } from './pool/pg-pool-probe.js'
+export { instrumentPgPool, pgPoolInstrumentation } from './pool/instrument-pg-pool.js'
+export type {
+  InstrumentPgPoolOptions,
+  PgPoolInstrumentation,
+  PgStatement,
+  StatementSink,
+} from './pool/instrument-pg-pool.js'
 
 // locks
 export { pgAdvisoryLocker } from './lock/pg-advisory-locker.js'

@@ -95,7 +95,10 @@ describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
     expect(error).toBeInstanceOf(BulkWriteError)
     expect(isPerfError(error, 'BATCH_FAILED')).toBe(true)
     expect(error.context.batchStart).toBe(70)
-    expect(error.message).toMatch(/batch starting at row 70.*too long.*nothing committed/)
+    // The chunk is bisected (rolled back) to name the row the server refused.
+    expect(error.rowIndex).toBe(77)
+    expect(error.failedRows).toEqual([77])
+    expect(error.message).toMatch(/at row 77.*too long.*nothing committed/)
     expect(await count("SELECT count(*)::int AS n FROM atomic_u WHERE code = 'ok'")).toBe(0)
     // varchar(3) is checked on assignment, never silently truncated by the cast
     const partial = (await bulkUpdate(db.pool, 'atomic_u', 'id', ['code'], rows, {
@@ -103,7 +106,35 @@ describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
       atomic: false,
     }).catch((e: unknown) => e)) as BulkWriteError
     expect(partial.committedRows).toBe(70)
+    expect(partial.failedRows).toEqual([77])
     expect(await count("SELECT count(*)::int AS n FROM atomic_u WHERE code = 'ok'")).toBe(70)
+  })
+
+  it('bulkUpsert() names every failing row of a refused chunk (failedRows), and the probes leave nothing behind', async () => {
+    await db.pool.query('CREATE TABLE probe_u (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0))')
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, qty: i === 123 || i === 400 ? -1 : i }))
+    const error = (await bulkUpsert(db.pool, 'probe_u', ['id', 'qty'], rows, { conflict: ['id'] }).catch(
+      (e: unknown) => e,
+    )) as BulkWriteError
+    expect(isPerfError(error, 'BATCH_FAILED')).toBe(true)
+    expect(error.failedRows).toEqual([123, 400])
+    expect(error.rowIndex).toBe(123)
+    expect(error.message).toMatch(/at rows 123, 400: .*check constraint/)
+    expect(await count('SELECT count(*)::int AS n FROM probe_u')).toBe(0)
+    // Inside the caller's transaction: the probes run in savepoints, the transaction stays usable.
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('INSERT INTO probe_u VALUES (9999, 1)')
+      const inTx = (await bulkUpsert(client, 'probe_u', ['id', 'qty'], rows, { conflict: ['id'] }).catch(
+        (e: unknown) => e,
+      )) as BulkWriteError
+      expect(inTx.failedRows).toEqual([123, 400])
+      await client.query('COMMIT')
+    } finally {
+      client.release()
+    }
+    expect(await count('SELECT count(*)::int AS n FROM probe_u')).toBe(1)
   })
 
   it("bulkUpdate() inside the caller's transaction uses a savepoint and leaves the transaction usable", async () => {

@@ -69,13 +69,13 @@ describe.skipIf(!url)('pgDiagnostics', () => {
         .topStatements()
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(PgExtensionError)
-      expect(isPerfError(error, 'INVALID_OPTION')).toBe(true)
+      expect(isPerfError(error, 'EXTENSION_MISSING')).toBe(true)
       expect((error as PgExtensionError).reason).toBe('not-installed')
       expect((error as Error).message).toContain('CREATE EXTENSION pg_stat_statements')
       // the snapshot keeps going without it
       const snap = await pgDiagnostics(other.pool).snapshot()
       expect(snap.topStatements).toBeNull()
-      expect(snap.errors.topStatements?.code).toBe('INVALID_OPTION')
+      expect(snap.errors.topStatements?.code).toBe('EXTENSION_MISSING')
       expect(snap.connectionHeadroom).not.toBeNull()
       expect(snap.serverVersion).toBeGreaterThanOrEqual(130000)
     } finally {
@@ -101,6 +101,7 @@ describe.skipIf(!url)('pgDiagnostics', () => {
           .catch((e: unknown) => e)) as PgExtensionError
         expect(error).toBeInstanceOf(PgExtensionError)
         expect(error.reason).toBe('not-preloaded')
+        expect(error.code).toBe('EXTENSION_MISSING')
         expect(error.fix).toContain("shared_preload_libraries = 'pg_stat_statements'")
         expect(error.message).toContain('restart')
       } finally {

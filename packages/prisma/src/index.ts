@@ -23,13 +23,6 @@ export { modelTag, ALL_TAG } from './model/cache-key.js'
 export { READ_OPERATIONS, WRITE_OPERATIONS } from './model/operations.js'
 export type { ReadOperation, WriteOperation } from './model/operations.js'
 
-// pg pool behind @prisma/adapter-pg
-export { pgPoolProbe } from './report/pg-pool-probe.js'
-export type { PgPoolLike } from './report/pg-pool-probe.js'
-export { instrumentPgPool, pgPoolInstrumentation } from './report/instrument-pg-pool.js'
-export type {
-  InstrumentPgPoolOptions,
-  PgPoolInstrumentation,
-  PgStatement,
-  StatementSink,
-} from './report/instrument-pg-pool.js'
+// pg pool behind @prisma/adapter-pg: moved to @perf/pg, re-exported for compatibility
+export { instrumentPgPool, pgPoolInstrumentation, pgPoolProbe } from '@perf/pg'
+export type { InstrumentPgPoolOptions, PgPoolInstrumentation, PgPoolLike, PgStatement, StatementSink } from '@perf/pg'

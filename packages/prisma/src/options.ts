@@ -1,9 +1,8 @@
 import { PerfError, type Cache, type Monitor } from '@perf/core'
 import { validateStrategy, type ModelCacheOptions } from './read/cache-strategy.js'
-import type { PgPoolInstrumentation } from './report/instrument-pg-pool.js'
 import type { ModelGraph } from './model/model-graph.js'
 import { READ_OPERATIONS, isReadOperation } from './model/operations.js'
-import type { PgPoolLike } from './report/pg-pool-probe.js'
+import type { PgPoolInstrumentation, PgPoolLike } from '@perf/pg'
 
 /** Options of {@link perf}. Every field is validated when the extension is created. */
 export interface PerfOptions {

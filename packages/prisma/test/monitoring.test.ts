@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
-import { createMonitor, LeakDetector, PoolMonitor, type LeakReport, type QueryEvent } from '@perf/core'
+import { createMonitor, type QueryEvent } from '@perf/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as pg from '@perf/pg'
 import { instrumentPgPool, pgPoolInstrumentation, pgPoolProbe } from '../src/index.js'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from './setup/database.js'
 import { wrap } from './setup/harness.js'
@@ -72,62 +73,10 @@ describe.skipIf(!available)('perf() monitoring', () => {
     expect(finding).toMatchObject({ scope: 'GET /posts', model: 'Comment', operation: 'count', count: 6, threshold: 5 })
   })
 
-  it("pgPoolProbe() reads the pool's live counters", async () => {
-    const pool = tdb.createPool(4)
-    const probe = pgPoolProbe(pool, { name: 'main' })
-    expect(probe.stats()).toEqual({ total: 0, idle: 0, active: 0, waiting: 0, max: 4, min: 0 })
-    const a = await pool.connect()
-    const b = await pool.connect()
-    b.release()
-    expect(probe.name).toBe('main')
-    expect(probe.stats()).toMatchObject({ total: 2, idle: 1, active: 1, max: 4 })
-    a.release()
-  })
-
-  it('instrumentPgPool() reports connections held past the threshold, with the acquiring stack', async () => {
-    const leaks: LeakReport[] = []
-    const detector = new LeakDetector({
-      thresholdMs: 50,
-      sweepIntervalMs: 10,
-      onLeak: (r) => leaks.push(r),
-      onLateRelease: (r) => leaks.push(r),
-    })
-    const pool = tdb.createPool(2)
-    const instrumentation = instrumentPgPool(pool, { leakDetector: detector })
-    const held = await pool.connect()
-    await held.query('SELECT 42')
-    await expect.poll(() => leaks.length, { timeout: 2000 }).toBe(1)
-    expect(leaks[0]).toMatchObject({ kind: 'leak', thresholdMs: 50 })
-    expect(leaks[0]?.lastQuery).toContain('SELECT')
-    expect(leaks[0]?.stack).toContain('monitoring.test')
-    held.release()
-    expect(leaks.map((r) => r.kind)).toEqual(['leak', 'late-release'])
-    await pool.query('SELECT 1')
-    expect(leaks).toHaveLength(2)
-    instrumentation.close()
-    detector.close()
-  })
-
-  it('instrumentPgPool() records statements outside Prisma operations, feeds acquire waits, and close() restores the pool', async () => {
-    const monitor = createMonitor({ eventLoopDelay: false })
-    const pool = tdb.createPool(1)
-    const poolMonitor = new PoolMonitor(pgPoolProbe(pool), { autoStart: false })
-    const originalQuery = pool.query
-    const instrumentation = instrumentPgPool(pool, { monitor, poolMonitor })
-    expect(() => instrumentPgPool(pool)).toThrow(/already instrumented/)
-    await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 2'), pool.query('SELECT 3')])
-    expect(instrumentation.stats().statements).toBe(3)
-    expect(monitor.totals().calls).toBe(3)
-    expect(monitor.fingerprints()).toHaveLength(1)
-    expect(poolMonitor.snapshot().acquireWait.count).toBe(3)
-    expect(monitor.health().metrics.pools).toMatchObject([{ name: 'pg', total: 1, max: 1 }])
-    instrumentation.close()
-    expect(monitor.health().metrics.pools).toEqual([])
-    expect(pool.query).toBe(originalQuery)
-    expect(pgPoolInstrumentation(pool)).toBeUndefined()
-    await pool.query('SELECT 4')
-    expect(instrumentation.stats().statements).toBe(3)
-    poolMonitor.close()
+  it('re-exports pgPoolProbe() and instrumentPgPool() from @perf/pg (tested there)', () => {
+    expect(pgPoolProbe).toBe(pg.pgPoolProbe)
+    expect(instrumentPgPool).toBe(pg.instrumentPgPool)
+    expect(pgPoolInstrumentation).toBe(pg.pgPoolInstrumentation)
   })
 
   it('$perf.stats() and $perf.health() report the cache, the operations and the pool', async () => {

@@ -26,3 +26,4 @@ export type {
   ScopeReport,
   SlowQuery,
 } from './types.js'
+export type { HealthSource, HealthSourceResult, HealthSourceStatus } from './health-sources.js'

@@ -8,6 +8,7 @@ import { fingerprint, hashFingerprint } from './fingerprint.js'
 import { FingerprintTable, type FingerprintStats } from './fingerprint-table.js'
 import { computeHealth } from './health.js'
 import { HealthWindow } from './health-window.js'
+import { HealthSources, type HealthSource } from './health-sources.js'
 import { Histogram } from './histogram.js'
 import { LruMap } from '../util/lru-map.js'
 import { OperationLabels } from './operation-labels.js'
@@ -67,8 +68,19 @@ export interface Monitor {
   nPlusOne(): NPlusOneReport[]
   /** Totals since creation or reset(). */
   totals(): MonitorTotals
-  /** A 0–100 score from recent latency, errors, cache hit ratio, pools and event-loop delay. */
+  /** A 0–100 score from recent latency, errors, cache hit ratio, pools and event-loop delay, less what health sources lack. */
   health(): HealthReport
+  /**
+   * Adds outside health (a database, a queue) to `health()`: `check` runs now and every
+   * `intervalMs` in the background; its last answer's shortfall from 100 is taken off the score
+   * and its reasons follow, prefixed with its name. Returns a function that removes it.
+   * @throws PerfError INVALID_ARGUMENT for a malformed source, a name in use, or past 32 sources
+   * @example
+   * monitor.addHealthSource(pgHealthSource(pool)) // @perf/pg
+   */
+  addHealthSource(source: HealthSource): () => void
+  /** Runs every health source's check now, then returns `health()`. */
+  refreshHealth(): Promise<HealthReport>
   /** Metrics in the Prometheus text exposition format 0.0.4. */
   toPrometheus(options?: PrometheusOptions): string
   /** A JSON-serialisable picture of everything above. */
@@ -100,6 +112,7 @@ class QueryMonitor implements Monitor {
   readonly #slow: SlowLog
   readonly #scopes: ScopeTracker
   readonly #probes: PoolProbe[] = []
+  readonly #sources: HealthSources
   readonly #advisors = new Map<string, NPlusOneAdvisor[]>()
   #cache: Record<CacheOutcome, number> = { hit: 0, stale: 0, grace: 0, miss: 0, bypass: 0 }
   #calls = 0
@@ -117,6 +130,7 @@ class QueryMonitor implements Monitor {
     this.#since = o.clock.now()
     this.#recordClock = new CoarseClock(o.clock)
     this.#window = new HealthWindow(o.windowMs, this.#since)
+    this.#sources = new HealthSources(o.clock)
     this.#eventLoop = new EventLoopDelay(o.eventLoopDelay)
     this.#slow = new SlowLog(o.slowQueryCapacity, o.slowQueryMs, o.maxSqlLength, o.onSlowQuery)
     this.#scopes = new ScopeTracker({
@@ -258,10 +272,20 @@ class QueryMonitor implements Monitor {
   health(): HealthReport {
     this.#eventLoop.start()
     if (this.#window.advance(this.#o.clock.now())) this.#eventLoop.reset()
-    return computeHealth(
+    const own = computeHealth(
       { window: this.#window.figures(), eventLoopDelayP99Ms: this.#eventLoop.p99Ms(), probes: this.#probes },
       this.#o.thresholds,
     )
+    return this.#sources.merge(own)
+  }
+
+  addHealthSource(source: HealthSource): () => void {
+    return this.#sources.add(source)
+  }
+
+  async refreshHealth(): Promise<HealthReport> {
+    await this.#sources.refresh()
+    return this.health()
   }
 
   toPrometheus(options: PrometheusOptions = {}): string {
@@ -315,6 +339,7 @@ class QueryMonitor implements Monitor {
 
   close(): void {
     this.#closed = true
+    this.#sources.close()
     this.#eventLoop.close()
     this.#recordClock.close()
   }

@@ -1,3 +1,4 @@
+import type { HealthSourceStatus } from './health-sources.js'
 import type { PoolStats } from '../pool/types.js'
 import type { HistogramSummary } from './histogram.js'
 
@@ -165,6 +166,8 @@ export interface HealthMetrics {
   /** p99 event-loop delay in ms; null when not measured (yet). */
   eventLoopDelayP99Ms: number | null
   pools: PoolHealth[]
+  /** The last answer of each health source (`monitor.addHealthSource()`); absent without sources. */
+  sources?: HealthSourceStatus[]
 }
 
 /** A 0–100 health score with the reasons that lowered it. */

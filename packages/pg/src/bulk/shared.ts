@@ -33,7 +33,8 @@ interface DriverError {
 
 /**
  * A server error during a bulk write as a `BulkWriteError`: the row is found from COPY's
- * `line N` context (1-based within that COPY) or from `rowOf` for statement-based writes.
+ * `line N` context (1-based within that COPY) or, for statement-based writes, from
+ * `failedRows` (found by bisecting the refused chunk).
  */
 export function serverFailure(
   fn: string,
@@ -42,7 +43,7 @@ export function serverFailure(
   batchStart: number,
   committedRows: number,
   atomic: boolean,
-  rowOf?: (err: DriverError) => number | undefined,
+  failedRows: readonly number[] = [],
 ): BulkWriteError {
   const err = (typeof error === 'object' && error !== null ? error : {}) as DriverError
   // The COPY context is the last line of `where` (a json error puts its own "line 1" before it);
@@ -52,9 +53,14 @@ export function serverFailure(
     .reverse()
     .find((l) => l.startsWith('COPY '))
   const match = copyContext ? /^COPY .*, line (\d+)(?:, column ([^:]*))?/.exec(copyContext) : null
-  const rowIndex = match ? batchStart + Number(match[1]) - 1 : rowOf?.(err)
+  const rowIndex = match ? batchStart + Number(match[1]) - 1 : failedRows[0]
   const column = match?.[2] ?? err.column
-  const at = rowIndex === undefined ? `in the batch starting at row ${batchStart}` : `at row ${rowIndex}`
+  const at =
+    rowIndex === undefined
+      ? `in the batch starting at row ${batchStart}`
+      : failedRows.length > 1
+        ? `at rows ${failedRows.join(', ')}`
+        : `at row ${rowIndex}`
   const col = column === undefined ? '' : ` (column ${column.startsWith('"') ? column : `"${column}"`})`
   const kept = atomic ? 'nothing committed (atomic)' : `${committedRows} rows committed before it`
   return new BulkWriteError(
@@ -62,6 +68,7 @@ export function serverFailure(
     `[perf:pg] ${fn}() into ${table} failed ${at}${col}: ${err.message ?? String(error)}; ${kept}`,
     {
       ...(rowIndex === undefined ? {} : { rowIndex }),
+      ...(match ? {} : { failedRows }),
       ...(column === undefined ? {} : { column }),
       committedRows: atomic ? 0 : committedRows,
       table,

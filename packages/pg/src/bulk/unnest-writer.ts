@@ -7,6 +7,7 @@ import type { BulkProgress, BulkResult } from './copy-insert.js'
 import { columnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { paramEncoderFor } from './encode.js'
 import { encodeRow, rowSource, type BulkRows } from './rows.js'
+import { findFailingSlots } from './failing-rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
 /** Options shared by {@link bulkUpdate} and {@link bulkUpsert}. */
@@ -103,7 +104,10 @@ export async function writeWithUnnest(
     let arrays: Array<Array<string | null>> = columns.map(() => [])
     let size = 0
     let positions = new Map<string, number>()
+    // Input index of the row in each slot (the last one, for a key given twice).
+    let slotRows: number[] = []
     let chunkStart = 0
+    let refused: { error: unknown; arrays: Array<Array<string | null>>; slotRows: number[]; start: number } | undefined
 
     const flush = async (): Promise<void> => {
       if (size === 0) return
@@ -113,6 +117,7 @@ export async function writeWithUnnest(
       try {
         result = await client.query(sql, arrays)
       } catch (error) {
+        refused = { error, arrays, slotRows, start: chunkStart }
         throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
       }
       adaptive?.record({ items: size, durationMs: performance.now() - started })
@@ -121,6 +126,7 @@ export async function writeWithUnnest(
       arrays = columns.map(() => [])
       size = 0
       positions = new Map()
+      slotRows = []
       onProgress?.({ rows: sent, committedRows: atomic ? 0 : written, bytes: 0 })
     }
 
@@ -150,12 +156,23 @@ export async function writeWithUnnest(
         const slot = at ?? size++
         if (at === undefined && key !== null && key !== undefined) positions.set(key, slot)
         for (let i = 0; i < columns.length; i++) arrays[i]![slot] = encoded[i]!
+        slotRows[slot] = sent - 1
       }
       await flush()
       if (mode) await closeScope(client, mode, true)
     } catch (error) {
       if (mode) await closeScope(client, mode, false).catch(() => undefined)
-      throw error
+      if (refused === undefined) throw error
+      const chunk = refused
+      // The statement names no row: bisect the refused chunk (rolled back) to find the ones that fail.
+      const slots = await findFailingSlots(client, chunk.slotRows.length, (lo, hi) =>
+        client.query(
+          sql,
+          chunk.arrays.map((a) => a.slice(lo, hi)),
+        ),
+      ).catch(() => [])
+      const failedRows = slots.map((s) => chunk.slotRows[s]!).sort((a, b) => a - b)
+      throw serverFailure(plan.fn, table, chunk.error, chunk.start, written, atomic, failedRows)
     }
     return { rows: written, batches, bytes: 0 }
   })

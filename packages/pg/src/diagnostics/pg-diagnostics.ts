@@ -114,40 +114,65 @@ export function pgDiagnostics(db: PgQueryable, options: PgDiagnosticsOptions = {
       const snapshot = await diagnostics.snapshot()
       return { ...scoreFindings(pgFindings(snapshot, thresholds)), snapshot }
     },
-    async snapshot() {
-      const errors: PgSnapshot['errors'] = {}
-      // One after another: a diagnostic must not take a busy pool's connections.
-      const section = async <T>(name: string, run: () => Promise<T>): Promise<T | null> => {
-        try {
-          return await run()
-        } catch (error) {
-          const e = error as { code?: string; message?: string }
-          errors[name] = { code: e.code, message: e.message ?? String(error) }
-          return null
-        }
-      }
-      const version = await section('serverVersion', async () => {
-        const { rows } = await db.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")
-        return rows[0]?.v ?? null
-      })
-      return {
-        at: new Date(),
-        serverVersion: version,
-        topStatements: await section('topStatements', () => diagnostics.topStatements()),
-        blockingTree: await section('blockingTree', () => diagnostics.blockingTree()),
-        longRunning: await section('longRunning', () => diagnostics.longRunning()),
-        idleInTransaction: await section('idleInTransaction', () => diagnostics.idleInTransaction()),
-        unusedIndexes: await section('unusedIndexes', () => diagnostics.unusedIndexes()),
-        duplicateIndexes: await section('duplicateIndexes', () => diagnostics.duplicateIndexes()),
-        missingForeignKeyIndexes: await section('missingForeignKeyIndexes', () =>
-          diagnostics.missingForeignKeyIndexes(),
-        ),
-        tableStats: await section('tableStats', () => diagnostics.tableStats()),
-        cacheHitRatio: await section('cacheHitRatio', () => diagnostics.cacheHitRatio()),
-        connectionHeadroom: await section('connectionHeadroom', () => diagnostics.connectionHeadroom()),
-        errors,
-      }
-    },
+    snapshot: () => snapshotOf(db, diagnostics, SECTIONS),
   }
   return diagnostics
+}
+
+/** The sections of a {@link PgSnapshot}, in the order `snapshot()` reads them. */
+export type SnapshotSection = Exclude<keyof PgSnapshot, 'at' | 'serverVersion' | 'errors'>
+
+const SECTIONS: readonly SnapshotSection[] = [
+  'topStatements',
+  'blockingTree',
+  'longRunning',
+  'idleInTransaction',
+  'unusedIndexes',
+  'duplicateIndexes',
+  'missingForeignKeyIndexes',
+  'tableStats',
+  'cacheHitRatio',
+  'connectionHeadroom',
+]
+
+/**
+ * A snapshot of the named sections (the others are null), read one after another: a diagnostic
+ * must not take a busy pool's connections. A section that fails is null with its reason in `errors`.
+ */
+export async function snapshotOf(
+  db: PgQueryable,
+  diagnostics: PgDiagnostics,
+  sections: readonly SnapshotSection[],
+): Promise<PgSnapshot> {
+  const errors: PgSnapshot['errors'] = {}
+  const section = async <T>(name: string, run: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await run()
+    } catch (error) {
+      const e = error as { code?: string; message?: string }
+      errors[name] = { code: e.code, message: e.message ?? String(error) }
+      return null
+    }
+  }
+  const snapshot: PgSnapshot = {
+    at: new Date(),
+    serverVersion: await section('serverVersion', async () => {
+      const { rows } = await db.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")
+      return rows[0]?.v ?? null
+    }),
+    topStatements: null,
+    blockingTree: null,
+    longRunning: null,
+    idleInTransaction: null,
+    unusedIndexes: null,
+    duplicateIndexes: null,
+    missingForeignKeyIndexes: null,
+    tableStats: null,
+    cacheHitRatio: null,
+    connectionHeadroom: null,
+    errors,
+  }
+  const target = snapshot as unknown as Record<SnapshotSection, unknown>
+  for (const name of sections) target[name] = await section<unknown>(name, () => diagnostics[name]())
+  return snapshot
 }

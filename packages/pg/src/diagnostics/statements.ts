@@ -2,6 +2,7 @@ import { PerfError } from '@perf/core'
 import { PgExtensionError } from '../errors.js'
 import type { PgQueryable } from '../queryable.js'
 import { clip, rowsOf } from './query.js'
+import { statementColumns } from './statement-columns.js'
 
 /** One normalized statement from `pg_stat_statements` (times in ms). */
 export interface TopStatement {
@@ -103,15 +104,14 @@ export async function topStatements(
   const limit = positiveInt(options.limit ?? 20, 'limit')
   const minCalls = positiveInt(options.minCalls ?? 1, 'minCalls')
   const probe = await locate(db)
-  const v13 = probe.version >= 130000
-  const exec = (name: string): string => (v13 ? `${name}_exec_time` : `${name}_time`)
-  const plan = v13 ? 'total_plan_time' : '0'
+  const c = statementColumns(probe.version)
+  const plan = c.totalPlanTime === null ? '0' : `s.${c.totalPlanTime}`
   const sql = `
     WITH s AS (
       SELECT s.queryid::text AS "queryId", s.query, r.rolname AS "user", s.calls::float8 AS calls,
-             (s.${exec('total')} + ${plan})::float8 AS total_ms, s.${exec('mean')}::float8 AS mean_ms,
-             s.${exec('min')}::float8 AS "minMs", s.${exec('max')}::float8 AS "maxMs",
-             s.${exec('stddev')}::float8 AS "stddevMs", (${plan})::float8 AS "planMs", s.rows::float8 AS rows,
+             (s.${c.totalTime} + ${plan})::float8 AS total_ms, s.${c.meanTime}::float8 AS mean_ms,
+             s.${c.minTime}::float8 AS "minMs", s.${c.maxTime}::float8 AS "maxMs",
+             s.${c.stddevTime}::float8 AS "stddevMs", (${plan})::float8 AS "planMs", s.rows::float8 AS rows,
              (s.shared_blks_hit::float8 / nullif(s.shared_blks_hit + s.shared_blks_read, 0)) AS "cacheHitRatio"
       FROM ${probe.schema}.pg_stat_statements s
       LEFT JOIN pg_roles r ON r.oid = s.userid

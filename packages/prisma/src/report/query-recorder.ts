@@ -1,5 +1,5 @@
 import type { Monitor, QueryEvent } from '@perf/core'
-import type { PgPoolInstrumentation } from './instrument-pg-pool.js'
+import type { PgPoolInstrumentation } from '@perf/pg'
 import { WallClock } from './wall-clock.js'
 
 /** What running one operation produced. */

@@ -1,6 +1,6 @@
 import type { Monitor } from '@perf/core'
 import type { OperationCounters } from './counters.js'
-import type { PgPoolInstrumentation } from './instrument-pg-pool.js'
+import type { PgPoolInstrumentation } from '@perf/pg'
 import { QueryRecorder } from './query-recorder.js'
 
 /**

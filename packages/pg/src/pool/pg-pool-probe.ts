@@ -1,8 +1,8 @@
 import type { PoolProbe, PoolStats } from '@perf/core'
 
 /**
- * The parts of a `pg.Pool` (pg-pool 3) the adapter reads or wraps; structural, so @perf/prisma
- * does not depend on `pg` itself.
+ * The parts of a `pg.Pool` (pg-pool 3) that are read or wrapped; structural, so a pool from
+ * another copy of `pg` (the one an ORM bundles) fits too.
  */
 export interface PgPoolLike {
   readonly totalCount: number
@@ -24,10 +24,10 @@ const PG_DEFAULT_MAX = 10
 const PG_DEFAULT_MIN = 0
 
 /**
- * A {@link PoolProbe} for the `pg.Pool` behind `@prisma/adapter-pg`, for `monitor.addPoolProbe()`
- * and `new PoolMonitor()`. Reads pg-pool's live counters; costs nothing between reads.
+ * A {@link PoolProbe} for a `pg.Pool`, for `monitor.addPoolProbe()` and `new PoolMonitor()`.
+ * Reads pg-pool's live counters; costs nothing between reads.
  *
- * @param pool the pool you passed to `new PrismaPg(pool)`
+ * @param pool a pg-pool 3 `Pool` (the one you passed to `new PrismaPg(pool)`, TypeORM's `driver.master`, …)
  * @param options `name` used in metrics @default 'pg'
  * @example
  * monitor.addPoolProbe(pgPoolProbe(pool))

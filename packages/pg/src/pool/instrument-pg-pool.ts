@@ -20,9 +20,9 @@ export type StatementSink = (statement: PgStatement) => void
 /** Options of {@link instrumentPgPool}. */
 export interface InstrumentPgPoolOptions {
   /**
-   * Records statements issued outside a Prisma operation of a `perf()` client as `source: 'pg'`
-   * events (statements inside one are reported with that operation's event), and adds the pool's
-   * probe to the monitor's health.
+   * Records statements as `source: 'pg'` events (except those issued inside `collect()`, which go
+   * to its sink: @perf/prisma reports them with the Prisma operation that issued them), and adds
+   * the pool's probe to the monitor's health.
    */
   monitor?: Monitor
   /** Told about every checkout and release, to report connections held too long. */
@@ -39,15 +39,15 @@ export interface PgPoolInstrumentation {
   readonly probe: PoolProbe
   /** Statements run since instrumentation, failures among them, and their total time in ms. */
   stats(): { statements: number; errors: number; totalMs: number }
-  /** Runs `fn`; statements it issues go to `sink` instead of the monitor. Used by `perf()` to attach SQL to operations. */
+  /** Runs `fn`; statements it issues go to `sink` instead of the monitor (@perf/prisma attaches SQL to operations this way). */
   collect<T>(sink: StatementSink, fn: () => Promise<T>): Promise<T>
   /** Restores the pool's methods and removes the listeners and the probe. Idempotent. */
   close(): void
 }
 
-const INSTALLED = Symbol.for('@perf/prisma.pg-instrumentation')
-const RECORDING = Symbol.for('@perf/prisma.pg-client-recording')
-const PATCHED = Symbol.for('@perf/prisma.pg-client-patched')
+const INSTALLED = Symbol.for('@perf/pg.pg-instrumentation')
+const RECORDING = Symbol.for('@perf/pg.pg-client-recording')
+const PATCHED = Symbol.for('@perf/pg.pg-client-patched')
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any
@@ -215,10 +215,11 @@ class PgInstrumentation implements PgPoolInstrumentation {
 }
 
 /**
- * Instruments the `pg.Pool` behind `@prisma/adapter-pg`: counts and times every statement,
- * records statements to a monitor (or hands them to the `perf()` operation that issued them, so
- * each Prisma operation's event carries its SQL fingerprint), feeds a LeakDetector with every
- * checkout and release, and a PoolMonitor with acquire waits. `perf({ pool })` calls it for you.
+ * Instruments a `pg.Pool` (yours, or the one behind `@prisma/adapter-pg`, TypeORM or Sequelize):
+ * counts and times every statement, records statements to a monitor (or hands them to the sink
+ * of `collect()`, so @perf/prisma's operation events carry their SQL fingerprint), feeds a
+ * LeakDetector with every checkout and release, and a PoolMonitor with acquire waits. In
+ * @perf/prisma, `perf({ pool })` calls it for you.
  *
  * @throws PerfError INVALID_ARGUMENT when the pool is already instrumented or is not a pg.Pool
  * @example
@@ -229,16 +230,14 @@ class PgInstrumentation implements PgPoolInstrumentation {
  */
 export function instrumentPgPool(pool: PgPoolLike, options: InstrumentPgPoolOptions = {}): PgPoolInstrumentation {
   if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
-    throw new PerfError(
-      'INVALID_ARGUMENT',
-      '[perf:prisma] instrumentPgPool(pool) needs a pg.Pool (query, connect, on)',
-      { context: { argument: 'pool' } },
-    )
+    throw new PerfError('INVALID_ARGUMENT', '[perf:pg] instrumentPgPool(pool) needs a pg.Pool (query, connect, on)', {
+      context: { argument: 'pool' },
+    })
   }
   if (pgPoolInstrumentation(pool)) {
     throw new PerfError(
       'INVALID_ARGUMENT',
-      '[perf:prisma] instrumentPgPool(): this pool is already instrumented; close() the existing instrumentation first',
+      '[perf:pg] instrumentPgPool(): this pool is already instrumented; close() the existing instrumentation first',
       {
         context: { argument: 'pool' },
       },
