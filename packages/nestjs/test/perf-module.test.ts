@@ -1,8 +1,10 @@
 import 'reflect-metadata'
 import { Controller, Get, Inject, Injectable, Module, Param, ParseIntPipe, type INestApplication } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify'
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus'
 import { createCache, createMonitor, isPerfError, type Cache, type Monitor, type ScopeReport } from '@perf/core'
+import { requestScope } from '@perf/http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InjectCache, InjectMonitor, PERF_CACHE, PERF_MONITOR, PerfModule } from '../src/index.js'
 import { PerfHealthIndicator } from '../src/terminus.js'
@@ -245,5 +247,59 @@ describe.skipIf(!hasPostgres)('PerfModule.forRootAsync()', () => {
     // closeOnShutdown: the monitor was closed with the app, so it records nothing more.
     monitor.record({ source: 'pg', sql: 'SELECT 1', durationMs: 1 })
     expect(monitor.totals().calls).toBe(5)
+  })
+})
+
+describe.skipIf(!hasPostgres)('PerfScopeInterceptor on other setups', () => {
+  let db: Db
+  const monitor = createMonitor({ eventLoopDelay: false, nPlusOneThreshold: 3 })
+  const reports: ScopeReport[] = []
+
+  @Module({
+    imports: [
+      PerfModule.forRoot({ cache: createCache(), monitor, serverTiming: true, onReport: (r) => reports.push(r) }),
+    ],
+    controllers: [TeamsController],
+    providers: [{ provide: DB, useFactory: () => db }, TeamsService],
+  })
+  class SmallModule {}
+
+  beforeAll(async () => {
+    db = await Db.create(monitor)
+  })
+
+  afterAll(async () => {
+    await db?.drop()
+    monitor.close()
+  })
+
+  it('runs on the Fastify platform, named by the route pattern', async () => {
+    const app = await NestFactory.create<NestFastifyApplication>(SmallModule, new FastifyAdapter(), { logger: false })
+    try {
+      const base = await start(app)
+      const res = await fetch(`${base}/teams/1/users`)
+      expect(await res.json()).toHaveLength(4)
+      expect(timingDescs(res.headers.get('server-timing')).db).toBe('5 statements')
+      await expect.poll(() => reports.map((r) => `${r.name}:${r.statements}`)).toEqual(['GET /teams/:teamId/users:5'])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('steps aside when @perf/http middleware already opened the request scope', async () => {
+    reports.length = 0
+    const outer: ScopeReport[] = []
+    const app = await NestFactory.create(SmallModule, { logger: false })
+    app.use(requestScope(monitor, { name: 'middleware', onReport: (r) => outer.push(r) }))
+    try {
+      const base = await start(app)
+      const res = await fetch(`${base}/teams/2/users`)
+      expect(await res.json()).toHaveLength(4)
+      await expect.poll(() => outer.map((r) => `${r.name}:${r.statements}`)).toEqual(['middleware:5'])
+      expect(reports).toEqual([])
+      expect(res.headers.get('server-timing')).toBeNull()
+    } finally {
+      await app.close()
+    }
   })
 })
