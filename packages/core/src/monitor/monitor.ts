@@ -170,7 +170,7 @@ class QueryMonitor implements Monitor {
     // The overflow bucket lumps statements together; N+1 and the slow log need the real one.
     const statement = stats.id === 'other' ? overflowStatement(text, event) : stats
     if (durationMs >= this.#o.slowQueryMs) this.#slow.add(event, statement.id, now)
-    this.#scopes.observe(statement, event.callSite, QueryMonitor.prototype.record, event.tables)
+    this.#scopes.observe(statement, event, QueryMonitor.prototype.record)
   }
 
   scope<T>(fn: () => T, options?: ScopeOptions): T {

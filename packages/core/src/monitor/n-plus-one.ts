@@ -3,12 +3,18 @@ import type { Clock } from '../util/clock.js'
 import { assertFunction, assertInt } from '../util/validate.js'
 import { PerfError } from '../errors.js'
 import { captureCallSite } from './call-site.js'
-import type { NPlusOneFinding, NPlusOneReport, ScopeInfo, ScopeReport } from './types.js'
+import { ScopeCacheAttribution } from './scope-cache.js'
+import { ScopeState, type ScopeName } from './scope-state.js'
+import type { NPlusOneFinding, NPlusOneReport, QueryEvent, ScopeInfo, ScopeReport } from './types.js'
 
 /** Options of one `monitor.scope(fn, options)`. */
 export interface ScopeOptions {
-  /** Shown in reports (a route, a job name). @default 'scope' */
-  name?: string
+  /**
+   * Shown in reports (a route, a job name). A function is asked each time a report needs the name,
+   * so a route matched after the scope opened still names it; if it throws, the name is `'scope'`.
+   * @default 'scope'
+   */
+  name?: ScopeName
   /** Same-fingerprint count that makes an N+1 finding in this scope. @default the monitor's `nPlusOneThreshold` */
   threshold?: number
   /** Called once when the scope ends (also when `fn` fails), with its final counts; a throw rejects the scope. */
@@ -38,24 +44,10 @@ export interface ScopeTrackerSettings {
   advise?: (finding: NPlusOneFinding) => string | undefined
 }
 
-class ScopeState implements ScopeInfo {
-  queries = 0
-  ended = false
-  readonly counts = new Map<string, number>()
-  readonly reports: NPlusOneReport[] = []
-  /** Fingerprint -> its report, so later calls update the count in place. */
-  readonly byFingerprint = new Map<string, NPlusOneReport>()
-
-  constructor(
-    readonly name: string,
-    readonly threshold: number,
-    readonly startedAt: number,
-  ) {}
-}
-
 /** Tracks request scopes with AsyncLocalStorage and reports repeated statements (N+1) in them. */
 export class ScopeTracker {
   readonly #storage = new AsyncLocalStorage<ScopeState>()
+  readonly #cache = new ScopeCacheAttribution(this.#storage)
   readonly #settings: ScopeTrackerSettings
   /** Recent reports across scopes, oldest dropped first. */
   #reports: NPlusOneReport[] = []
@@ -70,15 +62,18 @@ export class ScopeTracker {
   run<T>(fn: () => T, options: ScopeOptions = {}): T {
     assertFunction(fn, 'fn')
     const name = options.name ?? 'scope'
-    if (typeof name !== 'string')
-      throw new PerfError('INVALID_OPTION', `[perf:monitor] scope option "name" must be a string, got ${typeof name}`, {
-        context: { option: 'name' },
-      })
+    if (typeof name !== 'string' && typeof name !== 'function')
+      throw new PerfError(
+        'INVALID_OPTION',
+        `[perf:monitor] scope option "name" must be a string or a function, got ${typeof name}`,
+        { context: { option: 'name' } },
+      )
     const threshold =
       options.threshold === undefined ? this.#settings.threshold : assertInt(options.threshold, 'threshold', 2)
     const onReport = options.onReport === undefined ? undefined : assertFunction(options.onReport, 'onReport')
     const state = new ScopeState(name, threshold, this.#settings.clock.now())
     let result: T
+    this.#cache.opened()
     try {
       result = this.#storage.run(state, fn)
     } catch (err) {
@@ -107,16 +102,11 @@ export class ScopeTracker {
     return state === undefined || state.ended ? undefined : state
   }
 
-  /** Counts `statement` in the current scope; reports it once when it reaches the threshold. */
-  observe(
-    statement: ObservedStatement,
-    callSite: string | undefined,
-    cutoff: Function,
-    tables?: readonly string[],
-  ): void {
+  /** Counts `event` (as `statement`) in the current scope; reports it once when it reaches the threshold. */
+  observe(statement: ObservedStatement, event: QueryEvent, cutoff: Function): void {
     const state = this.#storage.getStore()
     if (state === undefined || state.ended) return
-    state.queries++
+    state.tally(event)
     const key = statement.fingerprint
     const previous = state.counts.get(key)
     if (previous === undefined && state.counts.size >= this.#settings.maxScopeFingerprints) return
@@ -128,7 +118,7 @@ export class ScopeTracker {
       existing.count = count
       return
     }
-    this.#report(state, statement, count, callSite, cutoff, tables)
+    this.#report(state, statement, count, event.callSite, cutoff, event.tables)
   }
 
   /** Recent N+1 reports (copies), oldest first. */
@@ -202,10 +192,14 @@ export class ScopeTracker {
   #end(state: ScopeState, failed: boolean, onReport: ((report: ScopeReport) => void) | undefined): void {
     state.ended = true
     state.counts.clear()
+    this.#cache.closed()
     if (onReport === undefined) return
     onReport({
       name: state.name,
       queries: state.queries,
+      statements: state.statements,
+      dbMs: state.dbMs,
+      cache: { ...state.cache },
       durationMs: this.#settings.clock.now() - state.startedAt,
       failed,
       nPlusOne: state.reports.map((r) => ({ ...r, frames: [...r.frames] })),

@@ -131,6 +131,15 @@ export interface ScopeReport {
   name: string
   /** Events recorded inside the scope. */
   queries: number
+  /** Events that reached the database: every recorded event except cache hit, stale and grace answers. */
+  statements: number
+  /** Summed `durationMs` of those statements (database time, in ms). */
+  dbMs: number
+  /**
+   * Cache outcomes in the scope: hit, stale, grace and miss as the cache engine answered its
+   * lookups (any `@perf/core` cache, with or without an adapter); bypass from recorded events.
+   */
+  cache: Record<CacheOutcome, number>
   durationMs: number
   /** True when `fn` threw or its promise rejected. */
   failed: boolean
@@ -142,6 +151,12 @@ export interface ScopeInfo {
   readonly name: string
   /** Events recorded in the scope so far. */
   readonly queries: number
+  /** Events that reached the database so far (see {@link ScopeReport.statements}). */
+  readonly statements: number
+  /** Database time so far, in ms (see {@link ScopeReport.dbMs}). */
+  readonly dbMs: number
+  /** Cache outcomes so far (see {@link ScopeReport.cache}). */
+  readonly cache: Readonly<Record<CacheOutcome, number>>
   /** When the scope started (ms since the epoch). */
   readonly startedAt: number
 }
