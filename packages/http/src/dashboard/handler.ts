@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { resolveDashboardOptions, type DashboardOptions } from './options.js'
+import { prometheusText } from './metrics.js'
 import { renderPage } from './page.js'
 import { SeriesRecorder } from './series.js'
 import { Views } from './views.js'
@@ -69,7 +70,11 @@ export function dashboard(options: DashboardOptions = {}): DashboardHandler {
         return json(res, health.ok ? 200 : 503, health)
       }
       if (path === '/metrics') {
-        const text = o.monitors.map(({ value }) => value.toPrometheus()).join('')
+        const text = prometheusText({
+          monitors: Object.fromEntries(o.monitors.map((m) => [m.name, m.value])),
+          caches: Object.fromEntries(o.caches.map((c) => [c.name, c.value])),
+          breakers: Object.fromEntries(o.breakers.map((b) => [b.name, b.value])),
+        })
         return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text)
       }
       if (path === '/pg') return json(res, 200, await views.pg())
