@@ -6,8 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
-    // Until the dashboard and middleware suites land (issue 13), an empty suite is not a failure.
-    passWithNoTests: true,
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 })

@@ -27,6 +27,8 @@ export { createCodec } from './cache/value/codec.js'
 export type { CodecClass, CodecOptions, DefaultCodec } from './cache/value/codec.js'
 export { stableKey, canonicalize } from './cache/value/stable-key.js'
 export { estimateSize } from './cache/value/size.js'
+export { HotKeys } from './cache/hot/hot-keys.js'
+export type { HotKey, HotKeysOptions } from './cache/hot/hot-keys.js'
 export type {
   BusHandlers,
   BusMessage,

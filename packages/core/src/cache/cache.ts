@@ -1,4 +1,5 @@
 import { CacheEngine } from './engine/cache-engine.js'
+import type { HotKey } from './hot/hot-keys.js'
 import type {
   CacheLookup,
   CacheOptions,
@@ -76,6 +77,11 @@ export interface Cache {
   warm(entries: Iterable<WarmEntry> | AsyncIterable<WarmEntry>, options?: { concurrency?: number }): Promise<number>
   /** Statistics since creation; bytes, entries and evictions come from the first tier. */
   stats(): CacheStats
+  /**
+   * The most-read keys (hits and misses, namespace removed), most first, at most the `hotKeys`
+   * option's capacity; empty when tracking is off. Counts are upper bounds (see `HotKey.error`).
+   */
+  hotKeys(top?: number): HotKey[]
   /**
    * Stops the bus subscription, aborts loads in flight, makes one last attempt at pending
    * invalidations and closes the tiers the cache created itself. Further calls reject with CACHE_CLOSED.

@@ -1,6 +1,7 @@
 import type { Clock } from '../util/clock.js'
 import type { Duration } from '../util/duration.js'
 import type { Locker } from '../lock/types.js'
+import type { HotKeysOptions } from './hot/hot-keys.js'
 
 /** A value or a promise of it. Stores may answer synchronously (memory) or asynchronously (network). */
 export type MaybePromise<T> = T | Promise<T>
@@ -343,6 +344,13 @@ export interface CacheOptions {
   onEvent?: (event: CacheEvent) => void
   /** Time source. @default systemClock */
   clock?: Clock
+  /**
+   * Tracks the most-read keys for `cache.hotKeys()` and the dashboard (hits and misses) in O(1)
+   * per read and bounded memory (`HotKeys`): a capacity (e.g. 64), or `HotKeysOptions`. Keys only,
+   * never values. Reads are sampled (one in sixteen unless `sampleRate` says otherwise) to keep
+   * the hit path cheap. @default false (off: the hit path pays nothing)
+   */
+  hotKeys?: number | false | HotKeysOptions
 }
 
 /** Cache statistics since creation. */

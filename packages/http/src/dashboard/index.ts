@@ -1,1 +1,10 @@
-export {}
+export { dashboard } from './handler.js'
+export type { DashboardHandler } from './handler.js'
+export { HttpOptionError } from './errors.js'
+export type { HttpOptionReason } from './errors.js'
+export { redactCacheKey } from './options.js'
+export type { DashboardOptions, LockerSource, OneOrMany, PgDiagnosticsSource, PoolSource } from './options.js'
+export type { LockActivity, LockTotals, SeriesPoint } from './series.js'
+export type { HealthView } from './views.js'
+export { metricsHandler, prometheusText, registerPromClient } from './metrics.js'
+export type { MetricsOptions, PromCollectorMetric, PromRegistry } from './metrics.js'

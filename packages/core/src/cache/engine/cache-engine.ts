@@ -31,6 +31,17 @@ import { PendingInvalidations } from './pending-invalidations.js'
 import { SKIPPED, isThenable, type TierGuard } from './tier-guard.js'
 import { TierStack, isEntry } from './tier-stack.js'
 import { assertTagList, isWellFormed } from '../value/keys.js'
+import { HotKeys, type HotKey } from '../hot/hot-keys.js'
+
+/** Reads are sampled by default: a full tracker replaces a key on most reads of a wide key space. */
+const HOT_KEYS_SAMPLE_RATE = 1 / 16
+
+/** Off unless asked for: the hit path pays nothing then (one property read). */
+function hotKeysOf(option: CacheOptions['hotKeys']): HotKeys | undefined {
+  if (option === undefined || option === false || option === 0) return undefined
+  if (typeof option === 'object' && option !== null) return new HotKeys({ sampleRate: HOT_KEYS_SAMPLE_RATE, ...option })
+  return new HotKeys({ capacity: assertInt(option, 'hotKeys', 0), sampleRate: HOT_KEYS_SAMPLE_RATE })
+}
 
 /** A bus message without what every message of this instance carries. */
 type MessageBody = BusMessage extends infer M
@@ -98,7 +109,8 @@ export class CacheEngine implements Cache {
       { clock, order: this.order, pending: this.pending, isolation: this.isolation, localMaxAgeMs: s.localMaxAgeMs },
     )
     this.isolation.serializes = this.tiers.serializes
-    events = new CacheEvents(this.namespace, options.onEvent, this.tiers.guards.length)
+    const hot = hotKeysOf(options.hotKeys)
+    events = new CacheEvents(this.namespace, options.onEvent, this.tiers.guards.length, hot)
     this.events = events
     this.bus = new BusSync(options.bus, this.instanceId, this.prefix, {
       order: this.order,
@@ -154,6 +166,7 @@ export class CacheEngine implements Cache {
     const now = this.clock.now()
     if (found === undefined || (found.entry.staleAt <= now && options?.allowStale !== true)) {
       this.events.counters.misses++
+      this.events.hot?.record(fullKey)
       return undefined
     }
     return g.served<T>(fullKey, found.entry.staleAt > now ? 'hit' : 'stale', found, options?.meta === true)
@@ -193,6 +206,8 @@ export class CacheEngine implements Cache {
       pending = pending.filter((i) => !served.has(i))
     }
     this.events.counters.misses += pending.length
+    const hot = this.events.hot
+    if (hot !== undefined) for (const i of pending) hot.record(fullKeys[i] as string)
     return out
   }
 
@@ -280,6 +295,13 @@ export class CacheEngine implements Cache {
 
   stats(): CacheStats {
     return { ...this.events.stats(this.tiers.guards), pendingInvalidations: this.pending.size }
+  }
+
+  hotKeys(top?: number): HotKey[] {
+    const hot = this.events.hot
+    if (hot === undefined) return []
+    const at = this.prefix.length
+    return hot.top(top).map((h) => ({ ...h, key: h.key.slice(at) }))
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { CHANNELS } from '../../util/diagnostics.js'
+import type { HotKeys } from '../hot/hot-keys.js'
 import type { CacheEvent, CacheStats } from '../types.js'
 import type { TierGuard } from './tier-guard.js'
 
@@ -22,6 +23,8 @@ export class CacheEvents {
     readonly namespace: string,
     private readonly onEvent: ((event: CacheEvent) => void) | undefined,
     tierCount: number,
+    /** Counts reads per key (namespaced) for `cache.hotKeys()`; undefined when tracking is off. */
+    readonly hot?: HotKeys,
   ) {
     this.counters = {
       hits: new Array<number>(tierCount).fill(0),

@@ -151,6 +151,7 @@ export class GetOrSet {
     if (inGrace && (this.failedUntil.peek(fullKey) ?? 0) > now) return this.served<T>(fullKey, 'grace', found, wantMeta)
 
     this.p.events.counters.misses++
+    this.p.events.hot?.record(fullKey)
     if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
     const flight =
       this.joinable(fullKey) ?? this.startFlight(key, fullKey, loader, o, found?.entry, startedAt, lookup.versions)
@@ -183,6 +184,7 @@ export class GetOrSet {
     const found = lookup.found
     if (found !== undefined && found.entry.staleAt > this.p.clock.now()) return this.hitOf<T>(fullKey, found)
     this.p.events.counters.misses++
+    this.p.events.hot?.record(fullKey)
     if (this.p.events.observed) this.p.events.emit({ type: 'miss', key, tier: 'loader', namespace: this.p.namespace })
     const versions = lookup.versions
     const fill = async (value: T, entryOptions?: EntryOptions): Promise<boolean> => {
@@ -224,6 +226,7 @@ export class GetOrSet {
   ): T | WithMeta<T> {
     const events = this.events
     const c = events.counters
+    events.hot?.record(fullKey)
     if (status === 'hit') c.hits[found.tier] = (c.hits[found.tier] ?? 0) + 1
     else if (status === 'stale') c.staleHits++
     else c.graceHits++
