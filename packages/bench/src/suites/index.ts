@@ -12,6 +12,7 @@ const LOADERS = {
   prisma: () => import('./prisma.js'),
   typeorm: () => import('./typeorm.js'),
   pg: () => import('./pg.js'),
+  otel: () => import('./otel.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
 export type SuiteName = keyof typeof LOADERS
