@@ -13,6 +13,7 @@ const LOADERS = {
   typeorm: () => import('./typeorm.js'),
   sequelize: () => import('./sequelize.js'),
   pg: () => import('./pg.js'),
+  otel: () => import('./otel.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
 export type SuiteName = keyof typeof LOADERS
