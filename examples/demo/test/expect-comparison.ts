@@ -8,7 +8,16 @@ import { expect } from 'vitest'
 export function expectComparison(output: string, plain: string, wrapped: string): void {
   expect(output).toMatch(/seeded [\d,]+ rows in 6 related tables/)
   expect(output).toMatch(new RegExp(`${plain}\\s+${wrapped.replace(/[()]/g, '\\$&')}\\s+change`))
-  for (const row of ['throughput (req/s)', 'SQL statements issued', 'cache hit ratio', 'N+1 findings', 'health score'])
+  for (const row of [
+    'throughput (req/s)',
+    'latency p99 (ms)',
+    'SQL statements issued',
+    'cache hit ratio',
+    'N+1 findings',
+    'top slow fingerprint #1',
+    'pool utilisation',
+    'health score',
+  ])
     expect(output).toContain(row)
   const statements = /SQL statements issued\s+([\d,]+)\s+([\d,]+)/.exec(output)
   expect(Number(statements?.[1]?.replace(/,/g, ''))).toBeGreaterThan(0)
