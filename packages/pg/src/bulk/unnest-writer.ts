@@ -4,7 +4,7 @@ import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
 import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
-import { columnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
+import { cachedColumnTypes, forgetColumnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { paramEncoderFor } from './encode.js'
 import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { findFailingSlots } from './failing-rows.js'
@@ -87,7 +87,7 @@ export async function writeWithUnnest(
 
   const given = givenTypes(options.types, columns)
   return withConnection(db, async (client, owned) => {
-    const types = given ?? (await columnTypes(client, table, columns))
+    const types = given ?? (await cachedColumnTypes(db, client, table, columns))
     const encoders = columns.map((c) => {
       const type = types.get(c)!
       return paramEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
@@ -118,6 +118,7 @@ export async function writeWithUnnest(
         result = await client.query(sql, arrays)
       } catch (error) {
         refused = { error, arrays, slotRows, start: chunkStart }
+        forgetColumnTypes(db, table)
         throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
       }
       adaptive?.record({ items: size, durationMs: performance.now() - started })
