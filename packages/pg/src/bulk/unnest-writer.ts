@@ -53,15 +53,24 @@ export interface UnnestPlan {
   sql(types: ColumnTypes): string
 }
 
-/** `unnest($1::text[], $2::text[], …) AS v("a", "b", …)`: one text array per column, cast where used. */
-export function unnestSource(columns: readonly string[]): string {
-  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(', ')
-  return `unnest(${arrays}) AS v(${columns.map((c) => quoteIdent(c, 'column')).join(', ')})`
+/**
+ * `unnest($1::integer[], $2::text[], …) AS v("a", "b", …)`: one array per column, typed as the
+ * column so the server parses each element once. Array columns travel as `text[]` of array
+ * literals (unnest would flatten a two-dimensional array) and are cast where used.
+ */
+export function unnestSource(columns: readonly string[], types: ColumnTypes): string {
+  const arrays = columns.map((c, i) => {
+    const type = types.get(c)!
+    return `$${i + 1}::${type.endsWith('[]') ? 'text[]' : `${type}[]`}`
+  })
+  return `unnest(${arrays.join(', ')}) AS v(${columns.map((c) => quoteIdent(c, 'column')).join(', ')})`
 }
 
-/** `v."col"::type` */
+/** `v."col"`, cast to its type when it travelled as text (array columns). */
 export function castOf(column: string, types: ColumnTypes): string {
-  return `v.${quoteIdent(column, 'column')}::${types.get(column)!}`
+  const type = types.get(column)!
+  const value = `v.${quoteIdent(column, 'column')}`
+  return type.endsWith('[]') ? `${value}::${type}` : value
 }
 
 /** Chunks, encodes and writes rows with one `unnest` statement per chunk. */
