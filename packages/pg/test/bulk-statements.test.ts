@@ -1,7 +1,7 @@
 import { AdaptiveBatchSize, isPerfError } from '@perf/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BulkWriteError, bulkUpdate, bulkUpsert } from '../src/index.js'
+import { BulkWriteError, bulkUpdate, bulkUpsert, instrumentPgPool } from '../src/index.js'
 import { freshDatabase, privatePostgres } from './setup/database.js'
 
 const url = await privatePostgres()
@@ -135,6 +135,53 @@ describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
       client.release()
     }
     expect(await count('SELECT count(*)::int AS n FROM probe_u')).toBe(1)
+  })
+
+  it('bulkUpdate() reads the column types once per pool and table; a new column or a refused write reads them again', async () => {
+    await db.pool.query('CREATE TABLE cached_u (id int PRIMARY KEY, v int)')
+    await db.pool.query('INSERT INTO cached_u SELECT g, 0 FROM generate_series(1, 10) g')
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    const sql: string[] = []
+    const instrumentation = instrumentPgPool(pool)
+    const collect = <T>(fn: () => Promise<T>): Promise<T> => instrumentation.collect((s) => sql.push(s.sql), fn)
+    const catalogReads = (): number => sql.filter((s) => s.includes('pg_attribute')).length
+    try {
+      const rows = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, v: i }))
+      await collect(() => bulkUpdate(pool, 'cached_u', 'id', ['v'], rows))
+      await collect(() => bulkUpdate(pool, 'cached_u', 'id', ['v'], rows))
+      expect(catalogReads()).toBe(1)
+      expect(sql.filter((s) => s.startsWith('UPDATE'))).toHaveLength(2)
+      await pool.query('ALTER TABLE cached_u ADD COLUMN w text')
+      await collect(() =>
+        bulkUpdate(
+          pool,
+          'cached_u',
+          'id',
+          ['w'],
+          rows.map((r) => ({ ...r, w: 'x' })),
+        ),
+      )
+      expect(catalogReads()).toBe(2)
+      // A column whose type changed: the refused write forgets the types, the next call works.
+      await pool.query('ALTER TABLE cached_u ALTER COLUMN v TYPE boolean USING v > 0')
+      await expect(collect(() => bulkUpdate(pool, 'cached_u', 'id', ['v'], rows))).rejects.toBeInstanceOf(
+        BulkWriteError,
+      )
+      const result = await collect(() =>
+        bulkUpdate(
+          pool,
+          'cached_u',
+          'id',
+          ['v'],
+          rows.map((r) => ({ id: r.id, v: true })),
+        ),
+      )
+      expect(result.rows).toBe(10)
+      expect(await count('SELECT count(*)::int AS n FROM cached_u WHERE v')).toBe(10)
+    } finally {
+      instrumentation.close()
+      await pool.end()
+    }
   })
 
   it("bulkUpdate() inside the caller's transaction uses a savepoint and leaves the transaction usable", async () => {

@@ -56,7 +56,7 @@ export function bulkUpdate(
       keyIndexes: keys.map((_, i) => i),
       sql: (types) =>
         `UPDATE ${target} AS t SET ${columns.map((c) => `${quoteIdent(c)} = ${castOf(c, types)}`).join(', ')} ` +
-        `FROM ${unnestSource(all)} ` +
+        `FROM ${unnestSource(all, types)} ` +
         `WHERE ${keys.map((k) => `t.${quoteIdent(k)} = ${castOf(k, types)}`).join(' AND ')}`,
     },
     options,

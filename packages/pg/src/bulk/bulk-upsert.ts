@@ -64,7 +64,7 @@ export function bulkUpsert(
       keyIndexes: conflict.map((c) => columns.indexOf(c)),
       sql: (types) =>
         `INSERT INTO ${target} AS t (${quoted.join(', ')}) ` +
-        `SELECT ${columns.map((c) => castOf(c, types)).join(', ')} FROM ${unnestSource(columns)} ` +
+        `SELECT ${columns.map((c) => castOf(c, types)).join(', ')} FROM ${unnestSource(columns, types)} ` +
         `ON CONFLICT (${conflict.map((c) => quoteIdent(c)).join(', ')}) ${action}`,
     },
     options,

@@ -43,6 +43,37 @@ export async function columnTypes(
   return types
 }
 
+// Keyed by the caller's pool or client, so entries go with it. Module state on purpose: the same
+// pool is passed to every call, and the catalog read is one round trip of a few per write.
+const CACHE = new WeakMap<object, Map<string, ColumnTypes>>()
+const MAX_CACHED_TABLES = 1000
+
+/**
+ * {@link columnTypes}, remembered per pool (or client) and table: later writes to the same table
+ * skip the catalog read. A column missing from the remembered types reads the catalog again
+ * (a column added since); {@link forgetColumnTypes} drops an entry after a refused write.
+ */
+export async function cachedColumnTypes(
+  db: object,
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly string[],
+): Promise<ColumnTypes> {
+  let byTable = CACHE.get(db)
+  const known = byTable?.get(table)
+  if (known && columns.every((c) => known.has(c))) return known
+  const types = await columnTypes(client, table, columns)
+  if (byTable === undefined) CACHE.set(db, (byTable = new Map()))
+  if (byTable.size >= MAX_CACHED_TABLES) byTable.clear()
+  byTable.set(table, types)
+  return types
+}
+
+/** Forgets the remembered types of `table` after the server refused a write: a column's type may have changed. */
+export function forgetColumnTypes(db: object, table: string): void {
+  CACHE.get(db)?.delete(table)
+}
+
 /** json and jsonb columns take JSON for every value, arrays included. */
 export function isJsonType(type: string): boolean {
   return type === 'json' || type === 'jsonb'

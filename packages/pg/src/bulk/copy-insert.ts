@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
-import { columnTypes, givenTypes, isJsonType } from './column-types.js'
+import { cachedColumnTypes, forgetColumnTypes, givenTypes, isJsonType } from './column-types.js'
 import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
@@ -172,7 +172,7 @@ export async function copyInsert(
   const given = givenTypes(options.types, columns)
   return withConnection(db, async (client) => {
     // Also refuses an unknown table or column before any row is read from the source.
-    const types = given ?? (await columnTypes(client, target, columns))
+    const types = given ?? (await cachedColumnTypes(db, client, target, columns))
     const json = new Set(options.json ?? [])
     encoders = columns.map((c) => {
       const type = types.get(c)!
@@ -189,6 +189,7 @@ export async function copyInsert(
         await untilIdle(client)
         if (error instanceof BulkWriteError) throw error
         if (signal?.aborted) throw abortedError('copyInsert', signal, committed)
+        forgetColumnTypes(db, target)
         throw serverFailure('copyInsert', target, error, batchStart, committed, atomic)
       }
       batches++

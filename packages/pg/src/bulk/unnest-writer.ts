@@ -4,7 +4,7 @@ import { quoteIdent } from '../identifiers.js'
 import { assertQueryable, withConnection, type PgQueryable } from '../queryable.js'
 import { closeScope, openScope, type Scope } from '../transaction.js'
 import type { BulkProgress, BulkResult } from './copy-insert.js'
-import { columnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
+import { cachedColumnTypes, forgetColumnTypes, givenTypes, isJsonType, type ColumnTypes } from './column-types.js'
 import { paramEncoderFor } from './encode.js'
 import { encodeRow, rowSource, type BulkRows } from './rows.js'
 import { findFailingSlots } from './failing-rows.js'
@@ -53,15 +53,24 @@ export interface UnnestPlan {
   sql(types: ColumnTypes): string
 }
 
-/** `unnest($1::text[], $2::text[], …) AS v("a", "b", …)`: one text array per column, cast where used. */
-export function unnestSource(columns: readonly string[]): string {
-  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(', ')
-  return `unnest(${arrays}) AS v(${columns.map((c) => quoteIdent(c, 'column')).join(', ')})`
+/**
+ * `unnest($1::integer[], $2::text[], …) AS v("a", "b", …)`: one array per column, typed as the
+ * column so the server parses each element once. Array columns travel as `text[]` of array
+ * literals (unnest would flatten a two-dimensional array) and are cast where used.
+ */
+export function unnestSource(columns: readonly string[], types: ColumnTypes): string {
+  const arrays = columns.map((c, i) => {
+    const type = types.get(c)!
+    return `$${i + 1}::${type.endsWith('[]') ? 'text[]' : `${type}[]`}`
+  })
+  return `unnest(${arrays.join(', ')}) AS v(${columns.map((c) => quoteIdent(c, 'column')).join(', ')})`
 }
 
-/** `v."col"::type` */
+/** `v."col"`, cast to its type when it travelled as text (array columns). */
 export function castOf(column: string, types: ColumnTypes): string {
-  return `v.${quoteIdent(column, 'column')}::${types.get(column)!}`
+  const type = types.get(column)!
+  const value = `v.${quoteIdent(column, 'column')}`
+  return type.endsWith('[]') ? `${value}::${type}` : value
 }
 
 /** Chunks, encodes and writes rows with one `unnest` statement per chunk. */
@@ -87,7 +96,7 @@ export async function writeWithUnnest(
 
   const given = givenTypes(options.types, columns)
   return withConnection(db, async (client, owned) => {
-    const types = given ?? (await columnTypes(client, table, columns))
+    const types = given ?? (await cachedColumnTypes(db, client, table, columns))
     const encoders = columns.map((c) => {
       const type = types.get(c)!
       return paramEncoderFor(type, json.has(c) || isJsonType(type) ? 'json' : 'auto')
@@ -118,6 +127,7 @@ export async function writeWithUnnest(
         result = await client.query(sql, arrays)
       } catch (error) {
         refused = { error, arrays, slotRows, start: chunkStart }
+        forgetColumnTypes(db, table)
         throw serverFailure(plan.fn, table, error, chunkStart, written, atomic)
       }
       adaptive?.record({ items: size, durationMs: performance.now() - started })
