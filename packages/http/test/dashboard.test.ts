@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createMonitor, isPerfError } from '@perf/core'
 import express from 'express'
+import Fastify from 'fastify'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpOptionError, dashboard, redactCacheKey } from '../src/index.js'
@@ -257,6 +258,28 @@ describe('dashboard() guard and mounting', () => {
     expect((await get(url + '/perf/unknown')).status).toBe(418)
     handler.close()
     server.close()
+  })
+
+  it('mounts in Fastify with basePath and reply.hijack(), as docs/dashboard.md shows', async () => {
+    const perf = dashboard({ monitors: createMonitor(), basePath: '/perf' })
+    const fastify = Fastify()
+    const serve = async (
+      request: { raw: import('node:http').IncomingMessage },
+      reply: { hijack(): void; raw: import('node:http').ServerResponse },
+    ) => {
+      reply.hijack()
+      await perf(request.raw, reply.raw)
+    }
+    fastify.get('/perf', serve)
+    fastify.get('/perf/*', serve)
+    fastify.get('/other', async () => 'app')
+    const url = await fastify.listen({ port: 0, host: '127.0.0.1' })
+    expect(JSON.parse((await get(url + '/perf/health')).body).ok).toBe(true)
+    expect((await get(url + '/perf/')).body).toContain('<svg id="chart-throughput"')
+    expect((await get(url + '/perf')).status).toBe(301)
+    expect((await get(url + '/other')).body).toBe('app')
+    perf.close()
+    await fastify.close()
   })
 
   it('rejects bad options with HttpOptionError (INVALID_OPTION) naming the option', () => {
