@@ -9,6 +9,7 @@
  *   pnpm demo -- --smoke      # small and short (CI)
  *   pnpm demo -- --orm typeorm
  *   pnpm demo -- --orm sequelize
+ *   pnpm demo --serve         # then keep the wrapped app running with the live dashboard (@perf/http)
  *   DATABASE_URL=postgresql://... REDIS_URL=redis://... pnpm demo
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -32,6 +33,7 @@ import { ProgressBar } from './progress.js'
 import { typeormSide } from './typeorm/clients.js'
 import { sequelizeSide } from './sequelize/clients.js'
 import { renderReport } from './report/html.js'
+import { serveDashboard } from './serve.js'
 import { runPhase, type PhaseConfig } from './run-phase.js'
 import { FULL_SIZES, SMOKE_SIZES, seed } from './seed.js'
 import { formatTable } from './table.js'
@@ -40,6 +42,7 @@ import { prismaShop, type ShopApp } from './workload.js'
 
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
+const serveAfter = argv.includes('--serve')
 const reportArg = argv.indexOf('--report')
 const ormArg = argv.indexOf('--orm')
 const orm = ormArg >= 0 ? argv[ormArg + 1] : 'prisma'
@@ -158,6 +161,8 @@ async function main(): Promise<void> {
       tiers,
       bus,
       namespace: `demo-${database.schema.replace(/[^a-z0-9_]/gi, '')}-${Date.now()}`,
+      // --serve shows the hottest keys on the dashboard (sampled; off otherwise).
+      ...(serveAfter ? { hotKeys: 64 } : {}),
     })
     // Leave nothing behind in a shared Redis: the namespace is this run's own.
     cleanups.push(async () => {
@@ -220,6 +225,15 @@ async function main(): Promise<void> {
     console.log(`report: ${reportPath}`)
     console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
     if (!ok) process.exitCode = 1
+    if (serveAfter)
+      await serveDashboard({
+        label: LABELS.wrapped,
+        app: wrappedApp,
+        monitor: wrappedMonitor,
+        cache,
+        probe: wrappedPg.probe,
+        sizes: config.sizes,
+      })
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
     await redis?.quit().catch(() => undefined)

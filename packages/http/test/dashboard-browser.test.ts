@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page-side callbacks (page.evaluate) run in the browser.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { serviceMissing } from '@perf/core/testing'
