@@ -56,9 +56,9 @@ export class PerfInstrumentation {
     this.#tracerProvider = this.#config.tracerProvider
     this.#meterProvider = this.#config.meterProvider
     this.#listeners = {
-      query: (message) => this.#guard(() => this.#onQuery(message as QueryEvent)),
-      cache: (message) => this.#guard(() => this.#onCache(message as CacheEvent)),
-      pool: (message) => this.#guard(() => this.#onPool(message as Record<string, unknown>)),
+      query: this.#guarded((event: QueryEvent) => this.#onQuery(event)),
+      cache: this.#guarded((event: CacheEvent) => this.#onCache(event)),
+      pool: this.#guarded((event: Record<string, unknown>) => this.#onPool(event)),
     }
     if (this.#config.enabled) this.enable()
   }
@@ -178,12 +178,14 @@ export class PerfInstrumentation {
       this.#instruments?.poolSample(event)
   }
 
-  /** Fail-open: a subscriber that throws would otherwise be rethrown by diagnostics_channel as an uncaught exception. */
-  #guard(handle: () => void): void {
-    try {
-      handle()
-    } catch (error) {
-      this.#report(error)
+  /** Fail-open: diagnostics_channel rethrows a subscriber's exception as an uncaught exception on the next tick. */
+  #guarded<T>(handle: (message: T) => void): Listener {
+    return (message) => {
+      try {
+        handle(message as T)
+      } catch (error) {
+        this.#report(error)
+      }
     }
   }
 
