@@ -3,28 +3,20 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Monitor, ScopeReport } from '@perf/core'
-import { requireService } from '@perf/core/testing'
+import { requireService, tcpReachable } from '@perf/core/testing'
 import pg from 'pg'
 
 /** The PostgreSQL the middleware suites query (trust auth here). */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
 
-/** Whether PostgreSQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
+/** Whether PostgreSQL listens; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${DATABASE_URL}`,
-    async () => {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope: '[perf:http tests]', skipping: 'request-scope integration tests', attempts: 1 },
-  )
+  const at = new URL(DATABASE_URL)
+  return requireService(`PostgreSQL at ${at.host}`, () => tcpReachable(at.hostname, Number(at.port || 5432)), {
+    scope: '[perf:http tests]',
+    skipping: 'request-scope integration tests',
+    attempts: 1,
+  })
 }
 
 /** A schema with 3 teams of 4 users each; `query()` runs SQL and records it the way an adapter would. */

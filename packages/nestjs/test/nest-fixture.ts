@@ -4,27 +4,19 @@ import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { INestApplication } from '@nestjs/common'
 import type { Monitor } from '@perf/core'
-import { requireService } from '@perf/core/testing'
+import { requireService, tcpReachable } from '@perf/core/testing'
 import pg from 'pg'
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
 
-/** Whether PostgreSQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
+/** Whether PostgreSQL listens; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${DATABASE_URL}`,
-    async () => {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope: '[perf:nestjs tests]', skipping: 'NestJS integration tests', attempts: 1 },
-  )
+  const at = new URL(DATABASE_URL)
+  return requireService(`PostgreSQL at ${at.host}`, () => tcpReachable(at.hostname, Number(at.port || 5432)), {
+    scope: '[perf:nestjs tests]',
+    skipping: 'NestJS integration tests',
+    attempts: 1,
+  })
 }
 
 /** A data-access service over a fresh schema (3 teams of 4 users) that records each statement like an adapter. */
