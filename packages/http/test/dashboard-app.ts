@@ -10,29 +10,16 @@ import {
   type Cache,
   type Monitor,
 } from '@perf/core'
-import { requireService } from '@perf/core/testing'
 import { pgDiagnostics } from '@perf/pg'
+import { DATABASE_URL as PG_URL, postgresAvailable as checkPostgres } from './postgres.js'
 import pg from 'pg'
 import { dashboard, type DashboardHandler, type DashboardOptions } from '../src/index.js'
 
-export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5432/test'
+export { DATABASE_URL as PG_URL } from './postgres.js'
 
 /** True when PostgreSQL answers; else skips loudly (fails under PERF_REQUIRE_SERVICES=1). */
 export function postgresAvailable(scope: string): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${PG_URL}`,
-    async () => {
-      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope, skipping: 'dashboard tests against PostgreSQL' },
-  )
+  return checkPostgres(scope, 'dashboard tests against PostgreSQL')
 }
 
 /** An app with real PostgreSQL queries feeding a monitor, a cache, a pool monitor, a locker and a breaker, and the dashboard on a port. */

@@ -3,20 +3,12 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Monitor, ScopeReport } from '@perf/core'
-import { requireService, tcpReachable } from '@perf/core/testing'
 import pg from 'pg'
+import { DATABASE_URL, postgresAvailable as checkPostgres } from './postgres.js'
 
-/** The PostgreSQL the middleware suites query (trust auth here). */
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
-
-/** Whether PostgreSQL listens; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
+/** Whether PostgreSQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
 export function postgresAvailable(): Promise<boolean> {
-  const at = new URL(DATABASE_URL)
-  return requireService(`PostgreSQL at ${at.host}`, () => tcpReachable(at.hostname, Number(at.port || 5432)), {
-    scope: '[perf:http tests]',
-    skipping: 'request-scope integration tests',
-    attempts: 1,
-  })
+  return checkPostgres('[perf:http tests]', 'request-scope integration tests', 1)
 }
 
 /** A schema with 3 teams of 4 users each; `query()` runs SQL and records it the way an adapter would. */
