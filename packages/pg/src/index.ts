@@ -46,6 +46,18 @@ export type { BulkUpsertOptions } from './bulk/bulk-upsert.js'
 export type { UnnestWriteOptions } from './bulk/unnest-writer.js'
 export type { BulkRow, BulkRows } from './bulk/rows.js'
 export { PG_MAX_PARAMETERS, maxRowsPerStatement, parameterChunks } from './bulk/parameter-chunks.js'
+export { mappedBulk } from './bulk/mapped-bulk.js'
+export type {
+  BulkMapping,
+  MappedBulk,
+  MappedBulkResult,
+  MappedBulkUpdateOptions,
+  MappedBulkUpsertOptions,
+  MappedCopyInsertOptions,
+  MappedField,
+  MappedFieldsOption,
+  MappedRows,
+} from './bulk/mapped-bulk.js'
 export { streamQuery } from './bulk/stream-query.js'
 export type { StreamQueryOptions } from './bulk/stream-query.js'
 

@@ -1,0 +1,335 @@
+import { PerfError } from '@perf/core'
+import { BulkWriteError } from '../errors.js'
+import type { TableName } from '../identifiers.js'
+import type { PgQueryable } from '../queryable.js'
+import { bulkUpdate } from './bulk-update.js'
+import { bulkUpsert } from './bulk-upsert.js'
+import { copyInsert, type BulkResult, type CopyInsertOptions } from './copy-insert.js'
+import type { UnnestWriteOptions } from './unnest-writer.js'
+
+/** How one field (property, attribute) of an ORM model is stored. */
+export interface MappedField {
+  /** The column it is stored in. */
+  column: string
+  /**
+   * The column's PostgreSQL type as a cast target (`integer`, `numeric`, `jsonb`, `text[]`).
+   * When every written field has one, the catalog is not read.
+   * @default read from the catalog (once per pool and table)
+   */
+  type?: string
+  /**
+   * Turns the ORM's value into one node-postgres encodes (a Decimal into its string, a
+   * transformer's `to`, an enum's stored form). Not called for `null` and `undefined`.
+   * @default the value as given
+   */
+  toDatabase?: (value: unknown) => unknown
+}
+
+/** What an ORM adapter knows about one model: its table and how each field is stored. */
+export interface BulkMapping {
+  /** The model's name, for messages (`User`). */
+  model: string
+  /** The model's table (schema-qualified when it is not on the search path). */
+  table: TableName
+  /** Field name → how it is stored. Only these fields can be written. */
+  fields: ReadonlyMap<string, MappedField>
+  /** Prefix of error messages naming the adapter (`[perf:prisma]`). @default '[perf:pg]' */
+  label?: string
+}
+
+/** Rows as the ORM's plain objects keyed by field name, in memory or streamed. */
+export type MappedRows = Iterable<object> | AsyncIterable<object>
+
+/** Which fields a mapped write sends. */
+export interface MappedFieldsOption {
+  /**
+   * The fields to write, by field name. A row without one of them writes NULL there (COPY and
+   * the unnest statements have no per-row DEFAULT).
+   * @default the mapped fields the first row has (an empty source writes nothing)
+   */
+  fields?: readonly string[]
+}
+
+/** Options of {@link MappedBulk.copyInsert}. */
+export type MappedCopyInsertOptions = Omit<CopyInsertOptions, 'types' | 'json'> & MappedFieldsOption
+
+/** Options of {@link MappedBulk.bulkUpdate}. */
+export interface MappedBulkUpdateOptions extends Omit<UnnestWriteOptions, 'types' | 'json'>, MappedFieldsOption {
+  /** The field(s) that find each row, usually the primary key. Not updated. */
+  key: string | readonly string[]
+}
+
+/** Options of {@link MappedBulk.bulkUpsert}. */
+export interface MappedBulkUpsertOptions extends Omit<UnnestWriteOptions, 'types' | 'json'>, MappedFieldsOption {
+  /** Fields of a unique index or constraint: a row whose values exist there is updated. */
+  conflict: readonly string[]
+  /**
+   * Fields to overwrite on conflict; `[]` keeps the existing row (`DO NOTHING`).
+   * @default every written field not in `conflict`
+   */
+  update?: readonly string[]
+}
+
+/** What a mapped write did: the bulk result and the fields it wrote (for invalidation). */
+export interface MappedBulkResult extends BulkResult {
+  /** The fields written, key and conflict fields included. */
+  fields: readonly string[]
+}
+
+/** Bulk writes in a model's terms; see {@link mappedBulk}. */
+export interface MappedBulk {
+  /** {@link copyInsert} of rows keyed by field name. */
+  copyInsert(db: PgQueryable, rows: MappedRows, options?: MappedCopyInsertOptions): Promise<MappedBulkResult>
+  /** {@link bulkUpdate} of rows keyed by field name, found by `options.key`. */
+  bulkUpdate(db: PgQueryable, rows: MappedRows, options: MappedBulkUpdateOptions): Promise<MappedBulkResult>
+  /** {@link bulkUpsert} of rows keyed by field name, conflicting on `options.conflict`. */
+  bulkUpsert(db: PgQueryable, rows: MappedRows, options: MappedBulkUpsertOptions): Promise<MappedBulkResult>
+}
+
+/**
+ * The bulk writes of @perf/pg in an ORM model's terms: rows are keyed by field name, fields are
+ * written to their columns (`@map`, `field:`, `name:`), values go through the field's
+ * `toDatabase`, and errors name the model and field. What every ORM adapter's bulk API is built
+ * on; the adapter supplies the mapping from its metadata and invalidates its cache afterwards.
+ *
+ * Rows are mapped one at a time as they are sent, so a streamed source stays streamed.
+ *
+ * @example
+ * const users = mappedBulk({ model: 'User', table: 'users', fields: new Map([['createdAt', { column: 'created_at' }]]) })
+ * await users.copyInsert(pool, [{ createdAt: new Date() }])
+ * @throws PerfError INVALID_ARGUMENT naming the model and field for an unknown field (in `fields`,
+ *   `key`, `conflict`, `update` or the first row), and BulkWriteError as the underlying write
+ *   throws it, with `column` set to the field name
+ */
+export function mappedBulk(mapping: BulkMapping): MappedBulk {
+  const label = mapping.label ?? '[perf:pg]'
+  const unknownField = (field: string, where: string) =>
+    new PerfError(
+      'INVALID_ARGUMENT',
+      `${label} ${mapping.model} has no field "${field}" (${where}); fields: ${[...mapping.fields.keys()].join(', ')}`,
+      { context: { model: mapping.model, field, argument: where } },
+    )
+  const check = (fields: readonly string[], where: string): void => {
+    if (!Array.isArray(fields)) {
+      throw new PerfError('INVALID_ARGUMENT', `${label} ${where} must be an array of field names of ${mapping.model}`, {
+        context: { model: mapping.model, argument: where },
+      })
+    }
+    for (const f of fields) if (!mapping.fields.has(f)) throw unknownField(String(f), where)
+  }
+  const columnsOf = (fields: readonly string[]) => fields.map((f) => mapping.fields.get(f)!.column)
+  const typesOf = (fields: readonly string[]): Record<string, string> | undefined => {
+    const types: Record<string, string> = {}
+    for (const f of fields) {
+      const { column, type } = mapping.fields.get(f)!
+      if (type === undefined) return undefined
+      types[column] = type
+    }
+    return types
+  }
+
+  /** Runs `write` on the rows as arrays in `fields` order, naming fields instead of columns in its errors. */
+  async function run(
+    fn: string,
+    rows: MappedRows,
+    options: MappedFieldsOption | undefined,
+    required: readonly string[],
+    write: (fields: readonly string[], arrays: AsyncIterable<unknown[]> | Iterable<unknown[]>) => Promise<BulkResult>,
+  ): Promise<MappedBulkResult> {
+    if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
+      throw new PerfError('INVALID_ARGUMENT', `${label} ${fn}() rows must be an array or an (async) iterable of objects`, {
+        context: { model: mapping.model, argument: 'rows' },
+      })
+    }
+    const peeked = await peek(rows)
+    let fields: string[]
+    if (options?.fields !== undefined) {
+      check(options.fields, 'fields')
+      fields = [...options.fields]
+    } else {
+      if (peeked.first === undefined) return { rows: 0, batches: 0, bytes: 0, fields: [] }
+      if (typeof peeked.first !== 'object' || peeked.first === null) {
+        throw new BulkWriteError('INVALID_ARGUMENT', `${label} row 0 for ${mapping.model} is not an object`, {
+          rowIndex: 0,
+          committedRows: 0,
+          table: mapping.model,
+        })
+      }
+      fields = []
+      for (const key of Object.keys(peeked.first)) {
+        const value = (peeked.first as Record<string, unknown>)[key]
+        if (value === undefined) continue
+        if (!mapping.fields.has(key)) throw unknownField(key, 'row 0')
+        fields.push(key)
+      }
+    }
+    for (const f of required) if (!fields.includes(f)) fields.unshift(f)
+    const convert = fields.map((f) => mapping.fields.get(f)!.toDatabase)
+    const toArray = (row: object, index: number): unknown[] => {
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+        throw new BulkWriteError('INVALID_ARGUMENT', `${label} row ${index} for ${mapping.model} is not an object`, {
+          rowIndex: index,
+          committedRows: 0,
+          table: mapping.model,
+        })
+      }
+      const out = new Array<unknown>(fields.length)
+      for (let i = 0; i < fields.length; i++) {
+        const value = (row as Record<string, unknown>)[fields[i]!]
+        const to = convert[i]
+        if (to === undefined || value === null || value === undefined) out[i] = value
+        else {
+          try {
+            out[i] = to(value)
+          } catch (error) {
+            throw new BulkWriteError(
+              'INVALID_ARGUMENT',
+              `${label} row ${index} for ${mapping.model}, field "${fields[i]}": ${(error as Error)?.message ?? String(error)}`,
+              { rowIndex: index, column: fields[i]!, committedRows: 0, table: mapping.model },
+              { cause: error },
+            )
+          }
+        }
+      }
+      return out
+    }
+    try {
+      const result = await write(fields, mapRows(peeked, toArray))
+      return { ...result, fields }
+    } catch (error) {
+      throw renameColumn(error, fields, columnsOf(fields))
+    }
+  }
+
+  return {
+    copyInsert(db, rows, options = {}) {
+      const { fields: _fields, ...rest } = options
+      return run('copyInsert', rows, options, [], (fields, arrays) =>
+        copyInsert(db, mapping.table, columnsOf(fields), arrays, { ...rest, types: typesOf(fields) }),
+      )
+    },
+    async bulkUpdate(db, rows, options) {
+      const keys = keyList(options?.key, 'key', label, mapping.model)
+      check(keys, 'key')
+      const { fields: _fields, key: _key, ...rest } = options
+      return run('bulkUpdate', rows, options, keys, (fields, arrays) => {
+        const set = fields.filter((f) => !keys.includes(f))
+        const ordered = [...keys, ...set]
+        // bulkUpdate takes array rows as key columns first, then the updated ones.
+        const reorder = ordered.map((f) => fields.indexOf(f))
+        return bulkUpdate(db, mapping.table, columnsOf(keys), columnsOf(set), reorderRows(arrays, reorder), {
+          ...rest,
+          types: typesOf(fields),
+        })
+      })
+    },
+    async bulkUpsert(db, rows, options) {
+      const conflict = keyList(options?.conflict, 'conflict', label, mapping.model)
+      check(conflict, 'conflict')
+      if (options.update !== undefined) check(options.update, 'update')
+      const { fields: _fields, conflict: _conflict, update, ...rest } = options
+      return run('bulkUpsert', rows, options, conflict, (fields, arrays) =>
+        bulkUpsert(db, mapping.table, columnsOf(fields), arrays, {
+          ...rest,
+          types: typesOf(fields),
+          conflict: columnsOf(conflict),
+          update: update === undefined ? undefined : columnsOf(update),
+        }),
+      )
+    },
+  }
+}
+
+function keyList(value: unknown, option: string, label: string, model: string): string[] {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value) && value.length > 0) return [...(value as string[])]
+  throw new PerfError('INVALID_ARGUMENT', `${label} ${model}: option "${option}" must name at least one field`, {
+    context: { model, option },
+  })
+}
+
+/** A source with its first row already read (so the written fields can default to its keys). */
+interface Peeked {
+  first: object | undefined
+  sync: Iterator<object> | undefined
+  async: AsyncIterator<object> | undefined
+  done: boolean
+}
+
+async function peek(rows: MappedRows): Promise<Peeked> {
+  if (Symbol.asyncIterator in rows) {
+    const async = (rows as AsyncIterable<object>)[Symbol.asyncIterator]()
+    const step = await async.next()
+    return { first: step.done ? undefined : step.value, sync: undefined, async, done: step.done === true }
+  }
+  const sync = (rows as Iterable<object>)[Symbol.iterator]()
+  const step = sync.next()
+  return { first: step.done ? undefined : step.value, sync, async: undefined, done: step.done === true }
+}
+
+/** The peeked rows as arrays, lazily; synchronous when the source was. */
+function mapRows(
+  peeked: Peeked,
+  toArray: (row: object, index: number) => unknown[],
+): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+  if (peeked.sync) {
+    const source = peeked.sync
+    return {
+      *[Symbol.iterator]() {
+        if (peeked.done) return
+        let index = 0
+        yield toArray(peeked.first!, index++)
+        for (let step = source.next(); !step.done; step = source.next()) yield toArray(step.value, index++)
+      },
+    }
+  }
+  const source = peeked.async!
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (peeked.done) return
+      let index = 0
+      yield toArray(peeked.first!, index++)
+      for (let step = await source.next(); !step.done; step = await source.next()) yield toArray(step.value, index++)
+    },
+  }
+}
+
+function reorderRows(
+  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
+  order: readonly number[],
+): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+  const pick = (row: unknown[]) => order.map((i) => row[i])
+  if (Symbol.iterator in rows) {
+    return {
+      *[Symbol.iterator]() {
+        for (const row of rows as Iterable<unknown[]>) yield pick(row)
+      },
+    }
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const row of rows as AsyncIterable<unknown[]>) yield pick(row)
+    },
+  }
+}
+
+/** A BulkWriteError naming a column gets the field's name instead (`column` and the message). */
+function renameColumn(error: unknown, fields: readonly string[], columns: readonly string[]): unknown {
+  if (!(error instanceof BulkWriteError) || error.column === undefined) return error
+  const i = columns.indexOf(error.column)
+  if (i < 0 || fields[i] === columns[i]) return error
+  const field = fields[i]!
+  const renamed = new BulkWriteError(
+    error.code as 'INVALID_ARGUMENT' | 'BATCH_FAILED',
+    error.message.replace(`column "${error.column}"`, `field "${field}" (column "${error.column}")`),
+    {
+      rowIndex: error.rowIndex,
+      failedRows: error.failedRows,
+      column: field,
+      committedRows: error.committedRows,
+      table: String((error.context as { table?: unknown } | undefined)?.table ?? ''),
+    },
+    { cause: error.cause, context: { ...(error.context as object), dbColumn: error.column } },
+  )
+  return renamed
+}
