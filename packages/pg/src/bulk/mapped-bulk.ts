@@ -45,7 +45,8 @@ export interface MappedFieldsOption {
   /**
    * The fields to write, by field name. A row without one of them writes NULL there (COPY and
    * the unnest statements have no per-row DEFAULT).
-   * @default the mapped fields the first row has (an empty source writes nothing)
+   * @default every field some row has (for an array); for a streamed source, the fields of its
+   * first row, and a later row with another field is refused (an empty source writes nothing)
    */
   fields?: readonly string[]
 }
@@ -117,6 +118,12 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
     }
     for (const f of fields) if (!mapping.fields.has(f)) throw unknownField(String(f), where)
   }
+  const notAnObject = (index: number) =>
+    new BulkWriteError('INVALID_ARGUMENT', `${label} row ${index} for ${mapping.model} is not an object`, {
+      rowIndex: index,
+      committedRows: 0,
+      table: mapping.model,
+    })
   const columnsOf = (fields: readonly string[]) => fields.map((f) => mapping.fields.get(f)!.column)
   const typesOf = (fields: readonly string[]): Record<string, string> | undefined => {
     const types: Record<string, string> = {}
@@ -137,41 +144,51 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
     write: (fields: readonly string[], arrays: AsyncIterable<unknown[]> | Iterable<unknown[]>) => Promise<BulkResult>,
   ): Promise<MappedBulkResult> {
     if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
-      throw new PerfError('INVALID_ARGUMENT', `${label} ${fn}() rows must be an array or an (async) iterable of objects`, {
-        context: { model: mapping.model, argument: 'rows' },
-      })
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `${label} ${fn}() rows must be an array or an (async) iterable of objects`,
+        {
+          context: { model: mapping.model, argument: 'rows' },
+        },
+      )
     }
     const peeked = await peek(rows)
     let fields: string[]
+    // Only when the fields come from a streamed source's first row can a later row carry one more.
+    let strictFrom: ReadonlySet<string> | undefined
     if (options?.fields !== undefined) {
       check(options.fields, 'fields')
       fields = [...options.fields]
     } else {
       if (peeked.first === undefined) return { rows: 0, batches: 0, bytes: 0, fields: [] }
-      if (typeof peeked.first !== 'object' || peeked.first === null) {
-        throw new BulkWriteError('INVALID_ARGUMENT', `${label} row 0 for ${mapping.model} is not an object`, {
-          rowIndex: 0,
-          committedRows: 0,
-          table: mapping.model,
-        })
+      const seen = new Set<string>()
+      const sample = Array.isArray(rows) ? (rows as unknown[]) : [peeked.first]
+      for (let i = 0; i < sample.length; i++) {
+        const row = sample[i]
+        if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notAnObject(i)
+        for (const key of definedKeys(row)) {
+          if (seen.has(key)) continue
+          if (!mapping.fields.has(key)) throw unknownField(key, `row ${i}`)
+          seen.add(key)
+        }
       }
-      fields = []
-      for (const key of Object.keys(peeked.first)) {
-        const value = (peeked.first as Record<string, unknown>)[key]
-        if (value === undefined) continue
-        if (!mapping.fields.has(key)) throw unknownField(key, 'row 0')
-        fields.push(key)
-      }
+      fields = [...seen]
+      if (!Array.isArray(rows)) strictFrom = seen
     }
     for (const f of required) if (!fields.includes(f)) fields.unshift(f)
     const convert = fields.map((f) => mapping.fields.get(f)!.toDatabase)
     const toArray = (row: object, index: number): unknown[] => {
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-        throw new BulkWriteError('INVALID_ARGUMENT', `${label} row ${index} for ${mapping.model} is not an object`, {
-          rowIndex: index,
-          committedRows: 0,
-          table: mapping.model,
-        })
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notAnObject(index)
+      if (strictFrom !== undefined && index > 0) {
+        for (const key of definedKeys(row)) {
+          if (!strictFrom.has(key)) {
+            throw new BulkWriteError(
+              'INVALID_ARGUMENT',
+              `${label} row ${index} for ${mapping.model} has field "${key}", which the first row of the stream did not have; pass options.fields to write it`,
+              { rowIndex: index, column: key, committedRows: 0, table: mapping.model },
+            )
+          }
+        }
       }
       const out = new Array<unknown>(fields.length)
       for (let i = 0; i < fields.length; i++) {
@@ -237,6 +254,13 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
         }),
       )
     },
+  }
+}
+
+/** The keys of `row` whose value is not `undefined` (an `undefined` field is not written, as in the ORMs). */
+function* definedKeys(row: object): Generator<string> {
+  for (const key in row) {
+    if (Object.hasOwn(row, key) && (row as Record<string, unknown>)[key] !== undefined) yield key
   }
 }
 
