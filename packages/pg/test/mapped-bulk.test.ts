@@ -95,6 +95,57 @@ describe.skipIf(!url)('mappedBulk', () => {
     await db.pool.query('DELETE FROM mapped_items WHERE id >= 20')
   })
 
+  it('default fills an insert, onUpdate fills an update, and an upsert never overwrites a default-only field', async () => {
+    await db.pool.query(`CREATE TABLE stamped (id text PRIMARY KEY, email text UNIQUE, n int,
+      created timestamptz NOT NULL, updated timestamptz NOT NULL)`)
+    let next = 0
+    const clock = { now: new Date('2030-01-01T00:00:00Z') }
+    const stamped = mappedBulk({
+      model: 'Stamped',
+      table: 'stamped',
+      fields: new Map<string, MappedField>([
+        ['id', { column: 'id', default: () => `gen-${++next}` }],
+        ['email', { column: 'email' }],
+        ['n', { column: 'n' }],
+        ['created', { column: 'created', default: () => clock.now }],
+        ['updated', { column: 'updated', default: () => clock.now, onUpdate: () => clock.now }],
+      ]),
+    })
+    const inserted = await stamped.copyInsert(db.pool, [
+      { email: 'a@x', n: 1 },
+      { id: 'given', email: 'b@x', n: 2 },
+    ])
+    expect(inserted.fields).toEqual(['email', 'n', 'id', 'created', 'updated'])
+    const read = async () =>
+      (await db.pool.query('SELECT id, email, n, created, updated FROM stamped ORDER BY email')).rows
+    expect(await read()).toEqual([
+      { id: 'gen-1', email: 'a@x', n: 1, created: clock.now, updated: clock.now },
+      { id: 'given', email: 'b@x', n: 2, created: clock.now, updated: clock.now },
+    ])
+    const later = new Date('2030-06-01T00:00:00Z')
+    clock.now = later
+    const updated = await stamped.bulkUpdate(db.pool, [{ id: 'given', n: 3 }], { key: 'id' })
+    expect(updated.fields).toEqual(['id', 'n', 'updated'])
+    const upserted = await stamped.bulkUpsert(
+      db.pool,
+      [
+        { email: 'a@x', n: 4 },
+        { email: 'c@x', n: 5 },
+      ],
+      {
+        conflict: ['email'],
+      },
+    )
+    expect(upserted.rows).toBe(2)
+    const old = new Date('2030-01-01T00:00:00Z')
+    expect(await read()).toEqual([
+      // the conflicting row keeps its id and creation time; n and updated change
+      { id: 'gen-1', email: 'a@x', n: 4, created: old, updated: later },
+      { id: 'given', email: 'b@x', n: 3, created: old, updated: later },
+      { id: 'gen-3', email: 'c@x', n: 5, created: later, updated: later },
+    ])
+  })
+
   it('an empty source writes nothing and sends no statement', async () => {
     expect(await items.copyInsert(db.pool, [])).toEqual({ rows: 0, batches: 0, bytes: 0, fields: [] })
   })

@@ -23,6 +23,18 @@ export interface MappedField {
    * @default the value as given
    */
   toDatabase?: (value: unknown) => unknown
+  /**
+   * The value of a row that lacks the field (`undefined`) when inserting: `@default(uuid())`,
+   * `defaultValue`, a creation timestamp. A field with `default` is always written by
+   * `copyInsert` and on the insert side of `bulkUpsert` (never overwritten on conflict unless
+   * listed in `update`). Without it, a row lacking a written field writes NULL.
+   */
+  default?: () => unknown
+  /**
+   * The value of a row that lacks the field when updating (`@updatedAt`, `updatedAt`): such a
+   * field is always written by `bulkUpdate` and by `bulkUpsert` (on both sides).
+   */
+  onUpdate?: () => unknown
 }
 
 /** What an ORM adapter knows about one model: its table and how each field is stored. */
@@ -66,7 +78,8 @@ export interface MappedBulkUpsertOptions extends Omit<UnnestWriteOptions, 'types
   conflict: readonly string[]
   /**
    * Fields to overwrite on conflict; `[]` keeps the existing row (`DO NOTHING`).
-   * @default every written field not in `conflict`
+   * @default the rows' fields (and `onUpdate` fields) not in `conflict`; fields only filled by
+   *   their `default` (a generated id) keep their stored value
    */
   update?: readonly string[]
 }
@@ -141,7 +154,12 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
     rows: MappedRows,
     options: MappedFieldsOption | undefined,
     required: readonly string[],
-    write: (fields: readonly string[], arrays: AsyncIterable<unknown[]> | Iterable<unknown[]>) => Promise<BulkResult>,
+    kind: 'insert' | 'update' | 'upsert',
+    write: (
+      fields: readonly string[],
+      arrays: AsyncIterable<unknown[]> | Iterable<unknown[]>,
+      updatable: readonly string[],
+    ) => Promise<BulkResult>,
   ): Promise<MappedBulkResult> {
     if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
       throw new PerfError(
@@ -176,7 +194,20 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       if (!Array.isArray(rows)) strictFrom = seen
     }
     for (const f of required) if (!fields.includes(f)) fields.unshift(f)
+    // Fields the ORM fills itself: timestamps on update, generated ids and defaults on insert.
+    const updatable = [...fields]
+    for (const [name, field] of mapping.fields) {
+      if (fields.includes(name)) continue
+      if (kind !== 'insert' && field.onUpdate) {
+        fields.push(name)
+        updatable.push(name)
+      } else if (kind !== 'update' && field.default) fields.push(name)
+    }
     const convert = fields.map((f) => mapping.fields.get(f)!.toDatabase)
+    const fill = fields.map((f) => {
+      const field = mapping.fields.get(f)!
+      return kind === 'insert' ? field.default : kind === 'update' ? field.onUpdate : (field.onUpdate ?? field.default)
+    })
     const toArray = (row: object, index: number): unknown[] => {
       if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notAnObject(index)
       if (strictFrom !== undefined && index > 0) {
@@ -192,7 +223,8 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       }
       const out = new Array<unknown>(fields.length)
       for (let i = 0; i < fields.length; i++) {
-        const value = (row as Record<string, unknown>)[fields[i]!]
+        let value = (row as Record<string, unknown>)[fields[i]!]
+        if (value === undefined && fill[i] !== undefined) value = fill[i]!()
         const to = convert[i]
         if (to === undefined || value === null || value === undefined) out[i] = value
         else {
@@ -211,7 +243,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       return out
     }
     try {
-      const result = await write(fields, mapRows(peeked, toArray))
+      const result = await write(fields, mapRows(peeked, toArray), updatable)
       return { ...result, fields }
     } catch (error) {
       throw renameColumn(error, fields, columnsOf(fields))
@@ -221,7 +253,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
   return {
     copyInsert(db, rows, options = {}) {
       const { fields: _fields, ...rest } = options
-      return run('copyInsert', rows, options, [], (fields, arrays) =>
+      return run('copyInsert', rows, options, [], 'insert', (fields, arrays) =>
         copyInsert(db, mapping.table, columnsOf(fields), arrays, { ...rest, types: typesOf(fields) }),
       )
     },
@@ -229,7 +261,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       const keys = keyList(options?.key, 'key', label, mapping.model)
       check(keys, 'key')
       const { fields: _fields, key: _key, ...rest } = options
-      return run('bulkUpdate', rows, options, keys, (fields, arrays) => {
+      return run('bulkUpdate', rows, options, keys, 'update', (fields, arrays) => {
         const set = fields.filter((f) => !keys.includes(f))
         const ordered = [...keys, ...set]
         // bulkUpdate takes array rows as key columns first, then the updated ones.
@@ -245,12 +277,12 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       check(conflict, 'conflict')
       if (options.update !== undefined) check(options.update, 'update')
       const { fields: _fields, conflict: _conflict, update, ...rest } = options
-      return run('bulkUpsert', rows, options, conflict, (fields, arrays) =>
+      return run('bulkUpsert', rows, options, conflict, 'upsert', (fields, arrays, updatable) =>
         bulkUpsert(db, mapping.table, columnsOf(fields), arrays, {
           ...rest,
           types: typesOf(fields),
           conflict: columnsOf(conflict),
-          update: update === undefined ? undefined : columnsOf(update),
+          update: columnsOf(update ?? updatable.filter((f) => !conflict.includes(f))),
         }),
       )
     },
