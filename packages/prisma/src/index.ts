@@ -3,13 +3,21 @@ export { perf } from './extension/perf.js'
 export type { PerfExtension } from './extension/perf.js'
 export type { PerfOptions } from './options.js'
 export type {
+  BulkSource,
+  CreateManyRow,
   InvalidateTarget,
   PerfApi,
+  PerfBulkMethods,
   PerfClientMethods,
   PerfModelMethods,
   PerfPrismaPromise,
   PerfReadArgs,
   PerfStats,
+  PrismaBulkOptions,
+  PrismaBulkResult,
+  PrismaBulkUpdateOptions,
+  PrismaBulkUpsertOptions,
+  PrismaCopyInsertOptions,
   RawCacheStrategy,
   RawQuery,
 } from './extension/types.js'
@@ -22,6 +30,9 @@ export { prismaCodec, decimalCodecClass } from './read/prisma-codec.js'
 export { modelTag, ALL_TAG } from './model/cache-key.js'
 export { READ_OPERATIONS, WRITE_OPERATIONS } from './model/operations.js'
 export type { ReadOperation, WriteOperation } from './model/operations.js'
+
+// bulk writes: errors are @perf/pg's
+export { BulkWriteError } from '@perf/pg'
 
 // pg pool behind @prisma/adapter-pg: moved to @perf/pg, re-exported for compatibility
 export { instrumentPgPool, pgPoolInstrumentation, pgPoolProbe } from '@perf/pg'

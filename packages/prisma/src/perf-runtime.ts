@@ -6,6 +6,8 @@ import { Reads } from './read/reads.js'
 import { instrumentPgPool, pgPoolInstrumentation, type PgPoolInstrumentation, type PgPoolLike } from '@perf/pg'
 import { Reporter } from './report/reporter.js'
 import { Writes } from './write/writes.js'
+import { BulkWrites } from './write/bulk.js'
+import type { PgQueryable } from '@perf/pg'
 
 /** The internals of a Prisma client the adapter reads (stable across Prisma 7 releases). */
 interface ClientInternals {
@@ -26,6 +28,7 @@ export class PerfRuntime {
   readonly report: Reporter
   readonly reads: Reads
   readonly writes: Writes
+  readonly bulk: BulkWrites
   private readonly owned: { cache: boolean; monitor: boolean; pg: boolean }
 
   /**
@@ -55,6 +58,8 @@ export class PerfRuntime {
     this.report = new Reporter(this.monitor, this.pg, options.onError)
     this.reads = new Reads(client, this.graph, this.cache, resolved, this.report)
     this.writes = new Writes(this.graph, this.cache, resolved, this.report)
+    const pgPool = (given ? given.pool : pool) as PgQueryable | undefined
+    this.bulk = new BulkWrites(this.graph, pgPool, this.writes, this.report)
   }
 
   /** Closes what this runtime created itself (default cache and monitor, pool instrumentation). */

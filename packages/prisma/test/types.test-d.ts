@@ -21,6 +21,23 @@ describe('perf() types', () => {
     void db.user.findMany()
   })
 
+  it('types bulk writes by the model: rows as createMany takes them, options naming its fields', async () => {
+    const result = await db.event.copyInsert([{ code: 'a', kind: 'k', amount: 1.5, payload: { a: 1 } }], {
+      fields: ['code', 'kind', 'amount'],
+    })
+    expectTypeOf(result.rows).toEqualTypeOf<number>()
+    void db.user.bulkUpdate([{ id: 1, name: 'x' }], { key: 'id', batchSize: 1000 })
+    void db.event.bulkUpsert([{ code: 'a', kind: 'k' }], { conflict: ['code'], update: ['kind'] })
+    // @ts-expect-error a field the model does not have
+    void db.event.copyInsert([{ code: 'a', kind: 'k', colour: 'red' }])
+    // @ts-expect-error fields must be the model's
+    void db.event.copyInsert([{ code: 'a', kind: 'k' }], { fields: ['colour'] })
+    // @ts-expect-error a required field is missing (createMany's input type)
+    void db.event.copyInsert([{ code: 'a' }])
+    // @ts-expect-error the key must be a field
+    void db.user.bulkUpdate([{ id: 1 }], { key: 'uuid' })
+  })
+
   it('rejects cacheStrategy on writes', () => {
     // @ts-expect-error cacheStrategy is not accepted on create
     void db.user.create({ data: { email: 'a' }, cacheStrategy })

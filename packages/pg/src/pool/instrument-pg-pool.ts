@@ -35,6 +35,8 @@ export interface InstrumentPgPoolOptions {
 
 /** What {@link instrumentPgPool} installed; `close()` removes it. */
 export interface PgPoolInstrumentation {
+  /** The instrumented pool. */
+  readonly pool: PgPoolLike
   /** The pool's probe (already added to `monitor`, if one was given). */
   readonly probe: PoolProbe
   /** Statements run since instrumentation, failures among them, and their total time in ms. */
@@ -76,7 +78,7 @@ class PgInstrumentation implements PgPoolInstrumentation {
   private closed = false
 
   constructor(
-    private readonly pool: PgPoolLike,
+    readonly pool: PgPoolLike,
     private readonly options: InstrumentPgPoolOptions,
   ) {
     this.probe = pgPoolProbe(pool, { name: options.name ?? 'pg' })

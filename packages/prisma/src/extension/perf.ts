@@ -5,6 +5,7 @@ import { cacheEntryOptions, resolveStrategy, validateStrategy } from '../read/ca
 import type {
   InvalidateTarget,
   PerfApi,
+  PerfBulkMethods,
   PerfClientMethods,
   PerfModelMethods,
   PerfStats,
@@ -17,10 +18,11 @@ import { isTransactionClient, type AnyClient, type OperationParams } from './cli
 import { checkOptions, type PerfOptions } from '../options.js'
 import { PerfRuntime } from '../perf-runtime.js'
 import { readPlan } from '../read/read-sites.js'
+import type { MappedBulk, MappedBulkResult, MappedRows, PgQueryable } from '@perf/pg'
 
 /** The extension `perf()` returns, typed for `prisma.$extends()`. */
 export type PerfExtension = ReturnType<
-  typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods }, {}, PerfClientMethods>
+  typeof Prisma.defineExtension<{}, { $allModels: PerfModelMethods & PerfBulkMethods }, {}, PerfClientMethods>
 >
 
 function invalidate(runtime: PerfRuntime, target: InvalidateTarget): Promise<void> {
@@ -119,6 +121,15 @@ function modelMethods(runtime: PerfRuntime): Record<string, unknown> {
     return known
   }
   const methods: Record<string, unknown> = {}
+  for (const operation of BULK_OPERATIONS) {
+    methods[operation] = function (this: unknown, rows: MappedRows, options?: Record<string, unknown>) {
+      const ctx = Prisma.getExtensionContext(this) as AnyClient
+      const { model } = describe(ctx)
+      return runtime.bulk.run(model, operation, isTransactionClient(ctx.$parent), (bulk, pool) =>
+        bulkCall(runtime, model, operation, bulk, pool, rows, options),
+      )
+    }
+  }
   for (const operation of READ_OPERATIONS) {
     const fluent = FLUENT.has(operation)
     methods[operation] = function (this: unknown, args?: unknown) {
@@ -129,6 +140,38 @@ function modelMethods(runtime: PerfRuntime): Record<string, unknown> {
     }
   }
   return methods
+}
+
+const BULK_OPERATIONS = ['copyInsert', 'bulkUpdate', 'bulkUpsert'] as const
+
+/** One model-level bulk write: Prisma's defaults for the key (`@id`) applied, then @perf/pg's mapped write. */
+function bulkCall(
+  runtime: PerfRuntime,
+  model: string,
+  operation: (typeof BULK_OPERATIONS)[number],
+  bulk: MappedBulk,
+  pool: PgQueryable,
+  rows: MappedRows,
+  options: Record<string, unknown> | undefined,
+): Promise<MappedBulkResult> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new PerfError('INVALID_ARGUMENT', `[perf:prisma] ${model}.${operation}() options must be an object`)
+  }
+  if (operation === 'copyInsert') return bulk.copyInsert(pool, rows, options)
+  const id = () => {
+    const fields = runtime.graph.idFields(model)
+    if (fields.length === 0) {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:prisma] ${model}.${operation}() needs option "${operation === 'bulkUpdate' ? 'key' : 'conflict'}": the model has no @id (or the schema text is not available)`,
+        { context: { model, operation } },
+      )
+    }
+    return fields
+  }
+  if (operation === 'bulkUpdate')
+    return bulk.bulkUpdate(pool, rows, { ...options, key: (options?.key as string) ?? id() })
+  return bulk.bulkUpsert(pool, rows, { ...options, conflict: (options?.conflict as string[]) ?? id() })
 }
 
 /** Operations whose promise offers Prisma's fluent relation methods. */

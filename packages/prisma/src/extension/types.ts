@@ -1,4 +1,5 @@
-import type { Cache, CacheStats, HealthReport, Monitor } from '@perf/core'
+import type { AdaptiveBatchSize, Cache, CacheStats, HealthReport, Monitor } from '@perf/core'
+import type { BulkProgress, MappedBulkResult } from '@perf/pg'
 import type { Prisma } from '@prisma/client/extension'
 import type { CacheStrategy } from '../read/cache-strategy.js'
 import type { OperationCounters } from '../report/counters.js'
@@ -49,6 +50,103 @@ export type PerfModelMethods = {
   count<T, A>(this: T, args?: ReadArgs<T, A, 'count'>): PerfPrismaPromise<Prisma.Result<T, A, 'count'>>
   aggregate<T, A>(this: T, args: ReadArgs<T, A, 'aggregate'>): PerfPrismaPromise<Prisma.Result<T, A, 'aggregate'>>
   groupBy<T, A>(this: T, args: ReadArgs<T, A, 'groupBy'>): PerfPrismaPromise<Prisma.Result<T, A, 'groupBy'>>
+}
+
+/** One row as the model's `createMany({ data })` takes it: field names, Prisma's input types. */
+export type CreateManyRow<T> =
+  Prisma.Args<T, 'createMany'> extends { data: infer D } ? (D extends ReadonlyArray<infer R> ? R : D) : never
+
+/** Rows of a bulk write: an array, any iterable, or an async iterable (streamed, memory bounded). */
+export type BulkSource<R> = Iterable<R> | AsyncIterable<R>
+
+/** A field name of a row type. */
+type FieldOf<R> = Extract<keyof R, string>
+
+/** Options every model-level bulk write takes. */
+export interface PrismaBulkOptions<R> {
+  /**
+   * The fields to write. A row lacking one writes its `@default` (uuid(), cuid(), now(), a
+   * literal) or NULL; `@updatedAt` fields are always written.
+   * @default every field some row has (for a streamed source: its first row's)
+   */
+  fields?: readonly FieldOf<R>[]
+  /**
+   * All or nothing. With `false`, each batch commits on its own and a failure keeps the batches
+   * before it (`BulkWriteError.committedRows`).
+   * @default true
+   */
+  atomic?: boolean
+  /** Called as rows are sent and committed. */
+  onProgress?: (progress: BulkProgress) => void
+  /** Cancels the write; the unfinished part rolls back and the call rejects with `ABORTED`. */
+  signal?: AbortSignal
+}
+
+/** Options of `db.<model>.copyInsert()`. */
+export interface PrismaCopyInsertOptions<R> extends PrismaBulkOptions<R> {
+  /** Rows per COPY when `atomic: false`. @default 10000 */
+  batchRows?: number
+}
+
+/** Options of `db.<model>.bulkUpdate()`. */
+export interface PrismaBulkUpdateOptions<R> extends PrismaBulkOptions<R> {
+  /** The field(s) that find each row; not updated. @default the model's `@id` / `@@id` fields */
+  key?: FieldOf<R> | readonly FieldOf<R>[]
+  /** Rows per statement, or an `AdaptiveBatchSize`. @default 5000 */
+  batchSize?: number | AdaptiveBatchSize
+}
+
+/** Options of `db.<model>.bulkUpsert()`. */
+export interface PrismaBulkUpsertOptions<R> extends PrismaBulkOptions<R> {
+  /** Fields of a unique index (`@id`, `@unique`, `@@unique`): a row whose values exist there is updated. @default the `@id` fields */
+  conflict?: readonly FieldOf<R>[]
+  /** Fields overwritten on conflict; `[]` keeps the existing row. @default the rows' fields not in `conflict` (never a generated default) */
+  update?: readonly FieldOf<R>[]
+  /** Rows per statement, or an `AdaptiveBatchSize`. @default 5000 */
+  batchSize?: number | AdaptiveBatchSize
+}
+
+/** What a bulk write did: rows written, statements run, COPY bytes sent, and the fields written. */
+export type PrismaBulkResult = MappedBulkResult
+
+/**
+ * Bulk writes at COPY speed on every model (`db.user.copyInsert(rows)`), with field names,
+ * `@map`/`@@map`, defaults and Prisma's value types (Decimal, BigInt, Json, Bytes, DateTime,
+ * enums, lists). They run on `options.pool` (the pg.Pool behind `@prisma/adapter-pg`), outside
+ * any interactive `$transaction`, and invalidate the model's cached reads when they finish.
+ */
+export type PerfBulkMethods = {
+  /**
+   * Inserts rows with `COPY … FROM STDIN`: 10× a multi-row INSERT, for any number of rows.
+   * @throws BulkWriteError naming the failing row and field
+   * @example
+   * await db.event.copyInsert(readEvents(), { onProgress: (p) => log(p.rows) })
+   */
+  copyInsert<T>(
+    this: T,
+    rows: BulkSource<CreateManyRow<T>>,
+    options?: PrismaCopyInsertOptions<CreateManyRow<T>>,
+  ): Promise<PrismaBulkResult>
+  /**
+   * Updates many rows, each with its own values, in one statement per chunk (`UPDATE … FROM unnest(…)`).
+   * @example
+   * await db.product.bulkUpdate([{ id: 1, price: new Prisma.Decimal('9.90') }, …])
+   */
+  bulkUpdate<T>(
+    this: T,
+    rows: BulkSource<Partial<CreateManyRow<T>>>,
+    options?: PrismaBulkUpdateOptions<CreateManyRow<T>>,
+  ): Promise<PrismaBulkResult>
+  /**
+   * Inserts rows, updating those whose `conflict` fields exist (`INSERT … SELECT FROM unnest(…) ON CONFLICT`).
+   * @example
+   * await db.price.bulkUpsert(rows, { conflict: ['sku'] })
+   */
+  bulkUpsert<T>(
+    this: T,
+    rows: BulkSource<CreateManyRow<T>>,
+    options?: PrismaBulkUpsertOptions<CreateManyRow<T>>,
+  ): Promise<PrismaBulkResult>
 }
 
 /** A cached raw query's strategy: tags are required, since nothing else can invalidate it. */

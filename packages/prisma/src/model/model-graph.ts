@@ -17,6 +17,21 @@ export interface RuntimeField {
 export interface RuntimeModel {
   fields: readonly RuntimeField[]
   dbName?: string | null
+  /** The database schema (`@@schema`, multiSchema), when set. */
+  schema?: string | null
+}
+
+/** A scalar or enum field as stored: what bulk writes need to address its column. */
+export interface StoredField {
+  name: string
+  /** `scalar` or `enum`. */
+  kind: string
+  /** Prisma type (`Int`, `Decimal`, `Json`) or the enum's name. */
+  type: string
+  /** Its column (`@map` honoured; the field name without the schema text). */
+  column: string
+  /** The attributes after its type in the schema text (`@id @default(uuid()) @db.Uuid`), `''` without it. */
+  attributes: string
 }
 
 /** The part of Prisma's runtime data model the adapter reads. */
@@ -55,8 +70,12 @@ export class ModelGraph {
   private readonly truncateClosure = new Map<string, readonly string[]>()
   /** Per model: fields whose equality can key a row tag, with their type. */
   private readonly keyFields = new Map<string, Map<string, string>>()
+  private readonly dataModel: RuntimeDataModel
+  private readonly attributes = new Map<string, Map<string, string>>()
+  private readonly blockAttributes = new Map<string, readonly string[]>()
 
   constructor(dataModel: RuntimeDataModel, schemaText?: string) {
+    this.dataModel = dataModel
     this.models = Object.keys(dataModel.models)
     this.schemaVersion = createHash('sha256').update(JSON.stringify(dataModel.models)).digest('base64url').slice(0, 12)
     for (const [name, model] of Object.entries(dataModel.models)) {
@@ -85,6 +104,10 @@ export class ModelGraph {
     this.foreignKeys = parsed?.foreignKeys ?? []
     this.hasSchemaText = parsed !== undefined
     if (parsed) this.indexKeyFields(dataModel, parsed.models)
+    for (const [name, model] of parsed?.models ?? []) {
+      this.attributes.set(name, model.attributes)
+      this.blockAttributes.set(name, model.blockAttributes)
+    }
     // A relation with a foreign key on one side has no join table (without the schema text every relation may have one).
     for (const fk of this.foreignKeys) {
       const relation = this.relationNames.get(fk.model)?.get(fk.field)
@@ -113,6 +136,42 @@ export class ModelGraph {
       }
       this.keyFields.set(name, keys)
     }
+  }
+
+  /** The table of `model` (`@@map` and `@@schema` honoured). */
+  tableOf(model: string): { schema?: string; name: string } {
+    const m = this.dataModel.models[model]!
+    return m.schema ? { schema: m.schema, name: m.dbName ?? model } : { name: m.dbName ?? model }
+  }
+
+  /** The scalar and enum fields of `model` with their columns (`@map` read from the schema text). */
+  storedFields(model: string): StoredField[] {
+    const attributes = this.attributes.get(model)
+    return (this.dataModel.models[model]?.fields ?? [])
+      .filter((f) => f.kind === 'scalar' || f.kind === 'enum')
+      .map((f) => {
+        const attrs = attributes?.get(f.name) ?? ''
+        const mapped = /@map\(\s*(?:name\s*:\s*)?"((?:[^"\\]|\\.)*)"/.exec(attrs)?.[1]
+        return { name: f.name, kind: f.kind, type: f.type, column: mapped ?? f.name, attributes: attrs }
+      })
+  }
+
+  /**
+   * The fields of `model`'s primary key (`@id`, or `@@id([...])`); `[]` when the schema text is
+   * not available or the model has none.
+   */
+  idFields(model: string): string[] {
+    const compound = this.blockAttributes.get(model)?.find((a) => a.startsWith('@@id('))
+    if (compound) {
+      const list = /\[([^\]]*)\]/.exec(compound)?.[1] ?? ''
+      return list
+        .split(',')
+        .map((f) => f.trim().replace(/\(.*$/, ''))
+        .filter(Boolean)
+    }
+    return this.storedFields(model)
+      .filter((f) => /(^|\s)@id(\s|\(|$)/.test(f.attributes))
+      .map((f) => f.name)
   }
 
   /** Fields of `model` whose equality can key a row tag, with their Prisma type; empty without schema text. */

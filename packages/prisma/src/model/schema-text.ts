@@ -70,6 +70,8 @@ function actionArg(args: string, name: string): ReferentialAction | undefined {
 export interface SchemaModelText {
   /** Field name -> the attributes written after its type (`@id @db.Citext`). */
   attributes: Map<string, string>
+  /** The model's block attributes (`@@id([a, b])`, `@@map("t")`), as written. */
+  blockAttributes: string[]
 }
 
 /** What {@link parseSchemaText} found. */
@@ -95,7 +97,7 @@ export function parseSchemaText(schema: string, modelNames: ReadonlySet<string>)
     const block = BLOCK_START.exec(line)
     if (block) {
       currentName = block[2] as string
-      current = { attributes: new Map() }
+      current = { attributes: new Map(), blockAttributes: [] }
       models.set(currentName, current)
       continue
     }
@@ -103,7 +105,11 @@ export function parseSchemaText(schema: string, modelNames: ReadonlySet<string>)
       current = undefined
       continue
     }
-    if (!current || line.startsWith('@@')) continue
+    if (!current) continue
+    if (line.startsWith('@@')) {
+      current.blockAttributes.push(line)
+      continue
+    }
     const field = FIELD_LINE.exec(line)
     if (!field) continue
     const rest = field[5] ?? ''

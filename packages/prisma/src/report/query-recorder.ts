@@ -45,6 +45,8 @@ export class QueryRecorder {
     operation: string
     started: number
     value?: unknown
+    /** Rows the operation wrote or returned, when `value` does not tell (a bulk write's count). */
+    rows?: number
     error?: unknown
     cache?: QueryEvent['cache']
     sql?: string
@@ -55,7 +57,7 @@ export class QueryRecorder {
       operation: fields.operation,
       durationMs: performance.now() - fields.started,
       startedAt: this.#wall.at(fields.started),
-      rows: fields.error === undefined ? rowCount(fields.value) : undefined,
+      rows: fields.error === undefined ? (fields.rows ?? rowCount(fields.value)) : undefined,
       error: fields.error,
       cache: fields.cache,
       sql: fields.sql,

@@ -55,6 +55,7 @@ export class Reporter {
     operation: string,
     run: () => PromiseLike<unknown>,
     cache?: 'bypass',
+    countRows?: (value: unknown) => number,
   ): Promise<unknown> {
     const started = performance.now()
     let executed: { value: unknown; sql?: string }
@@ -64,7 +65,15 @@ export class Reporter {
       this.recorder.record({ model, operation, started, error, cache })
       throw error
     }
-    this.recorder.record({ model, operation, started, value: executed.value, cache, sql: executed.sql })
+    this.recorder.record({
+      model,
+      operation,
+      started,
+      value: executed.value,
+      rows: countRows?.(executed.value),
+      cache,
+      sql: executed.sql,
+    })
     return executed.value
   }
 }

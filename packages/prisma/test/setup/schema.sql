@@ -51,3 +51,19 @@ CREATE TABLE "Review" (
   "stars" INTEGER NOT NULL,
   "authorId" INTEGER NOT NULL REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );
+
+CREATE TYPE "Level" AS ENUM ('INFO', 'WARN');
+
+CREATE TABLE "events" (
+  "id" TEXT PRIMARY KEY,
+  "event_code" TEXT NOT NULL UNIQUE,
+  "event_kind" TEXT NOT NULL,
+  "level" "Level" NOT NULL DEFAULT 'INFO',
+  "amount" DECIMAL(12, 2) NOT NULL DEFAULT 0,
+  "count" BIGINT NOT NULL DEFAULT 1,
+  "payload" JSONB,
+  "data" BYTEA,
+  "labels" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+  "occurred_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  "updated_at" TIMESTAMPTZ(3) NOT NULL
+);
