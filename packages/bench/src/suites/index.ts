@@ -13,6 +13,7 @@ const LOADERS = {
   typeorm: () => import('./typeorm.js'),
   sequelize: () => import('./sequelize.js'),
   pg: () => import('./pg.js'),
+  'prisma-bulk': () => import('./prisma-bulk.js'),
   otel: () => import('./otel.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
