@@ -259,6 +259,8 @@ describe.skipIf(!url)('pgDiagnostics', () => {
     const ratio = await diag.cacheHitRatio()
     expect(ratio.table).toBeGreaterThan(0)
     expect(ratio.table).toBeLessThanOrEqual(1)
+    expect(ratio.tableBlocks).toBeGreaterThan(0)
+    expect(typeof ratio.indexBlocks).toBe('number')
 
     const extra = await session(db.url, 'perf-headroom')
     try {

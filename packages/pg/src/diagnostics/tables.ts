@@ -60,6 +60,10 @@ export interface CacheHitRatio {
   table: number | null
   /** Index blocks, from `pg_statio_user_indexes`. */
   index: number | null
+  /** Table block accesses the ratio is computed over (hits + reads since the statistics reset). */
+  tableBlocks: number
+  /** Index block accesses the ratio is computed over. */
+  indexBlocks: number
 }
 
 /**
@@ -69,10 +73,10 @@ export interface CacheHitRatio {
 export async function cacheHitRatio(db: PgQueryable): Promise<CacheHitRatio> {
   const [row] = await rowsOf<CacheHitRatio>(
     db,
-    `SELECT (SELECT sum(heap_blks_hit)::float8 / nullif(sum(heap_blks_hit) + sum(heap_blks_read), 0)
-               FROM pg_statio_user_tables) AS "table",
-            (SELECT sum(idx_blks_hit)::float8 / nullif(sum(idx_blks_hit) + sum(idx_blks_read), 0)
-               FROM pg_statio_user_indexes) AS "index"`,
+    `SELECT t.hit / nullif(t.hit + t.read, 0) AS "table", i.hit / nullif(i.hit + i.read, 0) AS "index",
+            coalesce(t.hit + t.read, 0) AS "tableBlocks", coalesce(i.hit + i.read, 0) AS "indexBlocks"
+     FROM (SELECT sum(heap_blks_hit)::float8 AS hit, sum(heap_blks_read)::float8 AS read FROM pg_statio_user_tables) t,
+          (SELECT sum(idx_blks_hit)::float8 AS hit, sum(idx_blks_read)::float8 AS read FROM pg_statio_user_indexes) i`,
   )
-  return row ?? { table: null, index: null }
+  return row ?? { table: null, index: null, tableBlocks: 0, indexBlocks: 0 }
 }

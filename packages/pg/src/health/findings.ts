@@ -38,6 +38,12 @@ export interface PgHealthThresholds {
   cacheHitRatio?: number
   /** ...and below this, critical. @default 0.9 */
   criticalCacheHitRatio?: number
+  /**
+   * Table block accesses (hits + reads) needed before the cache hit ratio is judged: a new or
+   * just-restarted database reads everything from disk once, which says nothing about fit.
+   * @default 10000 (80 MB of 8 kB blocks)
+   */
+  minCacheBlocks?: number
   /** Connections used / available to ordinary roles from which it is a warning. @default 0.8 */
   connectionsUsed?: number
   /** ...and from which critical. @default 0.95 */
@@ -54,6 +60,7 @@ const DEFAULTS: Required<PgHealthThresholds> = {
   blockedMs: 30_000,
   cacheHitRatio: 0.99,
   criticalCacheHitRatio: 0.9,
+  minCacheBlocks: 10_000,
   connectionsUsed: 0.8,
   criticalConnectionsUsed: 0.95,
   deadRatio: 0.2,
@@ -121,7 +128,8 @@ export function pgFindings(snapshot: PgSnapshot, thresholds: PgHealthThresholds 
     )
   }
   const ratio = snapshot.cacheHitRatio?.table
-  if (ratio !== null && ratio !== undefined && ratio < t.cacheHitRatio) {
+  const blocks = snapshot.cacheHitRatio?.tableBlocks ?? Infinity
+  if (ratio !== null && ratio !== undefined && ratio < t.cacheHitRatio && blocks >= t.minCacheBlocks) {
     const severity: Severity = ratio < t.criticalCacheHitRatio ? 'critical' : 'warning'
     out.push(
       finding(
