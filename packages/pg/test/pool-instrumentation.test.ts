@@ -1,7 +1,15 @@
 import { createMonitor, isPerfError, LeakDetector, PoolMonitor, type LeakReport } from '@perf/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { instrumentPgPool, pgPoolInstrumentation, pgPoolProbe, type PgStatement } from '../src/index.js'
+import {
+  BulkWriteError,
+  copyInsert,
+  instrumentPgPool,
+  pgPoolInstrumentation,
+  pgPoolProbe,
+  streamQuery,
+  type PgStatement,
+} from '../src/index.js'
 import { freshDatabase, privatePostgres } from './setup/database.js'
 
 const url = await privatePostgres()
@@ -101,6 +109,40 @@ describe.skipIf(!url)('pgPoolProbe() and instrumentPgPool()', () => {
     await client.query('SELECT 1')
     client.release()
     expect(monitor.totals().calls).toBe(1)
+    instrumentation.close()
+    monitor.close()
+  })
+
+  it('records COPY streams and streamed reads when they end, in the context they were started from', async () => {
+    const monitor = createMonitor({ eventLoopDelay: false })
+    const pool = poolOf(2)
+    await pool.query('CREATE TABLE copied (id int, name text)')
+    const instrumentation = instrumentPgPool(pool, { monitor })
+    const seen: PgStatement[] = []
+    await instrumentation.collect(
+      (s) => seen.push(s),
+      () =>
+        copyInsert(
+          pool,
+          'copied',
+          ['id', 'name'],
+          [
+            [1, 'a'],
+            [2, 'b'],
+            [3, 'c'],
+          ],
+        ),
+    )
+    const copy = seen.find((s) => s.sql.startsWith('COPY'))
+    expect(copy).toMatchObject({ sql: 'COPY "copied" ("id", "name") FROM STDIN', rows: 3, error: undefined })
+    expect(monitor.totals().calls).toBe(0)
+    // A refused COPY is recorded with its error, outside collect() on the monitor.
+    await expect(copyInsert(pool, 'copied', ['id', 'name'], [['x', 'a']])).rejects.toBeInstanceOf(BulkWriteError)
+    await expect.poll(() => monitor.totals().errors).toBe(1)
+    // A server-side cursor read to the end is one statement too.
+    let n = 0
+    for await (const _ of streamQuery(pool, 'SELECT generate_series(1, 5)', [], { batchSize: 2 })) n++
+    expect(n).toBe(5)
     instrumentation.close()
     monitor.close()
   })

@@ -180,8 +180,21 @@ async function updateCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Prom
         })),
     },
     {
-      name: 'one UPDATE per row',
+      name: 'one UPDATE per row, autocommit',
       prepare: bump,
+      async run() {
+        // What an ORM's save() in a loop does: every statement is its own transaction (one WAL flush each).
+        for (const r of data)
+          await pool.query('UPDATE upd SET name = $2, amount = $3, at = $4 WHERE id = $1', [
+            r.id,
+            r.name,
+            r.amount,
+            r.at,
+          ])
+      },
+    },
+    {
+      name: 'one UPDATE per row, one transaction',
       async run() {
         const client = await pool.connect()
         try {
@@ -206,7 +219,7 @@ async function updateCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Prom
     n,
     results,
     'bulkUpdate',
-    'Median of the rounds, cases interleaved, new values every run. The hand-written statement passes typed arrays; bulkUpdate passes text arrays cast per column (and reads the column types first, unless given them as the ORM adapters can). "one UPDATE per row" runs them in one transaction on one connection.',
+    'Median of the rounds, cases interleaved, new values every run. The hand-written statement passes typed arrays; bulkUpdate passes text arrays cast per column (and reads the column types first, unless given them as the ORM adapters can). "one UPDATE per row, autocommit" is row-by-row ORM code (each statement commits, one WAL flush each); "…, one transaction" is the most favourable per-row baseline: all statements in one transaction on one connection.',
   )
   const bulk = results.get('bulkUpdate')!
   ctx.target(
@@ -216,7 +229,20 @@ async function updateCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Prom
     '>=',
     0.9,
   )
-  ctx.target('bulkUpdate ≥ 20× one UPDATE per row', 'speed', results.get('one UPDATE per row')! / bulk, '>=', 20)
+  ctx.target(
+    'bulkUpdate ≥ 20× one UPDATE per row (autocommit, as ORM code runs them)',
+    'speed',
+    results.get('one UPDATE per row, autocommit')! / bulk,
+    '>=',
+    20,
+  )
+  ctx.target(
+    'bulkUpdate vs one UPDATE per row in one transaction (issue: 20×; the hand-written unnest UPDATE is the ceiling)',
+    'speed',
+    results.get('one UPDATE per row, one transaction')! / bulk,
+    '>=',
+    20,
+  )
 }
 
 async function streamCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Promise<void> {

@@ -55,6 +55,15 @@ const PATCHED = Symbol.for('@perf/pg.pg-client-patched')
 type AnyFn = (...args: any[]) => any
 type Tagged = Record<symbol, unknown>
 
+/** A submittable that is a stream: pg-copy-streams (`text`, `rowCount`) or pg-query-stream (`cursor.text`). */
+interface StreamLike {
+  text?: unknown
+  cursor?: { text?: unknown }
+  rowCount?: unknown
+  errored?: unknown
+  once?: (event: string, listener: (...args: unknown[]) => void) => unknown
+}
+
 function sqlText(query: unknown): string {
   if (typeof query === 'string') return query
   const text = (query as { text?: unknown } | null)?.text
@@ -124,25 +133,51 @@ class PgInstrumentation implements PgPoolInstrumentation {
     this.options.leakDetector?.released(client)
   }
 
-  private finish(sql: string, started: number, startedAt: number, error: unknown, result: unknown): void {
+  private finish(
+    sql: string,
+    started: number,
+    startedAt: number,
+    error: unknown,
+    result: unknown,
+    sink = this.sinks.getStore(),
+  ): void {
     const durationMs = performance.now() - started
     this.statements++
     this.totalMs += durationMs
     if (error) this.errors++
     const rowCount = (result as { rowCount?: unknown } | undefined)?.rowCount
     const rows = typeof rowCount === 'number' ? rowCount : undefined
-    const sink = this.sinks.getStore()
     if (sink) sink({ sql, durationMs, startedAt, rows, error: error || undefined })
     else this.options.monitor?.record({ source: 'pg', sql, durationMs, startedAt, rows, error: error || undefined })
+  }
+
+  /** Records a COPY or query stream once it finishes, ends or fails, in the context it was submitted from. */
+  private watchStream(stream: StreamLike): void {
+    const sql = typeof stream.text === 'string' ? stream.text : stream.cursor?.text
+    if (typeof sql !== 'string' || typeof stream.once !== 'function') return
+    const started = performance.now()
+    const startedAt = Date.now()
+    const sink = this.sinks.getStore()
+    const end = (error?: unknown) => {
+      const rows = typeof stream.rowCount === 'number' ? { rowCount: stream.rowCount } : undefined
+      this.finish(sql, started, startedAt, error, rows, sink)
+    }
+    // 'close' (not 'error': a listener would keep an unhandled stream error from surfacing) comes
+    // after 'finish', 'end' or a failure, with the failure in `errored`.
+    stream.once('close', () => end(stream.errored ?? undefined))
   }
 
   /** Wraps a pg `query(text, values?, cb?)`; results are observed in the caller's async context (N+1 scopes). */
   private wrapQuery(original: AnyFn, onSql?: (target: object, sql: string) => void): AnyFn {
     const self = this
     return function perfQuery(this: object, text: unknown, values?: unknown, cb?: unknown) {
-      // Submittables (pg-cursor, pg-query-stream) manage their own lifecycle.
-      if (self.closed || typeof (text as { submit?: unknown } | null)?.submit === 'function')
+      if (self.closed) return original.apply(this, [text, values, cb])
+      // Submittables manage their own lifecycle; streams among them (COPY from pg-copy-streams,
+      // pg-query-stream) are recorded when they end. pg-cursor is read over time and is not.
+      if (typeof (text as { submit?: unknown } | null)?.submit === 'function') {
+        self.watchStream(text as StreamLike)
         return original.apply(this, [text, values, cb])
+      }
       const sql = sqlText(text)
       onSql?.(this, sql)
       const started = performance.now()
