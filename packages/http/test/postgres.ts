@@ -1,5 +1,4 @@
-import { requireService } from '@perf/core/testing'
-import pg from 'pg'
+import { postgresPing, requireService } from '@perf/core/testing'
 
 /** The PostgreSQL the @perf/http suites query (trust auth here). */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
@@ -9,18 +8,9 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@1
  * `skipping`), fails under PERF_REQUIRE_SERVICES=1.
  */
 export function postgresAvailable(scope: string, skipping: string, attempts?: number): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${new URL(DATABASE_URL).host}`,
-    async () => {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5_000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope, skipping, attempts },
-  )
+  return requireService(`PostgreSQL at ${new URL(DATABASE_URL).host}`, () => postgresPing(DATABASE_URL, 5_000), {
+    scope,
+    skipping,
+    attempts,
+  })
 }

@@ -53,5 +53,5 @@ export type {
   ChaosScheduleOptions,
   ChaosStats,
 } from './chaos-schedule.js'
-export { redisPing, requireService, serviceMissing, servicesRequired, tcpReachable } from './services.js'
+export { postgresPing, redisPing, requireService, serviceMissing, servicesRequired, tcpReachable } from './services.js'
 export type { RequireServiceOptions } from './services.js'

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { redisPing, requireService, serviceMissing, tcpReachable } from './services.js'
+import { postgresPing, redisPing, requireService, serviceMissing, tcpReachable } from './services.js'
 
 const down = { PERF_REQUIRE_SERVICES: undefined }
 const required = { PERF_REQUIRE_SERVICES: '1' }
@@ -90,5 +90,26 @@ describe('redisPing', () => {
       await redis.close()
       await other.close()
     }
+  })
+})
+
+describe('postgresPing', () => {
+  it('postgresPing() is true for the local PostgreSQL (trust auth), false for a wrong database, a silent port and a bad URL', async () => {
+    const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
+    if (!(await tcpReachable(new URL(url).hostname, Number(new URL(url).port) || 5432))) {
+      serviceMissing('PostgreSQL', 'not listening', { scope: '[perf:core tests]', skipping: 'the postgresPing test' })
+      return
+    }
+    await expect(postgresPing(url)).resolves.toBe(true)
+    const wrong = new URL(url)
+    wrong.pathname = '/no_such_database_perf'
+    await expect(postgresPing(wrong.toString())).resolves.toBe(false)
+    const silent = await server()
+    try {
+      await expect(postgresPing(`postgresql://u@127.0.0.1:${silent.port}/db`, 200)).resolves.toBe(false)
+    } finally {
+      await silent.close()
+    }
+    await expect(postgresPing('not a url')).resolves.toBe(false)
   })
 })

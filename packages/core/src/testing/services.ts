@@ -97,3 +97,54 @@ export function redisPing(port = 6379, host = '127.0.0.1', timeoutMs = 2_000): P
     })
   })
 }
+
+/**
+ * Opens a PostgreSQL session over a raw socket (no client library needed) with the user and
+ * database of `url`, and resolves true once the server says it is ready for queries
+ * (`ReadyForQuery`). A server that asks for a password, refuses the database or role, or does not
+ * answer within `timeoutMs` resolves false. Never rejects.
+ */
+export function postgresPing(url: string, timeoutMs = 2_000): Promise<boolean> {
+  let target: URL
+  try {
+    target = new URL(url)
+  } catch {
+    return Promise.resolve(false)
+  }
+  const user = decodeURIComponent(target.username) || process.env.PGUSER || 'postgres'
+  const database = decodeURIComponent(target.pathname.slice(1)) || user
+  const params = Buffer.from(`user\0${user}\0database\0${database}\0\0`)
+  const startup = Buffer.alloc(8 + params.length)
+  startup.writeInt32BE(startup.length, 0)
+  startup.writeInt32BE(196_608, 4) // protocol 3.0
+  params.copy(startup, 8)
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: target.hostname || '127.0.0.1', port: Number(target.port) || 5432 })
+    let buffered = Buffer.alloc(0)
+    const done = (ok: boolean): void => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write(startup))
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      // Messages: a type byte, then a length that counts itself.
+      while (buffered.length >= 5) {
+        const type = String.fromCharCode(buffered[0]!)
+        const length = buffered.readInt32BE(1)
+        if (buffered.length < 1 + length) return
+        const body = buffered.subarray(5, 1 + length)
+        buffered = buffered.subarray(1 + length)
+        if (type === 'E') return done(false)
+        // Authentication: 0 is OK; anything else asks for credentials this check does not have.
+        if (type === 'R' && body.readInt32BE(0) !== 0) return done(false)
+        if (type === 'Z') {
+          socket.write(Buffer.from([0x58, 0, 0, 0, 4])) // Terminate
+          return done(true)
+        }
+      }
+    })
+  })
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { requireService, serviceMissing } from '@perf/core/testing'
+import { postgresPing, requireService, serviceMissing } from '@perf/core/testing'
 import pg from 'pg'
 import { inject } from 'vitest'
 
@@ -12,20 +12,10 @@ export async function privatePostgres(): Promise<string | undefined> {
     serviceMissing('a private PostgreSQL (initdb/pg_ctl)', inject('pgMissing'), { scope, skipping: 'PostgreSQL tests' })
     return undefined
   }
-  const ok = await requireService(
-    `PostgreSQL at ${url}`,
-    async () => {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope, skipping: 'PostgreSQL tests' },
-  )
+  const ok = await requireService(`PostgreSQL at ${url}`, () => postgresPing(url, 10_000), {
+    scope,
+    skipping: 'PostgreSQL tests',
+  })
   return ok ? url : undefined
 }
 

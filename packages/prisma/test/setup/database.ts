@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { requireService } from '@perf/core/testing'
+import { postgresPing, requireService } from '@perf/core/testing'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { PrismaClient } from '../generated/client.js'
@@ -13,22 +13,11 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@1
  * missing database is an error (CI).
  */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(`PostgreSQL at ${DATABASE_URL}`, selectOne, {
+  return requireService(`PostgreSQL at ${DATABASE_URL}`, () => postgresPing(DATABASE_URL), {
     scope: '[perf:prisma tests]',
     skipping: 'integration tests',
     attempts: 1,
   })
-}
-
-async function selectOne(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return true
-  } finally {
-    await client.end().catch(() => undefined)
-  }
 }
 
 /** A fresh schema with the test tables, and clients bound to it. */
