@@ -138,6 +138,10 @@ async function insertCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Prom
   ctx.target('copyInsert ≥ 3× multi-row VALUES', 'speed', results.get('multi-row VALUES')! / copy, '>=', 3)
 }
 
+/** One row's UPDATE, as row-by-row code sends it. */
+const updateOne = (db: pg.Pool | pg.PoolClient, r: Row) =>
+  db.query('UPDATE upd SET name = $2, amount = $3, at = $4 WHERE id = $1', [r.id, r.name, r.amount, r.at])
+
 async function updateCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Promise<void> {
   const n = ctx.size(10_000, 2_000)
   await pool.query(
@@ -184,28 +188,17 @@ async function updateCases(ctx: SuiteContext, perf: PerfPg, pool: pg.Pool): Prom
       prepare: bump,
       async run() {
         // What an ORM's save() in a loop does: every statement is its own transaction (one WAL flush each).
-        for (const r of data)
-          await pool.query('UPDATE upd SET name = $2, amount = $3, at = $4 WHERE id = $1', [
-            r.id,
-            r.name,
-            r.amount,
-            r.at,
-          ])
+        for (const r of data) await updateOne(pool, r)
       },
     },
     {
       name: 'one UPDATE per row, one transaction',
+      prepare: bump,
       async run() {
         const client = await pool.connect()
         try {
           await client.query('BEGIN')
-          for (const r of data)
-            await client.query('UPDATE upd SET name = $2, amount = $3, at = $4 WHERE id = $1', [
-              r.id,
-              r.name,
-              r.amount,
-              r.at,
-            ])
+          for (const r of data) await updateOne(client, r)
           await client.query('COMMIT')
         } finally {
           client.release()
