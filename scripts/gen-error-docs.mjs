@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Regenerates docs/errors.md from ERROR_CODES in @perf/core's built output (run `pnpm build` first).
 // A core test fails when the doc and the table disagree, so the doc cannot drift.
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const { ERROR_CODES } = require('../packages/core/dist/index.cjs')
+const target = new URL('../docs/errors.md', import.meta.url)
+const MARKER = 'Generated from `ERROR_CODES` in `packages/core/src/errors.ts` by `node scripts/gen-error-docs.mjs`.'
+// What follows the marker line is written by hand (other packages' error classes): kept as it is.
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : ''
+const tail = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER) + MARKER.length + 1) : ''
 const rows = Object.entries(ERROR_CODES).map(([code, text]) => `| \`${code}\` | ${text} |`)
 const doc = `# Error codes
 
@@ -19,7 +24,7 @@ Every error @perf throws is a \`PerfError\` (or a subclass: \`DeadlockError\`, \
 | --- | --- |
 ${rows.join('\n')}
 
-Generated from \`ERROR_CODES\` in \`packages/core/src/errors.ts\` by \`node scripts/gen-error-docs.mjs\`.
-`
-writeFileSync(new URL('../docs/errors.md', import.meta.url), doc)
+${MARKER}
+${tail}`
+writeFileSync(target, doc)
 console.log(`docs/errors.md: ${rows.length} codes`)
