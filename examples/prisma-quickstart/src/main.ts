@@ -1,5 +1,5 @@
 /**
- * @perf/prisma in five steps, against your PostgreSQL (DATABASE_URL). Creates a scratch schema
+ * @perf/prisma in six steps, against your PostgreSQL (DATABASE_URL). Creates a scratch schema
  * `perf_quickstart_<random>` and drops it at the end. Set REDIS_URL to add a Redis tier.
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test pnpm --filter @perf/prisma-quickstart start
@@ -82,6 +82,24 @@ try {
   console.log(
     `health ${db.$perf.health().score}/100, cache hit ratio ${(stats.cache.hitRatio * 100).toFixed(0)}%, ${stats.pool?.statements} SQL statements`,
   )
+  // 6. Bulk writes in Prisma's terms: COPY for inserts, one UPDATE ... FROM unnest for per-row updates.
+  const catalogue = Array.from({ length: 10_000 }, (_, i) => ({
+    title: `Chapter ${i}`,
+    price: new Prisma.Decimal(i % 100).plus('0.99'),
+    authorId: ada.id,
+  }))
+  const count = { where: { authorId: ada.id }, cacheStrategy: { ttl: 60 } }
+  await db.post.count(count)
+  const inserted = await db.post.copyInsert(catalogue)
+  const posts = await db.post.findMany({ where: { authorId: ada.id }, select: { id: true, price: true } })
+  const repriced = await db.post.bulkUpdate(posts.map((p) => ({ id: p.id, price: p.price.mul(2) })))
+  const after = await db.post.count(count).withPerfInfo()
+  console.log(
+    `bulk:        ${inserted.rows} posts copied in, ${repriced.rows} repriced in ${repriced.batches} statements; cached count ${after.info.status} → ${after.data}`,
+  )
+  if (after.info.status !== 'miss' || after.data !== 10_001 || repriced.rows !== 10_001)
+    throw new Error('[quickstart] unexpected bulk write result')
+
   if (first.info.status !== 'miss' || second.info.status !== 'hit' || third.info.status !== 'miss' || !finding)
     throw new Error('[quickstart] unexpected cache behaviour')
   console.log('quickstart: OK')
