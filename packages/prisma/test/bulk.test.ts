@@ -122,7 +122,9 @@ describe.skipIf(!available)('model-level bulk writes (copyInsert, bulkUpdate, bu
       ['prisma', 'Event', 'bulkUpdate', 3],
       ['prisma', 'Event', 'bulkUpsert', 2],
     ])
-    expect(writes[0]!.sql).toBe('COPY "events" ("event_code", "event_kind", "id", "level", "amount", "count", "labels", "occurred_at", "updated_at") FROM STDIN')
+    expect(writes[0]!.sql).toBe(
+      'COPY "events" ("event_code", "event_kind", "id", "level", "amount", "count", "labels", "occurred_at", "updated_at") FROM STDIN',
+    )
     expect(writes[1]!.sql).toContain('UPDATE "events" AS t SET "event_kind" = v."event_kind", "updated_at"')
     expect(writes[2]!.sql).toContain('ON CONFLICT ("event_code") DO UPDATE SET "event_kind"')
   })

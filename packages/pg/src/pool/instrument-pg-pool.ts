@@ -35,8 +35,8 @@ export interface InstrumentPgPoolOptions {
 
 /** What {@link instrumentPgPool} installed; `close()` removes it. */
 export interface PgPoolInstrumentation {
-  /** The instrumented pool. */
-  readonly pool: PgPoolLike
+  /** The instrumented pool (always set by {@link instrumentPgPool}; optional for look-alikes that report another pool). */
+  readonly pool?: PgPoolLike
   /** The pool's probe (already added to `monitor`, if one was given). */
   readonly probe: PoolProbe
   /** Statements run since instrumentation, failures among them, and their total time in ms. */
