@@ -128,6 +128,21 @@ describe('Cache', () => {
     }
   })
 
+  it('get() and getMany() report their misses too, with tier "none" (no loader ran)', async () => {
+    const events: CacheEvent[] = []
+    const cache = createCache({ onEvent: (e) => events.push(e) })
+    await cache.set('a', 1)
+    events.length = 0
+    expect(await cache.get('nope')).toBeUndefined()
+    expect(await cache.getMany(['a', 'gone'])).toEqual([1, undefined])
+    expect(events).toEqual([
+      { type: 'miss', key: 'nope', tier: 'none', namespace: 'app' },
+      { type: 'hit', key: 'a', tier: 'memory', namespace: 'app' },
+      { type: 'miss', key: 'gone', tier: 'none', namespace: 'app' },
+    ])
+    expect(cache.stats().misses).toBe(2)
+  })
+
   it('close() makes every further call reject with CACHE_CLOSED', async () => {
     const cache = createCache()
     await cache.close()

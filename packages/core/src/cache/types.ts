@@ -278,7 +278,11 @@ export interface WarmEntry<T = unknown> {
   options?: EntryOptions
 }
 
-/** Events reported through `onEvent` and the `perf:cache` diagnostics channel. */
+/**
+ * Events reported through `onEvent` and the `perf:cache` diagnostics channel. A read's `tier` is
+ * the tier that served it; for a `miss`, `'loader'` when a loader ran (getOrSet, lookup) and
+ * `'none'` when nothing did (get, getMany).
+ */
 export type CacheEvent =
   | { type: 'hit' | 'stale' | 'grace' | 'miss'; key: string; tier: string; namespace: string }
   | { type: 'load'; key: string; durationMs: number; namespace: string }

@@ -167,6 +167,7 @@ export class CacheEngine implements Cache {
     if (found === undefined || (found.entry.staleAt <= now && options?.allowStale !== true)) {
       this.events.counters.misses++
       this.events.hot?.record(fullKey)
+      if (this.events.observed) this.events.emit({ type: 'miss', key, tier: 'none', namespace: this.namespace })
       return undefined
     }
     return g.served<T>(fullKey, found.entry.staleAt > now ? 'hit' : 'stale', found, options?.meta === true)
@@ -208,6 +209,10 @@ export class CacheEngine implements Cache {
     this.events.counters.misses += pending.length
     const hot = this.events.hot
     if (hot !== undefined) for (const i of pending) hot.record(fullKeys[i] as string)
+    if (this.events.observed) {
+      for (const i of pending)
+        this.events.emit({ type: 'miss', key: keys[i] as string, tier: 'none', namespace: this.namespace })
+    }
     return out
   }
 
