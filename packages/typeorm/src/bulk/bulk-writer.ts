@@ -9,16 +9,15 @@ import {
   type PgQueryable,
 } from '@perf/pg'
 import type { DataSource, DeepPartial, EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm'
-import { resolveConnection, type TransactionOptions } from './connection.js'
+import { type BulkTransactionOptions, resolveConnection } from './connection.js'
 import { type EntityMetadataLike, entityBulkMapping, type PersistingDriver } from './entity-mapping.js'
 import { type FlatRows, flatRows } from './flat-rows.js'
 import { type BulkOperation, reportBulkWrite } from './report.js'
 
+export type { BulkTransactionOptions } from './connection.js'
+
 /** Rows of entity `E`: entity-shaped plain objects or entity instances, in memory or streamed. */
 export type BulkEntityRows<E> = Iterable<DeepPartial<E>> | AsyncIterable<DeepPartial<E>>
-
-/** Options every bulk write takes: the transaction it joins. */
-export interface BulkTransactionOptions extends TransactionOptions {}
 
 /**
  * Options of {@link TypeormBulkWriter.copyInsert}: @perf/pg's `copyInsert` options, with `fields`
@@ -148,6 +147,7 @@ export function bulkWriter<E extends ObjectLiteral>(
       )
     }
     const given = options?.fields === undefined ? undefined : map.resolve(options.fields, 'fields')
+    const connection = await resolveConnection(dataSource, options, operation)
     // Rows committed so far (atomic: false), for errors raised while a row is converted.
     let committed = 0
     const flat = await flatRows(rows as Iterable<unknown> | AsyncIterable<unknown>, (row, i) =>
@@ -169,7 +169,6 @@ export function bulkWriter<E extends ObjectLiteral>(
       committed = p.committedRows
       userProgress?.(p)
     }
-    const connection = await resolveConnection(dataSource, options, operation)
     const started = performance.now()
     const startedAt = Date.now()
     let result: TypeormBulkResult | undefined

@@ -4,7 +4,7 @@ import type { EntityManager, QueryRunner } from 'typeorm'
 import type { QueryRunnerLike } from '../query-runner.js'
 
 /** Options of a bulk write that joins a TypeORM transaction. */
-export interface TransactionOptions {
+export interface BulkTransactionOptions {
   /**
    * The EntityManager of a transaction (`dataSource.transaction(async (manager) => …)`): the write
    * runs on its connection, inside it, and invalidation waits for its COMMIT. A manager without a
@@ -50,7 +50,7 @@ function sameDataSource(owner: { dataSource?: unknown; connection?: unknown }, d
  */
 export async function resolveConnection(
   dataSource: object,
-  options: TransactionOptions | undefined,
+  options: BulkTransactionOptions | undefined,
   operation: string,
 ): Promise<BulkConnection> {
   const manager = options?.manager as (EntityManager & { dataSource?: unknown }) | undefined
