@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type * as typeorm1 from 'typeorm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BulkWriteError, bulkWriter, instrument, type TypeormPerf } from '../src/index.js'
-import { bulkEntities, Item, Money, Owner } from './fixtures/bulk-entities.js'
+import { Article, bulkEntities, Item, Money, Owner } from './fixtures/bulk-entities.js'
 import { instEntities } from './fixtures/inst-entities.js'
 import {
   createMariaDatabase,
@@ -77,7 +77,7 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
       await db?.drop()
     })
     beforeEach(async () => {
-      await db.sql('TRUNCATE items, owners RESTART IDENTITY CASCADE')
+      await db.sql('TRUNCATE items, owners, contents RESTART IDENTITY CASCADE')
       await cache.clear()
       events.length = 0
     })
@@ -192,6 +192,23 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
       expect(rows).toEqual([
         { stock_code: 'a', note: 'n', tier: 'silver', cost: 0, version: 1 },
         { stock_code: 'b', note: null, tier: 'silver', cost: 0, version: 1 },
+      ])
+    })
+
+    it('copyInsert() writes the discriminator of a single-table-inheritance child, as insert() does', async () => {
+      const result = await perf.bulk(Article).copyInsert([
+        { title: 't1', body: 'b' },
+        { title: 't2', body: null },
+      ])
+      expect(result.rows).toBe(2)
+      expect((await db.sql('SELECT title, body, kind FROM contents ORDER BY id')).rows).toEqual([
+        { title: 't1', body: 'b', kind: 'article' },
+        { title: 't2', body: null, kind: 'article' },
+      ])
+      const found = await ds.getRepository(Article).find({ order: { id: 'ASC' }, cache: false })
+      expect(found.map((a) => [a.constructor.name, a.title])).toEqual([
+        ['Article', 't1'],
+        ['Article', 't2'],
       ])
     })
 
@@ -351,6 +368,9 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
         rowIndex: 1,
       })
       expect((transformer as Error).message).toContain('property "cost": cost must be a Money')
+      // The transformer sees null too, as TypeORM's own writes do.
+      const nullCost = await rejection(items().copyInsert([itemRow('a', { cost: null })]))
+      expect(nullCost).toMatchObject({ name: 'BulkWriteError', code: 'INVALID_ARGUMENT', column: 'cost', rowIndex: 0 })
 
       const enumValue = await rejection(items().bulkUpsert([itemRow('a', { tier: 'bronze' })], { conflict: ['sku'] }))
       // unnest statements: the server names no column for a cast error, the row is found by bisection.
@@ -509,12 +529,24 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
       await plain.initialize()
       try {
         const before = events.length
-        expect((await bulkWriter(plain, Item).copyInsert([itemRow('a')])).rows).toBe(1)
+        const writer = bulkWriter(plain, Item)
+        expect((await writer.copyInsert([itemRow('a')])).rows).toBe(1)
         expect(events.length).toBe(before) // not instrumented: nothing recorded
+        // Instrumented later: the same writer now invalidates; after uninstrument() it stops again.
+        const other = createCache({ tiers: [new MemoryStore()] })
+        const instrumented = instrument(plain, { cache: other })
+        const key = await cachedFrom(other, 'items')
+        await writer.copyInsert([itemRow('b')])
+        expect(await other.get(key)).toBeUndefined()
+        instrumented.uninstrument()
+        const again = await cachedFrom(other, 'items')
+        await writer.copyInsert([itemRow('c')])
+        expect(await other.get(again)).toBeDefined()
+        await other.close()
       } finally {
         await plain.destroy()
       }
-      expect(await count()).toBe(1)
+      expect(await count()).toBe(3)
     })
   })
 }
