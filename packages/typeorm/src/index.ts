@@ -4,6 +4,20 @@ export type { TypeormPerf, TypeormPerfStats } from './instrument.js'
 export type { InstrumentOptions } from './options.js'
 export type { InvalidationErrorContext } from './invalidation.js'
 
+// bulk writes (PostgreSQL)
+export { bulkWriter } from './bulk/bulk-writer.js'
+export type {
+  BulkEntityRows,
+  BulkTransactionOptions,
+  TypeormBulkResult,
+  TypeormBulkUpdateOptions,
+  TypeormBulkUpsertOptions,
+  TypeormBulkWriter,
+  TypeormCopyInsertOptions,
+} from './bulk/bulk-writer.js'
+export { BulkWriteError } from '@perf/pg'
+export type { BulkProgress } from '@perf/pg'
+
 // context shared with the caching side
 export { withCacheStatus, currentCacheStatus, isInTransaction } from './context.js'
 export type { TransactionFlag } from './context.js'

@@ -1,10 +1,11 @@
 import { PerfError } from '@perf/core'
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm'
 import { typeormAdvisor } from './advisor.js'
+import { bulkWriter, type TypeormBulkWriter } from './bulk/bulk-writer.js'
 import { installCachedFinds } from './cache/cached-finds.js'
 import { type EntityMetadataLike, Invalidator, TableGraph } from './invalidation.js'
 import { dialectOf, resolveOptions, type InstrumentOptions } from './options.js'
-import { type QueryRunnerLike, RunnerInstrumentation } from './query-runner.js'
+import { INSTRUMENTED_DATASOURCE, type QueryRunnerLike, RunnerInstrumentation } from './query-runner.js'
 
 /** What {@link instrument} returns. */
 export interface TypeormPerf {
@@ -12,6 +13,14 @@ export interface TypeormPerf {
   readonly dataSource: DataSource
   /** Counters since instrument(). */
   stats(): TypeormPerfStats
+  /**
+   * Bulk writes of `entity` (PostgreSQL): `bulkWriter(dataSource, entity)`. They invalidate this
+   * instrumentation's cache and are recorded on its monitor while it is active.
+   * @throws PerfError CLIENT_INVALID on a driver other than postgres, UNKNOWN_MODEL for an unknown entity
+   * @example
+   * await perf.bulk(User).copyInsert(rows)
+   */
+  bulk<E extends ObjectLiteral>(entity: EntityTarget<E>): TypeormBulkWriter<E>
   /**
    * Restores the driver's `createQueryRunner`, undoes the cached finds, and makes runners wrapped
    * so far pass statements straight through. Idempotent.
@@ -36,10 +45,10 @@ interface DataSourceLike {
   options: { type: string }
   driver: DriverLike
   entityMetadatas: readonly EntityMetadataLike[]
-  [INSTRUMENTED]?: true
+  [INSTRUMENTED]?: RunnerInstrumentation
 }
 
-const INSTRUMENTED = Symbol.for('@perf/typeorm.instrumented')
+const INSTRUMENTED = INSTRUMENTED_DATASOURCE
 
 /**
  * Instruments a TypeORM DataSource: every statement any of its QueryRunners runs (repository and
@@ -79,7 +88,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
       { context: { type: ds.options.type } },
     )
   }
-  if (ds[INSTRUMENTED] === true) {
+  if (ds[INSTRUMENTED] !== undefined) {
     throw new PerfError(
       'INVALID_ARGUMENT',
       '[perf:typeorm] instrument(): this DataSource is already instrumented; call uninstrument() on the first one first',
@@ -98,7 +107,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
     return runners.active ? runners.wrap(runner) : runner
   }
   driver.createQueryRunner = wrapped
-  ds[INSTRUMENTED] = true
+  ds[INSTRUMENTED] = runners
   const unadvise = o.monitor?.advise?.('typeorm', typeormAdvisor(dataSource))
   let undoFinds: (() => void) | undefined
   try {
@@ -131,6 +140,7 @@ export function instrument(dataSource: DataSource, options?: InstrumentOptions):
       invalidations: invalidator?.invalidations ?? 0,
       invalidationFailures: invalidator?.failures ?? 0,
     }),
+    bulk: (entity) => bulkWriter(dataSource, entity),
     uninstrument() {
       if (!runners.active) return
       restore()

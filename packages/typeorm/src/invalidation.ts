@@ -100,6 +100,17 @@ export class TableGraph {
     return { tags: [...tables].map((t) => tableTag(t)), everything: false }
   }
 
+  /**
+   * The tags of a row write to `table` that no statement text describes (a bulk COPY or
+   * `unnest` write): the table and what its foreign-key actions reach. `fires` as for a statement:
+   * `none` for an INSERT (COPY), `update` for an UPDATE or an upsert.
+   */
+  rowWriteTags(table: string, fires: 'none' | 'update'): string[] {
+    const tables = new Set<string>()
+    this.#reach(table.toLowerCase(), tables, fires)
+    return [...tables].map((t) => tableTag(t))
+  }
+
   /** Adds `start` and the tables its writes reach through foreign keys (`all`: every referencing table). */
   #reach(start: string, into: Set<string>, fires: Fires | 'all'): void {
     const queue = [start]

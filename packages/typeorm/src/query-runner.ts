@@ -7,6 +7,11 @@ import { RunnerTransaction, transactionControl } from './query-runner-transactio
 
 /** Marks a QueryRunner whose `query()` instrument() wrapped (PerfLogger skips those: no double events). */
 export const INSTRUMENTED_RUNNER = Symbol.for('@perf/typeorm.instrumented-runner')
+/**
+ * The transaction buffer of a wrapped runner: writes that bypass `query()` (bulk writes on its
+ * connection) add their tags to it, so they are invalidated at the runner's COMMIT like the rest.
+ */
+export const RUNNER_TRANSACTION = Symbol.for('@perf/typeorm.runner-transaction')
 
 type QueryFn = (sql: string, ...rest: unknown[]) => Promise<unknown>
 
@@ -16,6 +21,7 @@ export interface QueryRunnerLike {
   release: () => Promise<void>
   isTransactionActive?: boolean
   [INSTRUMENTED_RUNNER]?: true
+  [RUNNER_TRANSACTION]?: RunnerTransaction
 }
 
 /** What one statement text means to the wrapper; computed once per distinct text. */
@@ -24,6 +30,18 @@ interface Analysis {
   write: WriteTags
   tables: string[]
   model: string | undefined
+}
+
+/** Where instrument() keeps its {@link RunnerInstrumentation} on the DataSource it instrumented. */
+export const INSTRUMENTED_DATASOURCE = Symbol.for('@perf/typeorm.instrumented')
+
+/**
+ * The instrumentation instrument() installed on `dataSource` (its table graph, monitor and
+ * invalidator) while it is active: what writes that bypass the QueryRunners (bulk writes) report to.
+ */
+export function instrumentationOf(dataSource: object): RunnerInstrumentation | undefined {
+  const found = (dataSource as { [INSTRUMENTED_DATASOURCE]?: unknown })[INSTRUMENTED_DATASOURCE]
+  return found instanceof RunnerInstrumentation && found.active ? found : undefined
 }
 
 /** Distinct statement texts whose analysis is kept; TypeORM's parameterised SQL repeats a lot. */
@@ -67,6 +85,7 @@ export class RunnerInstrumentation {
     const release = runner.release
     const tx = new RunnerTransaction(this.dialect)
     runner[INSTRUMENTED_RUNNER] = true
+    runner[RUNNER_TRANSACTION] = tx
     runner.query = function (this: R, sql: string, ...rest: unknown[]): Promise<unknown> {
       if (!inst.active || typeof sql !== 'string') return query.call(this, sql, ...rest)
       return inst.#run(this, tx, query, sql, rest)
