@@ -1,13 +1,12 @@
 import { PerfError, isPerfError, tableTags, type Monitor } from '@perf/core'
-import {
-  mappedBulk,
-  type MappedBulk,
-  type MappedBulkResult,
-  type MappedBulkUpdateOptions,
-  type MappedBulkUpsertOptions,
-  type MappedCopyInsertOptions,
-  type MappedRows,
-  type PgQueryable,
+import type {
+  MappedBulk,
+  MappedBulkResult,
+  MappedBulkUpdateOptions,
+  MappedBulkUpsertOptions,
+  MappedCopyInsertOptions,
+  MappedRows,
+  PgQueryable,
 } from '@perf/pg'
 import type { Attributes, Model, ModelStatic, Transaction } from 'sequelize'
 import { attributesOf, bulkMapping, tableOf, timestampsOf, type ModelMeta } from './bulk-mapping.js'
@@ -169,6 +168,7 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
       })
     }
     const transaction = transactionOf(ctx, m.name, operation, options?.transaction)
+    const { mappedBulk } = await loadPg()
     const bulk = mappedBulk(bulkMapping(m, new Date(), options?.silent === true))
     const source = normalizedRows(m, kind, rows, options?.silent === true)
     let connection: object
@@ -257,6 +257,18 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
       )
     },
   }
+}
+
+/**
+ * @perf/pg, loaded on first use: it needs `pg`, which MariaDB and MySQL applications do not
+ * install. `require` in the CommonJS build, so a CommonJS application gets the same copy (and the
+ * same `BulkWriteError` class) as its own `require('@perf/pg')`.
+ */
+function loadPg(): Promise<typeof import('@perf/pg')> {
+  // `module` exists only in the CommonJS build (a bundler rewrites `require`, not `module`).
+  if (typeof module === 'object' && module !== null && typeof module.require === 'function')
+    return Promise.resolve(module.require('@perf/pg') as typeof import('@perf/pg'))
+  return import('@perf/pg')
 }
 
 /** The transaction to write in: the one given, else the CLS one; checked to be usable. */

@@ -4,7 +4,6 @@ export type { SequelizePerf, SequelizePerfStats } from './instrument.js'
 export type { CacheOption, CacheSettings, InstrumentOptions, InvalidationErrorContext } from './options.js'
 
 // bulk writes (PostgreSQL): perf.bulk(Model)
-export { BulkWriteError } from '@perf/pg'
 export type {
   AttributeName,
   SequelizeBulk,

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { MemoryStore, createCache, createMonitor, isPerfError, type Cache, type QueryEvent } from '@perf/core'
 import type { Model, ModelStatic, Sequelize } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { BulkWriteError, instrument, type SequelizePerf } from '../src/index.js'
+import { BulkWriteError } from '@perf/pg'
+import { instrument, type SequelizePerf } from '../src/index.js'
 import {
   SEQUELIZE_VERSIONS,
   createDatabase,
