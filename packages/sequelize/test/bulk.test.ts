@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createNamespace } from 'cls-hooked'
 import { MemoryStore, createCache, createMonitor, isPerfError, type Cache, type QueryEvent } from '@perf/core'
 import type { Model, ModelStatic, Sequelize } from 'sequelize'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -22,6 +23,7 @@ function defineModels(lib: SequelizeModule, sequelize: Sequelize, schema: string
     {
       id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
       code: { type: DataTypes.STRING, allowNull: false, unique: true },
+      name: { type: DataTypes.STRING, allowNull: true },
     },
     { tableName: 'customers', underscored: true, timestamps: false },
   )
@@ -443,6 +445,41 @@ for (const { label, lib } of SEQUELIZE_VERSIONS) {
       ).rejects.toThrow('changed my mind')
       expect(await db.sql('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 0 }])
       expect(perf.stats().invalidations).toBe(0)
+    })
+
+    it('a bulk write that changes a referenced key also invalidates the tables its foreign keys cascade to', async () => {
+      const { Customer } = models
+      await Customer.bulkCreate([{ code: 'c1' }, { code: 'c2' }])
+      const [c1] = (await Customer.findAll({ where: { code: 'c1' } })) as Model[]
+      await Order.bulkCreate([order(1, { customerId: c1!.get('id') })])
+      const owners = async () =>
+        ((await Order.findAll({ ...cached, order: [['id', 'ASC']] })) as Model[]).map((o) => o.get('customerId'))
+      expect(await owners()).toEqual([c1!.get('id')])
+
+      // Not the referenced key: orders stay cached.
+      await perf.bulk(Customer).bulkUpdate([{ code: 'c1', name: 'Cy' }], { key: 'code' })
+      expect((await statementsOf(owners)).statements).toBe(0)
+
+      // The referenced key changes: ON UPDATE CASCADE rewrites orders.customer_id, so orders are invalidated.
+      await perf.bulk(Customer).bulkUpdate([{ code: 'c1', id: 100 }], { key: 'code' })
+      expect(await statementsOf(owners)).toEqual({ value: [100], statements: 1 })
+    })
+
+    it('runs in the CLS transaction when Sequelize.useCLS() is on, and transaction: null opts out', async () => {
+      const Sequelize = lib.Sequelize as unknown as { useCLS(ns: unknown): void; _cls?: unknown }
+      Sequelize.useCLS(createNamespace(`perf-sequelize-bulk-${label}-${randomBytes(3).toString('hex')}`))
+      try {
+        await expect(
+          db.sequelize.transaction(async () => {
+            await perf.bulk(Order).copyInsert([order(1)])
+            await perf.bulk(Order).copyInsert([order(2)], { transaction: null })
+            throw new Error('roll back')
+          }),
+        ).rejects.toThrow('roll back')
+      } finally {
+        delete Sequelize._cls
+      }
+      expect(await db.sql('SELECT order_number FROM orders')).toEqual([{ order_number: 'A-2' }])
     })
 
     it('records one QueryEvent per write, with its operation, model, rows and error', async () => {
