@@ -155,10 +155,22 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
     )
   }
 
+  const primaryKey = (option: string): string[] => {
+    const keys = [...(m.primaryKeyAttributes ?? [])]
+    if (keys.length > 0) return keys
+    throw new PerfError('INVALID_OPTION', `[perf:sequelize] ${m.name} has no primary key: pass options.${option}`, {
+      context: { model: m.name, option },
+    })
+  }
+  const keyOf = (options: { key?: unknown } | undefined): string[] => {
+    const key = options?.key
+    return key === undefined ? primaryKey('key') : typeof key === 'string' ? [key] : Array.isArray(key) ? [...key] : []
+  }
+
   const write = async (
     kind: Kind,
     rows: SequelizeBulkRows<M>,
-    options: (SequelizeBulkOptions<M> & { silent?: boolean; atomic?: boolean }) | undefined,
+    options: (SequelizeBulkOptions<M> & { silent?: boolean; atomic?: boolean; key?: unknown }) | undefined,
     run: (bulk: MappedBulk, db: PgQueryable, source: MappedRows) => Promise<MappedBulkResult>,
   ): Promise<SequelizeBulkResult> => {
     const operation = OPERATION[kind]
@@ -168,9 +180,22 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
       })
     }
     const transaction = transactionOf(ctx, m.name, operation, options?.transaction)
-    const { mappedBulk } = await loadPg()
+    const { mappedBulk, BulkWriteError } = await loadPg()
     const bulk = mappedBulk(bulkMapping(m, new Date(), options?.silent === true))
-    const source = normalizedRows(m, kind, rows, options?.silent === true)
+    const complete: Complete | undefined =
+      kind !== 'update'
+        ? undefined
+        : {
+            fields: options?.fields,
+            key: keyOf(options),
+            missing: (index, attribute) =>
+              new BulkWriteError(
+                'INVALID_ARGUMENT',
+                `[perf:sequelize] row ${index} for ${m.name} has no "${attribute}", which bulkUpdate writes (other rows or options.fields have it): a missing value would write NULL over the stored one; give null to mean NULL, or split the call`,
+                { rowIndex: index, column: attribute, committedRows: 0, table: m.name },
+              ),
+          }
+    const source = normalizedRows(m, kind, rows, options?.silent === true, complete)
     let connection: object
     let release: (() => void) | undefined
     if (transaction !== undefined) connection = transaction.connection!
@@ -201,7 +226,8 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
       ...(result === undefined ? {} : { rows: result.rows }),
       ...(failure === undefined ? {} : { error: failure }),
     })
-    if (result !== undefined || mayHaveWritten(failure)) {
+    // atomic: false commits batch by batch, and an error raised while rows are mapped says 0.
+    if (result !== undefined || options?.atomic === false || mayHaveWritten(failure)) {
       const columns = columnsWritten(m, result?.fields)
       const tags = tableTags(
         widenWrites(
@@ -226,13 +252,6 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
     for (const key of ['transaction', 'silent', ...drop]) delete out[key]
     return out
   }
-  const primaryKey = (option: string): string[] => {
-    const keys = [...(m.primaryKeyAttributes ?? [])]
-    if (keys.length > 0) return keys
-    throw new PerfError('INVALID_OPTION', `[perf:sequelize] ${m.name} has no primary key: pass options.${option}`, {
-      context: { model: m.name, option },
-    })
-  }
 
   return {
     copyInsert(rows, options) {
@@ -244,7 +263,7 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
       return write('update', rows, options, (bulk, db, source) =>
         bulk.bulkUpdate(db, source, {
           ...(rest(options, 'key') as Omit<MappedBulkUpdateOptions, 'key'>),
-          key: (options?.key ?? primaryKey('key')) as string | readonly string[],
+          key: options?.key === undefined ? primaryKey('key') : (options.key as string | readonly string[]),
         }),
       )
     },
@@ -297,9 +316,16 @@ function transactionOf(
  * Model instances as their stored values (`dataValues`: setters already ran, getters do not, so
  * a getter's output is never written back), limited to the model's stored attributes. On insert a
  * `null` auto-increment key and `null` timestamps count as missing, as in `bulkCreate`; on update,
- * `updatedAt` is always now unless `silent`, as in `Model.update`.
+ * `updatedAt` is always now unless `silent`, as in `Model.update`. With `complete` (bulkUpdate),
+ * every row must have every written attribute: a missing one would write NULL over the stored value.
  */
-function normalizedRows(model: ModelMeta, kind: Kind, rows: unknown, silent: boolean): MappedRows {
+function normalizedRows(
+  model: ModelMeta,
+  kind: Kind,
+  rows: unknown,
+  silent: boolean,
+  complete: Complete | undefined,
+): MappedRows {
   if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
     return rows as MappedRows // mappedBulk refuses it with its typed error
   }
@@ -333,20 +359,66 @@ function normalizedRows(model: ModelMeta, kind: Kind, rows: unknown, silent: boo
     if (dropUpdatedAt !== undefined && out[dropUpdatedAt] !== undefined) drop(dropUpdatedAt)
     return out
   }
-  if (Array.isArray(rows)) return rows.map(normalize) as object[]
+  let required: string[] | undefined =
+    complete?.fields === undefined
+      ? undefined
+      : [...new Set([...complete.key, ...complete.fields])].filter((f) => f !== dropUpdatedAt)
+  const check = (row: unknown, index: number): void => {
+    if (complete === undefined || typeof row !== 'object' || row === null) return
+    if (required === undefined) required = [...definedKeys(row)] // a stream: its first row
+    for (const attribute of required) {
+      if ((row as Record<string, unknown>)[attribute] === undefined) throw complete.missing(index, attribute)
+    }
+  }
+  if (Array.isArray(rows)) {
+    const out = rows.map(normalize)
+    if (complete !== undefined) {
+      if (required === undefined) {
+        const union = new Set<string>()
+        for (const row of out)
+          if (typeof row === 'object' && row !== null) for (const k of definedKeys(row)) union.add(k)
+        required = [...union]
+      }
+      out.forEach(check)
+    }
+    return out as object[]
+  }
   if (Symbol.asyncIterator in rows) {
     const source = rows as AsyncIterable<unknown>
     return {
       async *[Symbol.asyncIterator]() {
-        for await (const row of source) yield normalize(row) as object
+        let index = 0
+        for await (const row of source) {
+          const out = normalize(row)
+          check(out, index++)
+          yield out as object
+        }
       },
     }
   }
   const source = rows as Iterable<unknown>
   return {
     *[Symbol.iterator]() {
-      for (const row of source) yield normalize(row) as object
+      let index = 0
+      for (const row of source) {
+        const out = normalize(row)
+        check(out, index++)
+        yield out as object
+      }
     },
+  }
+}
+
+/** What bulkUpdate requires of every row: the written attributes and the key. */
+interface Complete {
+  fields: readonly string[] | undefined
+  key: readonly string[]
+  missing(index: number, attribute: string): Error
+}
+
+function* definedKeys(row: object): Generator<string> {
+  for (const key in row) {
+    if (Object.hasOwn(row, key) && (row as Record<string, unknown>)[key] !== undefined) yield key
   }
 }
 

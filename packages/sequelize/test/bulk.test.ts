@@ -310,6 +310,41 @@ for (const { label, lib } of SEQUELIZE_VERSIONS) {
       expect(now.map((o) => (o.get('updatedAt') as Date).getTime())).toEqual(stamps)
     })
 
+    it('bulkUpdate() refuses a row lacking an attribute other rows update, instead of writing NULL over it', async () => {
+      await Order.bulkCreate([order(1, { totalPrice: '1.00' }), order(2, { totalPrice: '2.00' })])
+      const ids = ((await Order.findAll({ order: [['id', 'ASC']] })) as Model[]).map((o) => o.get('id'))
+      const error = await perf
+        .bulk(Order)
+        .bulkUpdate([
+          { id: ids[0], status: 'paid', totalPrice: '5.00' },
+          { id: ids[1], status: 'paid' },
+        ])
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(BulkWriteError)
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', rowIndex: 1, column: 'totalPrice' })
+      async function* stream() {
+        yield { id: ids[0], totalPrice: '5.00' }
+        yield { id: ids[1] }
+      }
+      const streamed = await perf
+        .bulk(Order)
+        .bulkUpdate(stream())
+        .catch((e: unknown) => e)
+      expect(streamed).toMatchObject({ code: 'INVALID_ARGUMENT', rowIndex: 1, column: 'totalPrice' })
+      // An explicit null is a value: it is written.
+      await perf.bulk(Order).bulkUpdate([
+        { id: ids[0], itemCount: 3 },
+        { id: ids[1], itemCount: null },
+      ])
+      const rows = (await db.sql(
+        'SELECT total_price::text AS p, status, item_count::int AS n FROM orders ORDER BY id',
+      )) as unknown[]
+      expect(rows).toEqual([
+        { p: '1.00', status: 'new', n: 3 },
+        { p: '2.00', status: 'new', n: null },
+      ])
+    })
+
     it('bulkUpsert() inserts new rows and updates existing ones, keeping their createdAt and id', async () => {
       await Order.bulkCreate([order(1, { totalPrice: '1.00' })])
       const [existing] = (await Order.findAll()) as Model[]
