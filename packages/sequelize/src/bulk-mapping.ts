@@ -102,7 +102,10 @@ type Convert = (value: unknown) => unknown
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
   if (value instanceof Date) return 'Invalid Date'
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'}`
+  if (typeof value === 'object' && value !== null) {
+    const name = value.constructor?.name
+    return name === undefined || name === 'Object' ? 'an object' : `a ${name}`
+  }
   return String(value)
 }
 
@@ -178,12 +181,17 @@ function converterFor(type: DataTypeMeta | undefined): Convert {
     }
     case 'ARRAY': {
       const element = converterFor(type?.type)
+      // ARRAY(ARRAY(x)) converts its inner arrays itself; ARRAY(x) may be given a
+      // multi-dimensional array (a PostgreSQL array of x has any number of dimensions).
+      const nested = type?.type?.key === 'ARRAY'
       const each = (value: unknown): unknown => {
         if (!Array.isArray(value)) {
           if (typeof value === 'object' && value !== null) refuseExpression(value)
           throw new Error(`expected an array, got ${shown(value)}`)
         }
-        return value.map((v) => (v === null || v === undefined ? v : Array.isArray(v) ? each(v) : element(v)))
+        return value.map((v) =>
+          v === null || v === undefined ? v : !nested && Array.isArray(v) ? each(v) : element(v),
+        )
       }
       return each
     }
