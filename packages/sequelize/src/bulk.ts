@@ -106,6 +106,8 @@ export interface BulkContext {
   }
   runner: StatementRunner
   monitor: Monitor | undefined
+  /** False after uninstrument(): transactions are no longer followed, so writes are refused. */
+  isActive(): boolean
 }
 
 interface TransactionLike {
@@ -174,6 +176,13 @@ export function modelBulk<M extends Model>(ctx: BulkContext, model: ModelStatic<
     run: (bulk: MappedBulk, db: PgQueryable, source: MappedRows) => Promise<MappedBulkResult>,
   ): Promise<SequelizeBulkResult> => {
     const operation = OPERATION[kind]
+    if (!ctx.isActive()) {
+      throw new PerfError(
+        'INVALID_ARGUMENT',
+        `[perf:sequelize] ${m.name}.${operation}(): this instrumentation was removed (uninstrument()); bulk writes need it to invalidate`,
+        { context: { model: m.name } },
+      )
+    }
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new PerfError('INVALID_OPTION', `[perf:sequelize] ${m.name}.${operation}(): options must be an object`, {
         context: { model: m.name, option: 'options' },

@@ -212,6 +212,7 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
     sequelize: sq as unknown as BulkContext['sequelize'],
     runner,
     monitor: o.monitor,
+    isActive: () => route.active,
   }
 
   return {

@@ -471,6 +471,17 @@ for (const { label, lib } of SEQUELIZE_VERSIONS) {
       })
     })
 
+    it("a transaction begun before instrument() is invalidated by Sequelize's afterCommit hook", async () => {
+      perf.uninstrument()
+      const t = await db.sequelize.transaction()
+      perf = instrument(db.sequelize, { cache })
+      expect(await numbers()).toEqual([])
+      await perf.bulk(Order).copyInsert([order(1)], { transaction: t })
+      expect(await statementsOf(numbers)).toEqual({ value: [], statements: 0 })
+      await t.commit()
+      expect(await statementsOf(numbers)).toEqual({ value: ['A-1'], statements: 1 })
+    })
+
     it('a managed transaction that throws after a bulk write rolls it back', async () => {
       await expect(
         db.sequelize.transaction(async (transaction) => {
@@ -568,6 +579,14 @@ for (const { label, lib } of SEQUELIZE_VERSIONS) {
         code: 'INVALID_OPTION',
         message: expect.stringContaining('has already finished (commit)'),
       })
+
+      const writer = perf.bulk(Order)
+      perf.uninstrument()
+      await expect(writer.copyInsert([order(1)])).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('uninstrument()'),
+      })
+      perf = instrument(db.sequelize, { cache })
 
       const mysql = new lib.Sequelize('mysql://root@127.0.0.1:1/none', { logging: false })
       const Row = mysql.define('Row', { name: lib.DataTypes.STRING })
