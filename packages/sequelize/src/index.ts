@@ -3,6 +3,19 @@ export { instrument } from './instrument.js'
 export type { SequelizePerf, SequelizePerfStats } from './instrument.js'
 export type { CacheOption, CacheSettings, InstrumentOptions, InvalidationErrorContext } from './options.js'
 
+// bulk writes (PostgreSQL): perf.bulk(Model)
+export type {
+  AttributeName,
+  SequelizeBulk,
+  SequelizeBulkOptions,
+  SequelizeBulkResult,
+  SequelizeBulkRow,
+  SequelizeBulkRows,
+  SequelizeBulkUpdateOptions,
+  SequelizeBulkUpsertOptions,
+  SequelizeCopyInsertOptions,
+} from './bulk.js'
+
 // cache warming
 export { warm } from './warm.js'
 export type { WarmOptions, WarmProgress } from './warm.js'

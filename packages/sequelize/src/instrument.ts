@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { PerfError, stableKey, type SqlDialect } from '@perf/core'
-import type { Sequelize } from 'sequelize'
+import type { Model, ModelStatic, Sequelize } from 'sequelize'
 import { patchConnection, type DriverKind, type Route } from './connection.js'
 import { mariadbShape, mysql2Shape, pgShape, type DriverShape } from './drivers.js'
 import {
@@ -15,6 +15,7 @@ import { sequelizeAdvisor } from './advisor.js'
 import { statementTouches } from './touches.js'
 import { StatementRunner, type StatementContext, type StatementCounters } from './statement.js'
 import { installFastPath, type Collector } from './fast-path.js'
+import { modelBulk, type BulkContext, type SequelizeBulk } from './bulk.js'
 
 /** What {@link instrument} returns. */
 export interface SequelizePerf {
@@ -22,6 +23,20 @@ export interface SequelizePerf {
   readonly sequelize: Sequelize
   /** Counters since instrument(). */
   stats(): SequelizePerfStats
+  /**
+   * Bulk writes of `model` in its attribute names (PostgreSQL only): `copyInsert` (COPY),
+   * `bulkUpdate` and `bulkUpsert` (one `unnest` statement per chunk), on a connection of the
+   * instance's pool or the given transaction's. Each write invalidates the model's table (and
+   * tables its foreign keys cascade to) as Sequelize's own writes do: at once, or at COMMIT.
+   * Skips Sequelize's hooks, validation and attribute setters.
+   *
+   * @throws PerfError INVALID_ARGUMENT for a dialect other than postgres or a non-model;
+   *   UNKNOWN_MODEL for a model of another instance
+   * @example
+   * await perf.bulk(User).copyInsert(rows) // rows keyed by attribute name, or User instances
+   * await perf.bulk(User).bulkUpdate([{ id: 1, score: 10 }, { id: 2, score: 7 }])
+   */
+  bulk<M extends Model>(model: ModelStatic<M>): SequelizeBulk<M>
   /**
    * Restores the dialect's Query class and the connection manager, and makes connections
    * wrapped so far pass statements straight through. Idempotent.
@@ -193,9 +208,17 @@ export function instrument(sequelize: Sequelize, options?: InstrumentOptions): S
   const unadvise = o.monitor?.advise?.('sequelize', sequelizeAdvisor(sequelize))
   sq[INSTRUMENTED] = true
 
+  const bulkContext: BulkContext = {
+    sequelize: sq as unknown as BulkContext['sequelize'],
+    runner,
+    monitor: o.monitor,
+    isActive: () => route.active,
+  }
+
   return {
     sequelize,
     stats: () => ({ ...runner.counters }),
+    bulk: (model) => modelBulk(bulkContext, model),
     uninstrument() {
       if (!route.active) return
       route.active = false

@@ -269,8 +269,20 @@ export class StatementRunner {
     })
   }
 
-  /** Hands tags to the cache; never fails the write that caused them. */
-  private async invalidate(tags: readonly string[], sql: string): Promise<void> {
+  /**
+   * Keeps the tags of a write made beside Sequelize's Query (a bulk write on `connection`) for the
+   * COMMIT of the transaction open on it. False when this runner follows no transaction there
+   * (one begun before instrument()): the caller invalidates some other way.
+   */
+  defer(connection: object, tags: readonly string[]): boolean {
+    const tx = this.transactions.get(connection)
+    if (tx === undefined || !tx.active) return false
+    if (tags.length > 0) tx.add(tags)
+    return true
+  }
+
+  /** Hands tags to the cache; never fails the write that caused them (`sql` names it for `onError`). */
+  async invalidate(tags: readonly string[], sql: string): Promise<void> {
     if (this.cache === undefined || tags.length === 0) return
     this.counters.invalidations++
     try {
