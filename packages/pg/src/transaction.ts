@@ -9,10 +9,17 @@ export type Scope = 'transaction' | 'savepoint'
  * caller's transaction stays usable), else a transaction.
  */
 export async function openScope(client: pg.ClientBase, owned: boolean): Promise<Scope> {
-  if (owned) {
+  const status = owned ? 'idle' : transactionStatus(client)
+  if (status === 'idle') {
     await client.query('BEGIN')
     return 'transaction'
   }
+  if (status !== undefined) {
+    // In a transaction (or a failed one, where the savepoint fails with the server's own error).
+    await client.query('SAVEPOINT perf_scope')
+    return 'savepoint'
+  }
+  // pg before 8.21 does not say: try a savepoint, which fails outside a transaction.
   try {
     await client.query('SAVEPOINT perf_scope')
     return 'savepoint'
@@ -22,6 +29,15 @@ export async function openScope(client: pg.ClientBase, owned: boolean): Promise<
     await client.query('BEGIN')
     return 'transaction'
   }
+}
+
+/**
+ * Whether the client is in a transaction, from the status of its last ReadyForQuery
+ * (`client.getTransactionStatus()`, pg 8.21+); undefined when the driver does not say.
+ */
+export function transactionStatus(client: pg.ClientBase): 'idle' | 'transaction' | 'failed' | undefined {
+  const status = (client as { getTransactionStatus?: () => string | null }).getTransactionStatus?.()
+  return status === 'I' ? 'idle' : status === 'T' ? 'transaction' : status === 'E' ? 'failed' : undefined
 }
 
 /** Commits (`ok`) or rolls back what {@link openScope} opened. */

@@ -233,6 +233,16 @@ describe.skipIf(!url)('bulkUpdate / bulkUpsert', () => {
         code: 'BATCH_FAILED',
       })
       expect((await solo.query('SELECT v FROM tx_u WHERE id = 1')).rows[0].v).toBe(5)
+      // Outside a transaction the client's status says so: BEGIN straight away, no failing SAVEPOINT first.
+      const sent: string[] = []
+      const query = solo.query.bind(solo)
+      solo.query = ((text: unknown, ...rest: unknown[]) => {
+        if (typeof text === 'string') sent.push(text.split(' ')[0]!)
+        return (query as (...args: unknown[]) => unknown)(text, ...rest)
+      }) as typeof solo.query
+      await bulkUpdate(solo, 'tx_u', 'id', ['v'], [[1, 8]])
+      // (SELECT: the refused write above made it forget the column types.)
+      expect(sent).toEqual(['SELECT', 'BEGIN', 'UPDATE', 'COMMIT'])
     } finally {
       await solo.end()
     }

@@ -149,6 +149,24 @@ describe.skipIf(!url)('copyInsert', () => {
     expect(count[0].n).toBe(60)
   })
 
+  it("copyInsert() inside the caller's transaction rolls back only its own COPY when refused, leaving the transaction usable", async () => {
+    await db.pool.query('CREATE TABLE tx_c (id int PRIMARY KEY)')
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('INSERT INTO tx_c VALUES (1)')
+      const refused = await copyInsert(client, 'tx_c', ['id'], [[2], [1]]).catch((e: unknown) => e)
+      expect(refused).toMatchObject({ code: 'BATCH_FAILED', rowIndex: 1 })
+      const unencodable = await copyInsert(client, 'tx_c', ['id'], [[3], [() => 1]]).catch((e: unknown) => e)
+      expect(unencodable).toMatchObject({ code: 'INVALID_ARGUMENT', rowIndex: 1 })
+      await copyInsert(client, 'tx_c', ['id'], [[4]])
+      await client.query('COMMIT')
+    } finally {
+      client.release()
+    }
+    expect((await db.pool.query('SELECT id FROM tx_c ORDER BY id')).rows.map((r) => r.id)).toEqual([1, 4])
+  })
+
   it('copyInsert() refuses a value it cannot encode before sending it, naming row and column', async () => {
     await db.pool.query('CREATE TABLE enc_t (id int, t text)')
     const rows = [

@@ -146,6 +146,24 @@ describe.skipIf(!url)('mappedBulk', () => {
     ])
   })
 
+  it('an error of a row mapped after committed batches says how many rows are kept; a key-only update is refused', async () => {
+    const rows = function* () {
+      for (let i = 0; i < 5; i++) yield { id: 100 + i, fullName: `n${i}` }
+      yield { id: 105, fullName: 'late', colour: 'red' }
+    }
+    const error = await items.copyInsert(db.pool, rows(), { atomic: false, batchRows: 2 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BulkWriteError)
+    expect((error as BulkWriteError).rowIndex).toBe(5)
+    expect((error as BulkWriteError).committedRows).toBe(4)
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM mapped_items WHERE id >= 100')).rows[0].n).toBe(4)
+    await db.pool.query('DELETE FROM mapped_items WHERE id >= 100')
+    const keyOnly = await items.bulkUpdate(db.pool, [{ id: 1 }], { key: 'id' }).catch((e: unknown) => e)
+    expect(isPerfError(keyOnly, 'INVALID_ARGUMENT')).toBe(true)
+    expect((keyOnly as Error).message).toContain(
+      'Item bulkUpdate() has nothing to update: the rows carry only the key (id)',
+    )
+  })
+
   it('an empty source writes nothing and sends no statement', async () => {
     expect(await items.copyInsert(db.pool, [])).toEqual({ rows: 0, batches: 0, bytes: 0, fields: [] })
   })

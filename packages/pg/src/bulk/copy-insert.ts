@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
+import { transactionStatus } from '../transaction.js'
 import { cachedColumnTypes, forgetColumnTypes, givenTypes, isJsonType } from './column-types.js'
 import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
@@ -170,7 +171,10 @@ export async function copyInsert(
   }
 
   const given = givenTypes(options.types, columns)
-  return withConnection(db, async (client) => {
+  return withConnection(db, async (client, owned) => {
+    // Inside the caller's transaction each COPY gets a savepoint: a refused one then rolls back
+    // only itself, and the caller's transaction stays usable.
+    const guarded = !owned && transactionStatus(client) === 'transaction'
     // Also refuses an unknown table or column before any row is read from the source.
     const types = given ?? (await cachedColumnTypes(db, client, target, columns))
     const json = new Set(options.json ?? [])
@@ -182,16 +186,19 @@ export async function copyInsert(
       const first = source.sync ? source.sync.next() : await source.async!.next()
       if (first.done) break
       const batchStart = sent
+      if (guarded) await client.query('SAVEPOINT perf_copy')
       const copy = client.query(copyFrom(sql))
       try {
         await pipeline(Readable.from(encode(first.value)), copy, signal ? { signal } : {})
       } catch (error) {
         await untilIdle(client)
+        if (guarded) await client.query('ROLLBACK TO SAVEPOINT perf_copy').catch(() => undefined)
         if (error instanceof BulkWriteError) throw error
         if (signal?.aborted) throw abortedError('copyInsert', signal, committed)
         forgetColumnTypes(db, target)
         throw serverFailure('copyInsert', target, error, batchStart, committed, atomic)
       }
+      if (guarded) await client.query('RELEASE SAVEPOINT perf_copy')
       batches++
       committed += copy.rowCount
       onProgress?.({ rows: sent, committedRows: committed, bytes })

@@ -4,7 +4,7 @@ import type { TableName } from '../identifiers.js'
 import type { PgQueryable } from '../queryable.js'
 import { bulkUpdate } from './bulk-update.js'
 import { bulkUpsert } from './bulk-upsert.js'
-import { copyInsert, type BulkResult, type CopyInsertOptions } from './copy-insert.js'
+import { copyInsert, type BulkProgress, type BulkResult, type CopyInsertOptions } from './copy-insert.js'
 import type { UnnestWriteOptions } from './unnest-writer.js'
 
 /** How one field (property, attribute) of an ORM model is stored. */
@@ -131,10 +131,10 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
     }
     for (const f of fields) if (!mapping.fields.has(f)) throw unknownField(String(f), where)
   }
-  const notAnObject = (index: number) =>
+  const notAnObject = (index: number, committedRows = 0) =>
     new BulkWriteError('INVALID_ARGUMENT', `${label} row ${index} for ${mapping.model} is not an object`, {
       rowIndex: index,
-      committedRows: 0,
+      committedRows,
       table: mapping.model,
     })
   const columnsOf = (fields: readonly string[]) => fields.map((f) => mapping.fields.get(f)!.column)
@@ -152,13 +152,14 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
   async function run(
     fn: string,
     rows: MappedRows,
-    options: MappedFieldsOption | undefined,
+    options: (MappedFieldsOption & { onProgress?: (progress: BulkProgress) => void }) | undefined,
     required: readonly string[],
     kind: 'insert' | 'update' | 'upsert',
     write: (
       fields: readonly string[],
       arrays: AsyncIterable<unknown[]> | Iterable<unknown[]>,
       updatable: readonly string[],
+      onProgress: (progress: BulkProgress) => void,
     ) => Promise<BulkResult>,
   ): Promise<MappedBulkResult> {
     if (rows === null || typeof rows !== 'object' || !(Symbol.iterator in rows || Symbol.asyncIterator in rows)) {
@@ -208,15 +209,21 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       const field = mapping.fields.get(f)!
       return kind === 'insert' ? field.default : kind === 'update' ? field.onUpdate : (field.onUpdate ?? field.default)
     })
+    // Rows committed so far (atomic: false), for the errors of rows mapped later.
+    let committed = 0
+    const onProgress = (progress: BulkProgress) => {
+      committed = progress.committedRows
+      options?.onProgress?.(progress)
+    }
     const toArray = (row: object, index: number): unknown[] => {
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notAnObject(index)
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notAnObject(index, committed)
       if (strictFrom !== undefined && index > 0) {
         for (const key of definedKeys(row)) {
           if (!strictFrom.has(key)) {
             throw new BulkWriteError(
               'INVALID_ARGUMENT',
               `${label} row ${index} for ${mapping.model} has field "${key}", which the first row of the stream did not have; pass options.fields to write it`,
-              { rowIndex: index, column: key, committedRows: 0, table: mapping.model },
+              { rowIndex: index, column: key, committedRows: committed, table: mapping.model },
             )
           }
         }
@@ -234,7 +241,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
             throw new BulkWriteError(
               'INVALID_ARGUMENT',
               `${label} row ${index} for ${mapping.model}, field "${fields[i]}": ${(error as Error)?.message ?? String(error)}`,
-              { rowIndex: index, column: fields[i]!, committedRows: 0, table: mapping.model },
+              { rowIndex: index, column: fields[i]!, committedRows: committed, table: mapping.model },
               { cause: error },
             )
           }
@@ -243,7 +250,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       return out
     }
     try {
-      const result = await write(fields, mapRows(peeked, toArray), updatable)
+      const result = await write(fields, mapRows(peeked, toArray), updatable, onProgress)
       return { ...result, fields }
     } catch (error) {
       throw renameColumn(error, fields, columnsOf(fields))
@@ -253,21 +260,29 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
   return {
     copyInsert(db, rows, options = {}) {
       const { fields: _fields, ...rest } = options
-      return run('copyInsert', rows, options, [], 'insert', (fields, arrays) =>
-        copyInsert(db, mapping.table, columnsOf(fields), arrays, { ...rest, types: typesOf(fields) }),
+      return run('copyInsert', rows, options, [], 'insert', (fields, arrays, _updatable, onProgress) =>
+        copyInsert(db, mapping.table, columnsOf(fields), arrays, { ...rest, onProgress, types: typesOf(fields) }),
       )
     },
     async bulkUpdate(db, rows, options) {
       const keys = keyList(options?.key, 'key', label, mapping.model)
       check(keys, 'key')
       const { fields: _fields, key: _key, ...rest } = options
-      return run('bulkUpdate', rows, options, keys, 'update', (fields, arrays) => {
+      return run('bulkUpdate', rows, options, keys, 'update', (fields, arrays, _updatable, onProgress) => {
         const set = fields.filter((f) => !keys.includes(f))
+        if (set.length === 0) {
+          throw new PerfError(
+            'INVALID_ARGUMENT',
+            `${label} ${mapping.model} bulkUpdate() has nothing to update: the rows carry only the key (${keys.join(', ')})`,
+            { context: { model: mapping.model, key: keys } },
+          )
+        }
         const ordered = [...keys, ...set]
         // bulkUpdate takes array rows as key columns first, then the updated ones.
         const reorder = ordered.map((f) => fields.indexOf(f))
         return bulkUpdate(db, mapping.table, columnsOf(keys), columnsOf(set), reorderRows(arrays, reorder), {
           ...rest,
+          onProgress,
           types: typesOf(fields),
         })
       })
@@ -277,9 +292,10 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       check(conflict, 'conflict')
       if (options.update !== undefined) check(options.update, 'update')
       const { fields: _fields, conflict: _conflict, update, ...rest } = options
-      return run('bulkUpsert', rows, options, conflict, 'upsert', (fields, arrays, updatable) =>
+      return run('bulkUpsert', rows, options, conflict, 'upsert', (fields, arrays, updatable, onProgress) =>
         bulkUpsert(db, mapping.table, columnsOf(fields), arrays, {
           ...rest,
+          onProgress,
           types: typesOf(fields),
           conflict: columnsOf(conflict),
           update: columnsOf(update ?? updatable.filter((f) => !conflict.includes(f))),
