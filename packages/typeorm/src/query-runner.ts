@@ -40,8 +40,11 @@ export const INSTRUMENTED_DATASOURCE = Symbol.for('@perf/typeorm.instrumented')
  * invalidator) while it is active: what writes that bypass the QueryRunners (bulk writes) report to.
  */
 export function instrumentationOf(dataSource: object): RunnerInstrumentation | undefined {
-  const found = (dataSource as { [INSTRUMENTED_DATASOURCE]?: unknown })[INSTRUMENTED_DATASOURCE]
-  return found instanceof RunnerInstrumentation && found.active ? found : undefined
+  const found = (dataSource as { [INSTRUMENTED_DATASOURCE]?: RunnerInstrumentation })[INSTRUMENTED_DATASOURCE]
+  // Checked by shape, not instanceof: the ESM and CJS builds may both be loaded (the key is Symbol.for).
+  return typeof found === 'object' && found !== null && found.active && typeof found.graph?.rowWriteTags === 'function'
+    ? found
+    : undefined
 }
 
 /** Distinct statement texts whose analysis is kept; TypeORM's parameterised SQL repeats a lot. */

@@ -212,6 +212,14 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
       ])
     })
 
+    it('copyInsert({ fields }) writes only those properties, plus the version TypeORM fills on insert', async () => {
+      const result = await items().copyInsert([itemRow('a', { note: 'left out' })], { fields: ['sku', 'title'] })
+      expect(result.fields).toEqual(['sku', 'title', 'version'])
+      expect((await db.sql('SELECT stock_code, title, note, quantity, version FROM items')).rows).toEqual([
+        { stock_code: 'a', title: 'A', note: null, quantity: 0, version: 1 },
+      ])
+    })
+
     it('bulkUpdate() finds rows by the primary key by default and writes only the given properties', async () => {
       await items().copyInsert([itemRow('a', { dims: { w: 1, h: 2 } }), itemRow('b', { dims: { w: 3, h: 4 } })])
       const result = await items().bulkUpdate([

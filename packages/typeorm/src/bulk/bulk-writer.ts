@@ -155,6 +155,9 @@ export function bulkWriter<E extends ObjectLiteral>(
     )
     if (flat.first === undefined && given === undefined) return { rows: 0, batches: 0, bytes: 0, fields: [] }
     const fields = given ?? Object.keys(flat.first!)
+    // The version and discriminator TypeORM fills on insert are written even when `fields` leaves them out.
+    if (given !== undefined && inserting)
+      for (const f of map.insertDefaults.keys()) if (!fields.includes(f)) fields.push(f)
     if (fields.length === 0) {
       throw new PerfError(
         'INVALID_ARGUMENT',
