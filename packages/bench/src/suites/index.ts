@@ -14,6 +14,8 @@ const LOADERS = {
   sequelize: () => import('./sequelize.js'),
   pg: () => import('./pg.js'),
   'prisma-bulk': () => import('./prisma-bulk.js'),
+  'typeorm-bulk': () => import('./typeorm-bulk.js'),
+  'sequelize-bulk': () => import('./sequelize-bulk.js'),
   otel: () => import('./otel.js'),
 } satisfies Record<string, () => Promise<{ default: Suite }>>
 
