@@ -1,8 +1,16 @@
 import { PerfError } from '@perf/core'
 import type pg from 'pg'
-import Cursor from 'pg-cursor'
+import type CursorClass from 'pg-cursor'
 import { assertQueryable, isPool, type PgQueryable } from '../queryable.js'
 import { abortedError, assertPositiveInt } from './shared.js'
+
+// pg-cursor requires pg's internals when loaded: loaded on first use, so that importing @perf/pg
+// (as the ORM adapters do) never needs pg in an app that does not use it (TypeORM on MySQL).
+let cursorClass: Promise<typeof CursorClass> | undefined
+const loadCursor = (): Promise<typeof CursorClass> =>
+  (cursorClass ??= import('pg-cursor').then(
+    (m) => (m as { default?: typeof CursorClass }).default ?? (m as unknown as typeof CursorClass),
+  ))
 
 /** Options of {@link streamQuery}. */
 export interface StreamQueryOptions {
@@ -45,6 +53,7 @@ export function streamQuery<T = Record<string, unknown>>(
   return {
     async *[Symbol.asyncIterator]() {
       if (signal?.aborted) throw abortedError('streamQuery', signal)
+      const Cursor = await loadCursor()
       const client: pg.ClientBase = isPool(db) ? await db.connect() : db
       const cursor = client.query(new Cursor<T>(sql, [...params]))
       let failed: Error | undefined

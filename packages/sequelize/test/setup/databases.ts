@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { requireService } from '@perf/core/testing'
+import { postgresPing, requireService } from '@perf/core/testing'
 import * as mariadb from 'mariadb'
 import mysql2 from 'mysql2'
 import pg from 'pg'
@@ -31,20 +31,11 @@ const SCOPE = '[perf:sequelize tests]'
 
 /** Whether PostgreSQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${DATABASE_URL}`,
-    async () => {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope: SCOPE, skipping: 'PostgreSQL integration tests', attempts: 1 },
-  )
+  return requireService(`PostgreSQL at ${DATABASE_URL}`, () => postgresPing(DATABASE_URL), {
+    scope: SCOPE,
+    skipping: 'PostgreSQL integration tests',
+    attempts: 1,
+  })
 }
 
 /** Whether MariaDB answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { requireService } from '@perf/core/testing'
+import { postgresPing, requireService } from '@perf/core/testing'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import * as typeorm1 from 'typeorm'
@@ -22,20 +22,11 @@ export const TYPEORM_VERSIONS = [
 
 /** Whether PostgreSQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
 export function postgresAvailable(): Promise<boolean> {
-  return requireService(
-    `PostgreSQL at ${DATABASE_URL}`,
-    async () => {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-      try {
-        await client.connect()
-        await client.query('SELECT 1')
-        return true
-      } finally {
-        await client.end().catch(() => undefined)
-      }
-    },
-    { scope: '[perf:typeorm tests]', skipping: 'PostgreSQL integration tests', attempts: 1 },
-  )
+  return requireService(`PostgreSQL at ${DATABASE_URL}`, () => postgresPing(DATABASE_URL), {
+    scope: '[perf:typeorm tests]',
+    skipping: 'PostgreSQL integration tests',
+    attempts: 1,
+  })
 }
 
 /** Whether MariaDB/MySQL answers; skips loudly without it, fails under PERF_REQUIRE_SERVICES=1. */
