@@ -5,8 +5,10 @@ import type { SuiteContext } from './suite.js'
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /**
- * Runs every case once per round, interleaved (a, b, c, a, b, c, …) so a machine that gets busier
- * during the run slows all of them alike; reports the median time of each.
+ * Runs every case once per round, interleaved, so a machine that gets busier during the run slows
+ * all of them alike; reports the median time of each. Each round starts one case later
+ * (a, b, c; b, c, a; c, a, b; …): no case always follows the same one, whose after-effects
+ * (dead tuples, a checkpoint, a cold cache) it would otherwise always pay.
  */
 export async function interleaved(
   ctx: SuiteContext,
@@ -15,7 +17,8 @@ export async function interleaved(
 ): Promise<Map<string, number>> {
   const times = new Map(cases.map((c) => [c.name, [] as number[]]))
   for (let r = 0; r < rounds + 1; r++) {
-    for (const c of cases) {
+    const shift = r % cases.length
+    for (const c of [...cases.slice(shift), ...cases.slice(0, shift)]) {
       await c.prepare?.()
       const t = performance.now()
       await c.run()

@@ -3,6 +3,7 @@ import pg from 'pg'
 import type { Model, ModelStatic, Sequelize as SequelizeType } from 'sequelize'
 import { formatRatio } from '../harness/format.js'
 import { isReachable } from '../harness/services.js'
+import { interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 
 type PerfSequelize = typeof import('@perf/sequelize')
@@ -27,52 +28,6 @@ const rowsOf = (n: number, version = 0): Row[] =>
     placedAt: new Date(1_700_000_000_000 + i * 1000 + version),
     payload: { n: i, tags: ['a', 'b'] },
   }))
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-/** Every case once per round, interleaved, so a machine getting busier slows all alike; medians. */
-async function interleaved(
-  ctx: SuiteContext,
-  rounds: number,
-  cases: Array<{ name: string; prepare?: () => Promise<void>; run: () => Promise<void> }>,
-): Promise<Map<string, number>> {
-  const times = new Map(cases.map((c) => [c.name, [] as number[]]))
-  for (let r = 0; r < rounds + 1; r++) {
-    for (const c of cases) {
-      await c.prepare?.()
-      const t = performance.now()
-      await c.run()
-      const ms = performance.now() - t
-      if (r > 0) times.get(c.name)!.push(ms) // round 0 warms up
-    }
-    ctx.log(
-      `round ${r}: ${cases.map((c) => `${c.name} ${times.get(c.name)!.at(-1)?.toFixed(0) ?? 'warm-up'}`).join(', ')}`,
-    )
-  }
-  return new Map([...times].map(([k, v]) => [k, median(v)]))
-}
-
-function speedTable(
-  ctx: SuiteContext,
-  title: string,
-  rows: number,
-  results: Map<string, number>,
-  baseline: string,
-  note: string,
-): void {
-  const base = results.get(baseline)!
-  ctx.table({
-    title,
-    headers: ['case', 'median ms', 'rows/s', `vs ${baseline}`],
-    rows: [...results].map(([name, ms]) => [
-      name,
-      ms.toFixed(1),
-      Math.round((rows / ms) * 1000).toLocaleString('en-US'),
-      formatRatio(base / ms),
-    ]),
-    note,
-  })
-}
 
 function defineOrder(lib: SequelizeModule, sequelize: SequelizeType): ModelStatic<Model> {
   const { DataTypes } = lib

@@ -3,6 +3,7 @@ import pg from 'pg'
 import type * as typeorm1 from 'typeorm'
 import { formatRatio } from '../harness/format.js'
 import { isReachable } from '../harness/services.js'
+import { interleaved } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { typeormLines } from './typeorm/setup.js'
 
@@ -33,30 +34,6 @@ const rowsOf = (n: number, round: number): Event[] =>
     payload: { n: i, tags: ['a', 'b'] },
     origin: { city: 'Paris', country: 'FR' },
   }))
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-/** Every case once per round, interleaved, after one warm-up round; the median time of each. */
-async function interleaved(
-  ctx: SuiteContext,
-  rounds: number,
-  cases: Array<{ name: string; prepare?: () => Promise<void>; run: () => Promise<void> }>,
-): Promise<Map<string, number>> {
-  const times = new Map(cases.map((c) => [c.name, [] as number[]]))
-  for (let r = 0; r < rounds + 1; r++) {
-    for (const c of cases) {
-      await c.prepare?.()
-      const t = performance.now()
-      await c.run()
-      const ms = performance.now() - t
-      if (r > 0) times.get(c.name)!.push(ms)
-    }
-    ctx.log(
-      `round ${r}: ${cases.map((c) => `${c.name} ${times.get(c.name)!.at(-1)?.toFixed(0) ?? 'warm-up'}`).join(', ')}`,
-    )
-  }
-  return new Map([...times].map(([k, v]) => [k, median(v)]))
-}
 
 /** Issue 12: bulkWriter(dataSource, Entity).copyInsert vs repository.insert() and save() in chunks of 1000. */
 const suite: Suite = {
