@@ -167,6 +167,20 @@ describe.skipIf(!url)('copyInsert', () => {
     expect((await db.pool.query('SELECT id FROM tx_c ORDER BY id')).rows.map((r) => r.id)).toEqual([1, 4])
   })
 
+  it("copyInsert() rejects with the caller's own error when the row source throws, and keeps nothing", async () => {
+    await db.pool.query('CREATE TABLE src_fail (id int)')
+    const boom = new Error('the upstream file is truncated')
+    async function* rows() {
+      yield [1]
+      yield [2]
+      throw boom
+    }
+    await expect(copyInsert(db.pool, 'src_fail', ['id'], rows())).rejects.toBe(boom)
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM src_fail')).rows[0].n).toBe(0)
+    // The connection went back to the pool in a usable state.
+    expect((await db.pool.query('SELECT 1 AS ok')).rows[0].ok).toBe(1)
+  })
+
   it('copyInsert() refuses a value it cannot encode before sending it, naming row and column', async () => {
     await db.pool.query('CREATE TABLE enc_t (id int, t text)')
     const rows = [

@@ -11,6 +11,14 @@ import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
 import { abortedError, assertPositiveInt, serverFailure } from './shared.js'
 
+/** Carries an error thrown by the caller's row source through the COPY pipeline. */
+class SourceFailure extends Error {
+  // An Error on purpose: streams (and pg-copy-streams' CopyFail) need a message to abort with.
+  constructor(readonly error: unknown) {
+    super(`the row source failed: ${(error as Error)?.message ?? String(error)}`)
+  }
+}
+
 /** Progress of a bulk write, reported as data is sent. */
 export interface BulkProgress {
   /** Rows encoded and sent (or sent in a statement) so far. */
@@ -155,7 +163,12 @@ export async function copyInsert(
       }
       if (inBatch >= batchRows) break
       // `cond ? sync : await async`: no microtask per row for arrays and sync generators
-      const next = source.sync ? source.sync.next() : await source.async!.next()
+      let next: IteratorResult<BulkRow>
+      try {
+        next = source.sync ? source.sync.next() : await source.async!.next()
+      } catch (error) {
+        throw new SourceFailure(error)
+      }
       if (next.done) {
         exhausted = true
         break
@@ -194,6 +207,8 @@ export async function copyInsert(
         await untilIdle(client)
         if (guarded) await client.query('ROLLBACK TO SAVEPOINT perf_copy').catch(() => undefined)
         if (error instanceof BulkWriteError) throw error
+        // The caller's own source failed: its error, unchanged (the COPY was abandoned).
+        if (error instanceof SourceFailure) throw error.error
         if (signal?.aborted) throw abortedError('copyInsert', signal, committed)
         forgetColumnTypes(db, target)
         throw serverFailure('copyInsert', target, error, batchStart, committed, atomic)
