@@ -179,6 +179,12 @@ describe.skipIf(!url)('copyInsert', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM src_fail')).rows[0].n).toBe(0)
     // The connection went back to the pool in a usable state.
     expect((await db.pool.query('SELECT 1 AS ok')).rows[0].ok).toBe(1)
+    // A source that throws something other than an Error gets it back too (and the COPY ends).
+    const odd = function* () {
+      yield [3]
+      throw 'not an Error' // eslint-disable-line no-throw-literal
+    }
+    await expect(copyInsert(db.pool, 'src_fail', ['id'], odd())).rejects.toBe('not an Error')
   })
 
   it('copyInsert() refuses a value it cannot encode before sending it, naming row and column', async () => {
