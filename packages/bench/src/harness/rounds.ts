@@ -1,6 +1,10 @@
 import { formatRatio } from './format.js'
 import type { SuiteContext } from './suite.js'
 
+/** The "Method:" line of a suite measured with {@link interleaved}. */
+export const INTERLEAVED_METHOD =
+  'every case runs once per round, after one warm-up round; each round starts one case later (a, b, c; b, c, a; …); setup between runs (truncate, new values) is not timed; figures are medians of the timed runs'
+
 /** The median of `xs` (the upper one for an even count). */
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 

@@ -18,6 +18,8 @@ export interface Suite {
   title: string
   /** Packages whose installed versions are printed with the figures (`parent>dep` for a dependency's dependency). */
   libraries: string[]
+  /** How the suite measures, when not through `ctx.compare()` (the report's "Method:" line). */
+  method?: string
   run(ctx: SuiteContext): Promise<void>
 }
 
@@ -147,7 +149,7 @@ export class SuiteContext {
     const environment = [
       ...describeMachine(),
       `Versions: ${this.suite.libraries.map(describeLibrary).join(', ')}`,
-      `Method: ${this.options.rounds} measured rounds of ${this.options.roundMs} ms per case after ${this.options.warmupRounds} warm-up round(s), rounds interleaved across cases, gc before each round; ops/s and ns/op are medians of the rounds, ratios are medians of per-round ratios (rounds with the same index ran back to back)${this.quick ? ' (QUICK MODE: not representative)' : ''}`,
+      `Method: ${this.suite.method ?? `${this.options.rounds} measured rounds of ${this.options.roundMs} ms per case after ${this.options.warmupRounds} warm-up round(s), rounds interleaved across cases, gc before each round; ops/s and ns/op are medians of the rounds, ratios are medians of per-round ratios (rounds with the same index ran back to back)`}${this.quick ? ' (QUICK MODE: not representative)' : ''}`,
       `Load average (1/5/15 min) at start: ${startLoad}; at end: ${loadAverage()}. ${cpu.line}`,
     ]
     return {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { formatMB } from '../harness/format.js'
-import { interleaved, speedTable } from '../harness/rounds.js'
+import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import { isReachable } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 
@@ -34,6 +34,7 @@ const suite: Suite = {
   name: 'pg',
   title: '@perf/pg bulk writes and streaming (issue 12)',
   libraries: ['@perf/pg', 'pg', 'pg-copy-streams', '@perf/pg>pg-cursor'],
+  method: INTERLEAVED_METHOD,
   async run(ctx) {
     if (!(await isReachable(DATABASE_URL, 5432))) {
       ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)

@@ -1,5 +1,5 @@
 import { isReachable } from '../harness/services.js'
-import { interleaved, speedTable } from '../harness/rounds.js'
+import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite } from '../harness/suite.js'
 import { loadPrismaClient, type AccountRow } from './prisma/client.js'
 import { BenchDatabase, DATABASE_URL } from './prisma/database.js'
@@ -36,6 +36,7 @@ const suite: Suite = {
   name: 'prisma-bulk',
   title: 'Prisma bulk writes: db.<model>.copyInsert / bulkUpdate vs createMany and per-row update (issue 12)',
   libraries: ['@perf/prisma', '@perf/pg', '@prisma/client', '@prisma/adapter-pg', 'pg'],
+  method: INTERLEAVED_METHOD,
   async run(ctx) {
     if (!(await isReachable(DATABASE_URL, 5432))) {
       ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)

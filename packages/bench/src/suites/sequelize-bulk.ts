@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { Model, ModelStatic, Sequelize as SequelizeType } from 'sequelize'
 import { formatRatio } from '../harness/format.js'
 import { isReachable } from '../harness/services.js'
-import { interleaved, speedTable } from '../harness/rounds.js'
+import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 
 type PerfSequelize = typeof import('@perf/sequelize')
@@ -49,6 +49,7 @@ const suite: Suite = {
   name: 'sequelize-bulk',
   title: '@perf/sequelize bulk writes vs bulkCreate and per-row updates (issue 12)',
   libraries: ['@perf/sequelize', '@perf/pg', 'sequelize', 'pg'],
+  method: INTERLEAVED_METHOD,
   async run(ctx) {
     if (!(await isReachable(DATABASE_URL, 5432))) {
       ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)

@@ -3,7 +3,7 @@ import pg from 'pg'
 import type * as typeorm1 from 'typeorm'
 import { formatRatio } from '../harness/format.js'
 import { isReachable } from '../harness/services.js'
-import { interleaved } from '../harness/rounds.js'
+import { INTERLEAVED_METHOD, interleaved } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { typeormLines } from './typeorm/setup.js'
 
@@ -40,6 +40,7 @@ const suite: Suite = {
   name: 'typeorm-bulk',
   title: 'TypeORM bulk writes: bulkWriter().copyInsert vs repository.insert() and save() (issue 12)',
   libraries: ['@perf/typeorm', '@perf/pg', 'typeorm', 'pg'],
+  method: INTERLEAVED_METHOD,
   async run(ctx) {
     if (!(await isReachable(DATABASE_URL, 5432))) {
       ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
