@@ -144,3 +144,62 @@ model Lone {
     expect(graph.tableTagsOf(['Post', 'User'])).toEqual(['table:post', 'table:user'])
   })
 })
+
+describe('ModelGraph: what bulk writes need', () => {
+  const schema = `model Line {
+  orderId  Int    @map("order_id")
+  position Int
+  sku      String @map(name: "sku_code") @db.VarChar(20)
+  note     String?
+  order    Order  @relation(fields: [orderId], references: [id])
+
+  @@id([orderId, position])
+  @@map("order_lines")
+  @@schema("shop")
+}
+model Order {
+  id    Int    @id @default(autoincrement())
+  lines Line[]
+}`
+  const graph = new ModelGraph(
+    {
+      models: {
+        Line: {
+          dbName: 'order_lines',
+          schema: 'shop',
+          fields: [
+            { name: 'orderId', kind: 'scalar', type: 'Int' },
+            { name: 'position', kind: 'scalar', type: 'Int' },
+            { name: 'sku', kind: 'scalar', type: 'String' },
+            { name: 'note', kind: 'scalar', type: 'String' },
+            { name: 'order', kind: 'object', type: 'Order', relationName: 'LineToOrder' },
+          ],
+        },
+        Order: {
+          dbName: null,
+          fields: [
+            { name: 'id', kind: 'scalar', type: 'Int' },
+            { name: 'lines', kind: 'object', type: 'Line', relationName: 'LineToOrder' },
+          ],
+        },
+      },
+    },
+    schema,
+  )
+
+  it('storedFields() maps @map (both spellings) and leaves out relation fields', () => {
+    expect(graph.storedFields('Line').map((f) => [f.name, f.column])).toEqual([
+      ['orderId', 'order_id'],
+      ['position', 'position'],
+      ['sku', 'sku_code'],
+      ['note', 'note'],
+    ])
+  })
+
+  it('tableOf() honours @@map and @@schema; idFields() reads @@id and @id', () => {
+    expect(graph.tableOf('Line')).toEqual({ schema: 'shop', name: 'order_lines' })
+    expect(graph.tableOf('Order')).toEqual({ name: 'Order' })
+    expect(graph.idFields('Line')).toEqual(['orderId', 'position'])
+    expect(graph.idFields('Order')).toEqual(['id'])
+  })
+})
