@@ -30,6 +30,10 @@ const MAX_POOLS = 64
 export class Instruments {
   readonly duration: Histogram
   readonly cacheRequests: Counter
+  /** Time waited for a lock: `perf.lock.outcome` `acquired` or `timeout`. */
+  readonly lockWait: Histogram
+  /** Time a lock was held: `perf.lock.outcome` `released` or `lost`. */
+  readonly lockHold: Histogram
   readonly #pools = new Map<string, PoolReading>()
   readonly #observables: Observable[]
   readonly #collect: BatchObservableCallback
@@ -47,6 +51,16 @@ export class Instruments {
       description: 'Cache reads by outcome (hit, stale, grace, miss) and tier.',
       unit: '{request}',
       valueType: ValueType.INT,
+    })
+    this.lockWait = meter.createHistogram(METRIC.lockWait, {
+      description: 'Time spent waiting for a distributed or local lock, by locker and outcome (acquired, timeout).',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    })
+    this.lockHold = meter.createHistogram(METRIC.lockHold, {
+      description: 'Time a lock was held, by locker and outcome (released, lost).',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     })
     const count = meter.createObservableUpDownCounter(METRIC.connectionCount, {
       description: 'Connections in the pool by state (idle, used).',

@@ -8,7 +8,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api'
-import { CHANNELS, type CacheEvent, type QueryEvent } from '@perf/core'
+import { CHANNELS, type CacheEvent, type LockEvent, type QueryEvent } from '@perf/core'
 import pkg from '../package.json' with { type: 'json' }
 import { Instruments } from './instruments.js'
 import { resolveConfig, type PerfInstrumentationConfig, type ResolvedConfig } from './options.js'
@@ -23,9 +23,20 @@ const CACHE_ERRORS = new Set<string>(['load-error', 'tier-error', 'lock-error', 
 
 type Listener = (message: unknown) => void
 
+/** The lock events the bridge reports, and the outcome each is reported as. */
+const LOCK_OUTCOMES: Partial<Record<LockEvent['type'], string>> = {
+  acquire: 'acquired',
+  timeout: 'timeout',
+  release: 'released',
+  lost: 'lost',
+  deadlock: 'deadlock',
+  'release-failed': 'release_failed',
+}
+
 /**
- * Turns @perf's `perf:query`, `perf:cache` and `perf:pool` diagnostics-channel events into
- * OpenTelemetry spans (database client conventions, redacted SQL) and metrics. Shaped like an
+ * Turns @perf's `perf:query`, `perf:cache`, `perf:pool` and `perf:lock` diagnostics-channel
+ * events into OpenTelemetry spans (database client conventions, redacted SQL), span events and
+ * metrics. Shaped like an
  * OpenTelemetry instrumentation, so `NodeSDK({ instrumentations: [...] })` and
  * `registerInstrumentations()` accept it. Fail-open: an exception in the bridge, the SDK or an
  * exporter goes to `onError` and never reaches the query that published the event.
@@ -48,7 +59,7 @@ export class PerfInstrumentation {
   #instruments: Instruments | undefined
   #enabled = false
   #warned = false
-  readonly #listeners: Record<'query' | 'cache' | 'pool', Listener>
+  readonly #listeners: Record<'query' | 'cache' | 'pool' | 'lock', Listener>
 
   constructor(config: PerfInstrumentationConfig = {}) {
     this.#config = resolveConfig(config)
@@ -59,6 +70,7 @@ export class PerfInstrumentation {
       query: this.#guarded((event: QueryEvent) => this.#onQuery(event)),
       cache: this.#guarded((event: CacheEvent) => this.#onCache(event)),
       pool: this.#guarded((event: Record<string, unknown>) => this.#onPool(event)),
+      lock: this.#guarded((event: LockEvent) => this.#onLock(event)),
     }
     if (this.#config.enabled) this.enable()
   }
@@ -72,6 +84,7 @@ export class PerfInstrumentation {
     subscribe(CHANNELS.query, this.#listeners.query)
     subscribe(CHANNELS.cache, this.#listeners.cache)
     subscribe(CHANNELS.pool, this.#listeners.pool)
+    subscribe(CHANNELS.lock, this.#listeners.lock)
   }
 
   /** Unsubscribes and stops reporting pool metrics (idempotent); `enable()` resumes. */
@@ -81,6 +94,7 @@ export class PerfInstrumentation {
     unsubscribe(CHANNELS.query, this.#listeners.query)
     unsubscribe(CHANNELS.cache, this.#listeners.cache)
     unsubscribe(CHANNELS.pool, this.#listeners.pool)
+    unsubscribe(CHANNELS.lock, this.#listeners.lock)
     this.#instruments?.close()
     this.#instruments = undefined
     this.#tracer = undefined
@@ -176,6 +190,26 @@ export class PerfInstrumentation {
   #onPool(event: Record<string, unknown>): void {
     if (typeof event === 'object' && event !== null && event.type === 'pool.sample')
       this.#instruments?.poolSample(event)
+  }
+
+  #onLock(event: LockEvent): void {
+    if (typeof event !== 'object' || event === null || typeof event.locker !== 'string') return
+    const outcome = LOCK_OUTCOMES[event.type]
+    if (outcome === undefined) return
+    const attributes: Attributes = { [ATTR.perfLockLocker]: event.locker, [ATTR.perfLockOutcome]: outcome }
+    if ('durationMs' in event && typeof event.durationMs === 'number' && this.#instruments !== undefined) {
+      const histogram =
+        outcome === 'acquired' || outcome === 'timeout' ? this.#instruments.lockWait : this.#instruments.lockHold
+      histogram.record(event.durationMs / 1000, attributes)
+    }
+    // What went wrong shows on the request's span: a timeout, a deadlock, a lost lock, a failed release.
+    if (outcome === 'acquired' || outcome === 'released' || this.#tracer === undefined) return
+    const span = trace.getActiveSpan()
+    if (span?.isRecording()) {
+      const detail: Attributes = { ...attributes }
+      if ('error' in event) Object.assign(detail, errorAttributes(event.error))
+      span.addEvent(`perf.lock.${outcome}`, detail)
+    }
   }
 
   /** Fail-open: diagnostics_channel rethrows a subscriber's exception as an uncaught exception on the next tick. */

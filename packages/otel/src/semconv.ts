@@ -26,6 +26,8 @@ export const ATTR = {
   perfCacheNamespace: 'perf.cache.namespace',
   perfInTransaction: 'perf.in_transaction',
   perfCallSite: 'perf.call_site',
+  perfLockLocker: 'perf.lock.locker',
+  perfLockOutcome: 'perf.lock.outcome',
 } as const
 
 /** Metric names. */
@@ -38,6 +40,8 @@ export const METRIC = {
   /** No per-acquire event reaches the channel, only each sample's p95: a gauge, not the semconv histogram. */
   waitTimeP95: 'perf.db.client.connection.wait_time.p95',
   cacheRequests: 'perf.cache.requests',
+  lockWait: 'perf.lock.wait.duration',
+  lockHold: 'perf.lock.hold.duration',
 } as const
 
 /** Bucket boundaries (seconds) the conventions advise for `db.client.operation.duration`. */

@@ -1,5 +1,13 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import { createCache, createMonitor, isPerfError, MemoryStore, PoolMonitor, type Monitor } from '@perf/core'
+import {
+  createCache,
+  createMonitor,
+  isPerfError,
+  LocalLocker,
+  MemoryStore,
+  PoolMonitor,
+  type Monitor,
+} from '@perf/core'
 import { AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DURATION_BUCKETS_S, PerfInstrumentation, instrumentPerf } from '../src/index.js'
@@ -188,6 +196,42 @@ describe('PerfInstrumentation', () => {
       (counter?.dataPoints ?? []).map((p) => [String(p.attributes['perf.cache.outcome']), p.value]),
     )
     expect(byOutcome).toEqual({ miss: 1, hit: 2 })
+  })
+
+  it('lock waits and holds become perf.lock.* histograms; a timeout becomes an event on the request span', async () => {
+    const locker = new LocalLocker({ name: 'jobs' })
+    const tracer = sdk.tracerProvider.getTracer('app')
+    const first = await locker.acquire('invoice:7', 10_000)
+    await tracer.startActiveSpan('POST /invoice/7', async (request) => {
+      const error = await locker.acquire('invoice:7', 10_000, { waitMs: 20 }).catch((e: unknown) => e)
+      expect(isPerfError(error, 'LOCK_TIMEOUT')).toBe(true)
+      request.end()
+    })
+    await first.release()
+    const again = await locker.acquire('invoice:7', 10_000)
+    await again.release()
+    locker.close()
+
+    const collected = await sdk.collect()
+    const byOutcome = (name: string) =>
+      Object.fromEntries(
+        histogramPoints(collected.get(name)).map((p) => [
+          `${p.attributes['perf.lock.locker']}/${p.attributes['perf.lock.outcome']}`,
+          { count: p.value.count, sum: p.value.sum },
+        ]),
+      )
+    const wait = byOutcome('perf.lock.wait.duration')
+    expect(Object.keys(wait).sort()).toEqual(['jobs/acquired', 'jobs/timeout'])
+    expect(wait['jobs/acquired']!.count).toBe(2)
+    expect(wait['jobs/timeout']!.count).toBe(1)
+    expect(wait['jobs/timeout']!.sum).toBeGreaterThanOrEqual(0.015) // waited ~20 ms, in seconds
+    const hold = byOutcome('perf.lock.hold.duration')
+    expect(Object.keys(hold)).toEqual(['jobs/released'])
+    expect(hold['jobs/released']!.count).toBe(2)
+    const request = sdk.spans().find((s) => s.name === 'POST /invoice/7')!
+    expect(request.events.map((e) => [e.name, e.attributes])).toEqual([
+      ['perf.lock.timeout', { 'perf.lock.locker': 'jobs', 'perf.lock.outcome': 'timeout' }],
+    ])
   })
 
   it('pool samples become db.client.connection.* metrics', async () => {
