@@ -352,7 +352,8 @@ export interface CacheOptions {
    * Tracks the most-read keys for `cache.hotKeys()` and the dashboard (hits and misses) in O(1)
    * per read and bounded memory (`HotKeys`): a capacity (e.g. 64), or `HotKeysOptions`. Keys only,
    * never values. Reads are sampled (one in sixteen unless `sampleRate` says otherwise) to keep
-   * the hit path cheap. @default false (off: the hit path pays nothing)
+   * the hit path cheap, and counts cover the last one to two minutes (`windowMs`: 60000; pass
+   * `windowMs: undefined` for counts since creation). @default false (off: the hit path pays nothing)
    */
   hotKeys?: number | false | HotKeysOptions
 }

@@ -36,11 +36,15 @@ import { HotKeys, type HotKey } from '../hot/hot-keys.js'
 /** Reads are sampled by default: a full tracker replaces a key on most reads of a wide key space. */
 const HOT_KEYS_SAMPLE_RATE = 1 / 16
 
+/** Hot keys are "hot now": counts cover the last one to two minutes unless `windowMs` says otherwise. */
+const HOT_KEYS_WINDOW_MS = 60_000
+
 /** Off unless asked for: the hit path pays nothing then (one property read). */
-function hotKeysOf(option: CacheOptions['hotKeys']): HotKeys | undefined {
+function hotKeysOf(option: CacheOptions['hotKeys'], clock: Clock): HotKeys | undefined {
   if (option === undefined || option === false || option === 0) return undefined
-  if (typeof option === 'object' && option !== null) return new HotKeys({ sampleRate: HOT_KEYS_SAMPLE_RATE, ...option })
-  return new HotKeys({ capacity: assertInt(option, 'hotKeys', 0), sampleRate: HOT_KEYS_SAMPLE_RATE })
+  const defaults = { sampleRate: HOT_KEYS_SAMPLE_RATE, windowMs: HOT_KEYS_WINDOW_MS, clock }
+  if (typeof option === 'object' && option !== null) return new HotKeys({ ...defaults, ...option })
+  return new HotKeys({ ...defaults, capacity: assertInt(option, 'hotKeys', 0) })
 }
 
 /** A bus message without what every message of this instance carries. */
@@ -109,7 +113,7 @@ export class CacheEngine implements Cache {
       { clock, order: this.order, pending: this.pending, isolation: this.isolation, localMaxAgeMs: s.localMaxAgeMs },
     )
     this.isolation.serializes = this.tiers.serializes
-    const hot = hotKeysOf(options.hotKeys)
+    const hot = hotKeysOf(options.hotKeys, clock)
     events = new CacheEvents(this.namespace, options.onEvent, this.tiers.guards.length, hot)
     this.events = events
     this.bus = new BusSync(options.bus, this.instanceId, this.prefix, {

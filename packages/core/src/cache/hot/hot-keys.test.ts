@@ -138,6 +138,21 @@ describe('cache.hotKeys()', () => {
     await cache.close()
   })
 
+  it("counts the last one to two minutes on the cache's clock by default; windowMs: undefined keeps everything", async () => {
+    let now = 1_700_000_000_000
+    const clock = { now: () => now }
+    const windowed = createCache({ namespace: 'w', clock, hotKeys: { sampleRate: 1 } })
+    const forever = createCache({ namespace: 'f', clock, hotKeys: { sampleRate: 1, windowMs: undefined } })
+    for (const cache of [windowed, forever]) for (let i = 0; i < 3; i++) await cache.get('report:2025')
+    now += 30_000
+    expect(windowed.hotKeys()).toEqual([{ key: 'report:2025', count: 3, error: 0 }])
+    now += 120_000
+    expect(windowed.hotKeys()).toEqual([])
+    expect(forever.hotKeys()).toEqual([{ key: 'report:2025', count: 3, error: 0 }])
+    await windowed.close()
+    await forever.close()
+  })
+
   it('is empty by default and with hotKeys: false or 0, bounded by the option otherwise, and rejects a bad option', async () => {
     for (const hotKeys of [undefined, false, 0] as const) {
       const off = createCache({ hotKeys })
@@ -158,5 +173,29 @@ describe('cache.hotKeys()', () => {
     expect(only!.count).toBeGreaterThan(7000)
     expect(only!.count).toBeLessThan(9000)
     await sampled.close()
+  })
+
+  it('with windowMs, counts cover the current and the previous window: old traffic ages out', () => {
+    let now = 1_000_000
+    const hot = new HotKeys({ capacity: 8, windowMs: 1_000, clock: { now: () => now } })
+    for (let i = 0; i < 50; i++) hot.record('old')
+    now += 600
+    for (let i = 0; i < 5; i++) hot.record('new')
+    expect(hot.top()).toEqual([
+      { key: 'old', count: 50, error: 0 },
+      { key: 'new', count: 5, error: 0 },
+    ])
+    now += 600 // second window: the first one is now "previous" and still counts
+    for (let i = 0; i < 5; i++) hot.record('new')
+    expect(hot.top()).toEqual([
+      { key: 'old', count: 50, error: 0 },
+      { key: 'new', count: 10, error: 0 },
+    ])
+    now += 1_000 // third window: the first one is gone
+    hot.record('new')
+    expect(hot.top()).toEqual([{ key: 'new', count: 6, error: 0 }])
+    now += 5_000 // long silence: nothing is hot
+    expect(hot.top()).toEqual([])
+    expect(hot.total).toBe(61) // total stays since creation
   })
 })

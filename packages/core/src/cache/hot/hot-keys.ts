@@ -1,4 +1,5 @@
 import { PerfError } from '../../errors.js'
+import { systemClock, type Clock } from '../../util/clock.js'
 import { assertInt, assertNumber } from '../../util/validate.js'
 
 /** Options of {@link HotKeys}. */
@@ -11,6 +12,14 @@ export interface HotKeysOptions {
    * Lower rates cost less per access; hot keys still surface, with estimated counts. @default 1
    */
   sampleRate?: number
+  /**
+   * Forget old traffic: counts cover the current window of `windowMs` and the one before it, so
+   * a key that was hot an hour ago and is read no more drops out. Without it, counts are since
+   * creation (or `reset()`). @default undefined (no decay)
+   */
+  windowMs?: number
+  /** Time source for `windowMs`. @default systemClock */
+  clock?: Clock
 }
 
 /** One of the most-read keys, as {@link HotKeys.top} returns it. */
@@ -64,10 +73,21 @@ export class HotKeys {
   #total = 0
   /** Calls left until the next one counted: a countdown, so a skipped call costs a decrement. */
   #skip = 1
+  /** Decay: the window length, the clock, when the current window began, and the last window's counts. */
+  readonly #windowMs: number | undefined
+  readonly #clock: Clock
+  #windowStart = 0
+  #previous: ReadonlyMap<string, { count: number; error: number }> = new Map()
 
   constructor(options: HotKeysOptions = {}) {
     this.capacity = assertInt(options.capacity ?? 64, 'capacity', 1)
     this.sampleRate = assertNumber(options.sampleRate ?? 1, 'sampleRate', Number.MIN_VALUE, 1)
+    this.#windowMs =
+      options.windowMs === undefined
+        ? undefined
+        : assertNumber(options.windowMs, 'windowMs', 1, Number.MAX_SAFE_INTEGER)
+    this.#clock = options.clock ?? systemClock
+    if (this.#windowMs !== undefined) this.#windowStart = this.#clock.now()
   }
 
   /** Accesses recorded since creation or `reset()` (estimated when sampled). */
@@ -84,6 +104,7 @@ export class HotKeys {
   record(key: string): void {
     if (--this.#skip > 0) return
     this.#skip = this.#nextSkip()
+    if (this.#windowMs !== undefined) this.#rotate()
     this.#total++
     const known = this.#counters.get(key)
     if (known !== undefined) {
@@ -118,6 +139,11 @@ export class HotKeys {
         context: { n },
       })
     }
+    if (this.#windowMs !== undefined) return this.#windowedTop(n)
+    return this.#currentTop(n)
+  }
+
+  #currentTop(n: number): HotKey[] {
     const out: HotKey[] = []
     const scale = 1 / this.sampleRate
     for (let b = this.#max; b !== undefined && out.length < n; b = b.prev) {
@@ -130,12 +156,47 @@ export class HotKeys {
     return out
   }
 
+  /** The current window's counts plus the previous window's. */
+  #windowedTop(n: number): HotKey[] {
+    this.#rotate()
+    const merged = new Map<string, HotKey>()
+    for (const [key, { count, error }] of this.#previous) merged.set(key, { key, count, error })
+    for (const item of this.#currentTop(this.capacity)) {
+      const before = merged.get(item.key)
+      merged.set(
+        item.key,
+        before === undefined
+          ? item
+          : { key: item.key, count: before.count + item.count, error: before.error + item.error },
+      )
+    }
+    return [...merged.values()]
+      .sort((x, y) => y.count - x.count || x.error - y.error || (x.key < y.key ? -1 : 1))
+      .slice(0, n)
+  }
+
+  /** Starts a new window when the current one is over: its counts become the previous window's. */
+  #rotate(): void {
+    const now = this.#clock.now()
+    const elapsed = now - this.#windowStart
+    const windowMs = this.#windowMs as number
+    if (elapsed < windowMs) return
+    // More than one window of silence: the last window saw nothing either.
+    const last = elapsed < 2 * windowMs ? this.#currentTop(this.capacity) : []
+    this.#previous = new Map(last.map((h) => [h.key, { count: h.count, error: h.error }]))
+    this.#windowStart = now - (elapsed % windowMs)
+    this.#counters.clear()
+    this.#min = this.#max = undefined
+  }
+
   /** Forgets every key and count. */
   reset(): void {
     this.#skip = 1
     this.#counters.clear()
     this.#min = this.#max = undefined
     this.#total = 0
+    this.#previous = new Map()
+    if (this.#windowMs !== undefined) this.#windowStart = this.#clock.now()
   }
 
   /** 1 when not sampling; else uniform in [1, 2 / rate - 1] (mean 1 / rate), so no access period can alias. */
