@@ -16,6 +16,7 @@ import {
 import { requireCore, type MonitorLike } from '../core.js'
 import { formatNs } from '../harness/format.js'
 import type { BenchCase } from '../harness/measure.js'
+import { loadOrSkip } from '../harness/services.js'
 import type { Suite } from '../harness/suite.js'
 
 type OtelModule = typeof import('@perf/otel')
@@ -84,13 +85,8 @@ const suite: Suite = {
   async run(ctx) {
     const core = await requireCore(ctx, ['createMonitor'])
     if (!core) return
-    let otel: OtelModule
-    try {
-      otel = await import('@perf/otel')
-    } catch (error) {
-      ctx.skip(`@perf/otel cannot be loaded (run \`pnpm build\` first): ${(error as Error).message}`)
-      return
-    }
+    const otel = await loadOrSkip(ctx, '@perf/otel', () => import('@perf/otel'))
+    if (!otel) return
     const contextManager = new AsyncLocalStorageContextManager().enable()
     context.setGlobalContextManager(contextManager)
     const events = queryEvents()

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { formatMB } from '../harness/format.js'
 import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
-import { isReachable } from '../harness/services.js'
+import { loadOrSkip, postgresOrSkip } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 
 type PerfPg = typeof import('@perf/pg')
@@ -36,17 +36,9 @@ const suite: Suite = {
   libraries: ['@perf/pg', 'pg', 'pg-copy-streams', '@perf/pg>pg-cursor'],
   method: INTERLEAVED_METHOD,
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
-    let perf: PerfPg
-    try {
-      perf = await import('@perf/pg')
-    } catch (error) {
-      ctx.skip(`@perf/pg cannot be loaded (run \`pnpm build\` first): ${(error as Error).message}`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
+    const perf = await loadOrSkip(ctx, '@perf/pg', () => import('@perf/pg'))
+    if (!perf) return
     const schema = `perf_bench_pg_${randomBytes(4).toString('hex')}`
     const admin = new pg.Client({ connectionString: DATABASE_URL })
     await admin.connect()

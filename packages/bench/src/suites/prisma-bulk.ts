@@ -1,4 +1,4 @@
-import { isReachable } from '../harness/services.js'
+import { postgresOrSkip } from '../harness/services.js'
 import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite } from '../harness/suite.js'
 import { loadPrismaClient, type AccountRow } from './prisma/client.js'
@@ -38,10 +38,7 @@ const suite: Suite = {
   libraries: ['@perf/prisma', '@perf/pg', '@prisma/client', '@prisma/adapter-pg', 'pg'],
   method: INTERLEAVED_METHOD,
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
     let perfPrisma: typeof import('@perf/prisma')
     try {
       perfPrisma = await import('@perf/prisma')

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { formatPct, formatRatio } from '../harness/format.js'
-import { isReachable } from '../harness/services.js'
+import { isReachable, postgresOrSkip } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import {
   cachedCases,
@@ -49,10 +49,7 @@ const suite: Suite = {
   title: 'Prisma extension: cached vs uncached reads (issue 5)',
   libraries: ['@perf/core', '@perf/prisma', '@perf/redis', '@prisma/client', '@prisma/adapter-pg', 'pg', 'ioredis'],
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
     const loaded = await load(ctx)
     if (!loaded) return
     const { perfPrisma, PrismaClient } = loaded

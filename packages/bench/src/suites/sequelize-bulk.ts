@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Model, ModelStatic, Sequelize as SequelizeType } from 'sequelize'
 import { formatRatio } from '../harness/format.js'
-import { isReachable } from '../harness/services.js'
+import { loadOrSkip, postgresOrSkip } from '../harness/services.js'
 import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 
@@ -51,17 +51,9 @@ const suite: Suite = {
   libraries: ['@perf/sequelize', '@perf/pg', 'sequelize', 'pg'],
   method: INTERLEAVED_METHOD,
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
-    let perf: PerfSequelize
-    try {
-      perf = await import('@perf/sequelize')
-    } catch (error) {
-      ctx.skip(`@perf/sequelize cannot be loaded (run \`pnpm build\` first): ${(error as Error).message}`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
+    const perf = await loadOrSkip(ctx, '@perf/sequelize', () => import('@perf/sequelize'))
+    if (!perf) return
     const lib = (await import('sequelize')) as SequelizeModule
     const core = await import('@perf/core')
     const schema = `perf_bench_sqbulk_${randomBytes(4).toString('hex')}`

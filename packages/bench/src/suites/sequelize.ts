@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import type { Model, ModelStatic, Sequelize as SequelizeType } from 'sequelize'
 import { formatPct, formatRatio } from '../harness/format.js'
 import type { BenchCase } from '../harness/measure.js'
-import { isReachable } from '../harness/services.js'
+import { loadOrSkip, postgresOrSkip } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { BenchDatabase, DATABASE_URL } from './prisma/database.js'
 import { overheadTable, pairedOverhead } from './prisma/overhead.js'
@@ -35,17 +35,9 @@ const suite: Suite = {
   title: 'Sequelize adapter: cached vs uncached finders, vs sequelize-simple-cache, overhead, loaders (issue 11)',
   libraries: ['@perf/core', '@perf/sequelize', 'sequelize', 'sequelize-simple-cache', 'pg'],
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
-    let perf: PerfSequelize
-    try {
-      perf = await import('@perf/sequelize')
-    } catch (error) {
-      ctx.skip(`@perf/sequelize cannot be loaded (run \`pnpm build\` first): ${(error as Error).message}`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
+    const perf = await loadOrSkip(ctx, '@perf/sequelize', () => import('@perf/sequelize'))
+    if (!perf) return
     const lib = (await import('sequelize')) as SequelizeModule
     const core = await import('@perf/core')
     const rows = ctx.size(1_000, 100)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type * as typeorm1 from 'typeorm'
 import { formatRatio } from '../harness/format.js'
-import { isReachable } from '../harness/services.js'
+import { postgresOrSkip } from '../harness/services.js'
 import { INTERLEAVED_METHOD, interleaved } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { typeormLines } from './typeorm/setup.js'
@@ -42,10 +42,7 @@ const suite: Suite = {
   libraries: ['@perf/typeorm', '@perf/pg', 'typeorm', 'pg'],
   method: INTERLEAVED_METHOD,
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
     let perf: PerfTypeorm
     let perfPg: PerfPg
     let core: PerfCore

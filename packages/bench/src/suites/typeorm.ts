@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type * as typeorm1 from 'typeorm'
 import { formatPct, formatRatio } from '../harness/format.js'
 import type { CaseResult } from '../harness/measure.js'
-import { isReachable } from '../harness/services.js'
+import { isReachable, loadOrSkip, postgresOrSkip } from '../harness/services.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { BenchDatabase, DATABASE_URL } from './prisma/database.js'
 import { overheadTable, pairedOverhead, type PairedOverhead } from './prisma/overhead.js'
@@ -49,17 +49,9 @@ const suite: Suite = {
   title: "TypeORM adapter: cached vs uncached finds, vs TypeORM's built-in Redis cache, loaders (issue 10)",
   libraries: ['@perf/core', '@perf/typeorm', '@perf/redis', 'typeorm', 'pg', 'ioredis'],
   async run(ctx) {
-    if (!(await isReachable(DATABASE_URL, 5432))) {
-      ctx.skip(`PostgreSQL not reachable at ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')} (set DATABASE_URL)`)
-      return
-    }
-    let perf: PerfTypeorm
-    try {
-      perf = await import('@perf/typeorm')
-    } catch (error) {
-      ctx.skip(`@perf/typeorm cannot be loaded (run \`pnpm build\` first): ${(error as Error).message}`)
-      return
-    }
+    if (!(await postgresOrSkip(ctx, DATABASE_URL))) return
+    const perf = await loadOrSkip(ctx, '@perf/typeorm', () => import('@perf/typeorm'))
+    if (!perf) return
     const lines = await typeormLines()
     if (lines.length === 0) {
       ctx.skip('neither typeorm nor typeorm03 (npm:typeorm@0.3) is installed')
