@@ -194,7 +194,8 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
       fields = [...seen]
       if (!Array.isArray(rows)) strictFrom = seen
     }
-    for (const f of required) if (!fields.includes(f)) fields.unshift(f)
+    // Key (or conflict) fields first, in the order given: bulkUpdate takes array rows key-first.
+    if (required.length > 0) fields = [...required, ...fields.filter((f) => !required.includes(f))]
     // Fields the ORM fills itself: timestamps on update, generated ids and defaults on insert.
     const updatable = [...fields]
     for (const [name, field] of mapping.fields) {
@@ -277,10 +278,7 @@ export function mappedBulk(mapping: BulkMapping): MappedBulk {
             { context: { model: mapping.model, key: keys } },
           )
         }
-        const ordered = [...keys, ...set]
-        // bulkUpdate takes array rows as key columns first, then the updated ones.
-        const reorder = ordered.map((f) => fields.indexOf(f))
-        return bulkUpdate(db, mapping.table, columnsOf(keys), columnsOf(set), reorderRows(arrays, reorder), {
+        return bulkUpdate(db, mapping.table, columnsOf(keys), columnsOf(set), arrays, {
           ...rest,
           onProgress,
           types: typesOf(fields),
@@ -362,25 +360,6 @@ function mapRows(
       let index = 0
       yield toArray(peeked.first!, index++)
       for (let step = await source.next(); !step.done; step = await source.next()) yield toArray(step.value, index++)
-    },
-  }
-}
-
-function reorderRows(
-  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
-  order: readonly number[],
-): Iterable<unknown[]> | AsyncIterable<unknown[]> {
-  const pick = (row: unknown[]) => order.map((i) => row[i])
-  if (Symbol.iterator in rows) {
-    return {
-      *[Symbol.iterator]() {
-        for (const row of rows as Iterable<unknown[]>) yield pick(row)
-      },
-    }
-  }
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const row of rows as AsyncIterable<unknown[]>) yield pick(row)
     },
   }
 }
