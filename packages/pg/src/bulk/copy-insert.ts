@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { BulkWriteError } from '../errors.js'
 import { quoteColumns, quoteTable, type TableName } from '../identifiers.js'
 import { assertQueryable, untilIdle, withConnection, type PgQueryable } from '../queryable.js'
-import { transactionStatus } from '../transaction.js'
+import { closeScope, openScope, transactionStatus } from '../transaction.js'
 import { cachedColumnTypes, forgetColumnTypes, givenTypes, isJsonType } from './column-types.js'
 import { copyEncoderFor, EncodeError } from './encode.js'
 import { encodeRow, rowSource, type BulkRow, type BulkRows } from './rows.js'
@@ -199,13 +199,13 @@ export async function copyInsert(
       const first = source.sync ? source.sync.next() : await source.async!.next()
       if (first.done) break
       const batchStart = sent
-      if (guarded) await client.query('SAVEPOINT perf_copy')
+      const scope = guarded ? await openScope(client, false) : undefined
       const copy = client.query(copyFrom(sql))
       try {
         await pipeline(Readable.from(encode(first.value)), copy, signal ? { signal } : {})
       } catch (error) {
         await untilIdle(client)
-        if (guarded) await client.query('ROLLBACK TO SAVEPOINT perf_copy').catch(() => undefined)
+        if (scope) await closeScope(client, scope, false).catch(() => undefined)
         if (error instanceof BulkWriteError) throw error
         // The caller's own source failed: its error, unchanged (the COPY was abandoned).
         if (error instanceof SourceFailure) throw error.error
@@ -213,7 +213,7 @@ export async function copyInsert(
         forgetColumnTypes(db, target)
         throw serverFailure('copyInsert', target, error, batchStart, committed, atomic)
       }
-      if (guarded) await client.query('RELEASE SAVEPOINT perf_copy')
+      if (scope) await closeScope(client, scope, true)
       batches++
       committed += copy.rowCount
       onProgress?.({ rows: sent, committedRows: committed, bytes })
