@@ -4,17 +4,8 @@ import type * as typeorm1 from 'typeorm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BulkWriteError, bulkWriter, instrument, type TypeormPerf } from '../src/index.js'
 import { Article, bulkEntities, Item, Money, Owner } from './fixtures/bulk-entities.js'
-import { instEntities } from './fixtures/inst-entities.js'
-import {
-  createMariaDatabase,
-  createPgSchema,
-  mariadbAvailable,
-  postgresAvailable,
-  TYPEORM_VERSIONS,
-} from './setup/databases.js'
-
-const pgUp = await postgresAvailable()
-const mariaUp = await mariadbAvailable()
+import { mariaUp, openBlog, pgUp } from './fixtures/inst-harness.js'
+import { createMariaDatabase, createPgSchema, TYPEORM_VERSIONS } from './setup/databases.js'
 
 const BULK_OPS = new Set(['copyInsert', 'bulkUpdate', 'bulkUpsert'])
 
@@ -561,27 +552,18 @@ for (const { label, typeorm } of TYPEORM_VERSIONS) {
 
 describe.skipIf(!mariaUp)('bulkWriter() on MariaDB', () => {
   it('throws CLIENT_INVALID naming the driver', async () => {
-    const { typeorm } = TYPEORM_VERSIONS[0]
-    const db = await createMariaDatabase()
-    const entities = instEntities(typeorm)
-    const ds = new typeorm.DataSource({
-      ...db.options,
-      entities: entities.all,
-      synchronize: true,
-    } as typeorm1.DataSourceOptions)
-    await ds.initialize()
+    const blog = await openBlog(TYPEORM_VERSIONS[0].typeorm, createMariaDatabase)
     try {
       let error: unknown
       try {
-        bulkWriter(ds, entities.Widget)
+        bulkWriter(blog.ds, blog.entities.Widget)
       } catch (err) {
         error = err
       }
       expect(isPerfError(error, 'CLIENT_INVALID')).toBe(true)
       expect((error as Error).message).toContain('"mariadb"')
     } finally {
-      await ds.destroy()
-      await db.drop()
+      await blog.close()
     }
   })
 })
