@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Model, ModelStatic, Sequelize as SequelizeType } from 'sequelize'
-import { formatRatio } from '../harness/format.js'
 import { loadOrSkip, postgresOrSkip } from '../harness/services.js'
 import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'

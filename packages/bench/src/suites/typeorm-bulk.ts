@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type * as typeorm1 from 'typeorm'
-import { formatRatio } from '../harness/format.js'
 import { postgresOrSkip } from '../harness/services.js'
-import { INTERLEAVED_METHOD, interleaved } from '../harness/rounds.js'
+import { INTERLEAVED_METHOD, interleaved, speedTable } from '../harness/rounds.js'
 import type { Suite, SuiteContext } from '../harness/suite.js'
 import { typeormLines } from './typeorm/setup.js'
 
@@ -158,23 +157,19 @@ async function insertCases(
   ])
   const count = Number((await ds.query('SELECT count(*)::int AS c FROM events'))[0].c)
   if (count !== n) throw new Error(`[bench typeorm-bulk] expected ${n} rows, found ${count}`)
-  const base = results.get('bulkWriter().copyInsert')!
-  ctx.table({
-    title: `insert ${n.toLocaleString('en-US')} Event entities (TypeORM ${version}, instrumented)`,
-    headers: ['case', 'median ms', 'rows/s', 'vs bulkWriter().copyInsert'],
-    rows: [...results].map(([name, ms]) => [
-      name,
-      ms.toFixed(1),
-      Math.round((n / ms) * 1000).toLocaleString('en-US'),
-      formatRatio(base / ms),
-    ]),
-    note:
-      `Median of the rounds, cases interleaved; the table is truncated and fresh rows are built before each run (untimed). ` +
+  speedTable(
+    ctx,
+    `insert ${n.toLocaleString('en-US')} Event entities (TypeORM ${version}, instrumented)`,
+    n,
+    results,
+    'bulkWriter().copyInsert',
+    `Median of the rounds, cases interleaved; the table is truncated and fresh rows are built before each run (untimed). ` +
       `Entity: generated id, a renamed text column, numeric, timestamptz, enum, jsonb and an embedded of two columns; ` +
       `the DataSource is instrumented with an L1 cache, so every case also invalidates table:events. ` +
       `"@perf/pg copyInsert (columns)" is the same COPY given column arrays built by hand: the cost of the entity mapping is the difference. ` +
       `insert() and save() send ${CHUNK} rows per call (save() in its own transaction, reading back generated columns).`,
-  })
+  )
+  const base = results.get('bulkWriter().copyInsert')!
   ctx.target(
     `bulkWriter().copyInsert ≥ 3× repository.insert() × ${CHUNK}`,
     'speed',
